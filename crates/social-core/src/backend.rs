@@ -1,0 +1,365 @@
+//! The [`Backend`] trait every provider implements, and the registry of backends by name.
+
+use std::{collections::BTreeMap, fmt, sync::Arc};
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+
+use crate::{
+    clock::Clock,
+    error::{AuthError, ErrorKind, Result, Stage},
+    http::{self, HttpClient, HttpRequest, HttpResponse},
+    model::{AuthResponse, Tokens},
+    settings::{BackendSettings, Settings, env_name},
+    storage::Storage,
+    strategy::Strategy,
+};
+
+/// The protocol family of a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Protocol {
+    /// OAuth 2.0.
+    OAuth2,
+    /// OAuth 1.0a.
+    OAuth1,
+    /// OpenID Connect.
+    OpenIdConnect,
+    /// OpenID 2.0.
+    OpenId,
+}
+
+impl Protocol {
+    /// A display name: `OAuth 2.0`, ...
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OAuth2 => "OAuth 2.0",
+            Self::OAuth1 => "OAuth 1.0a",
+            Self::OpenIdConnect => "OpenID Connect",
+            Self::OpenId => "OpenID 2.0",
+        }
+    }
+}
+
+/// What a backend can do besides logging in; the conformance suite tests what is declared.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// Sends a PKCE challenge.
+    pub pkce: bool,
+    /// Can refresh access tokens.
+    pub refresh: bool,
+    /// Can revoke tokens.
+    pub revoke: bool,
+}
+
+/// How to send the user to the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Flow {
+    /// Redirect the browser to this URL.
+    Redirect(String),
+    /// Show a page that POSTs these fields to `action` (auto-submitted).
+    AutoPost {
+        /// Where the form posts.
+        action: String,
+        /// The form fields.
+        fields: Vec<(String, String)>,
+    },
+}
+
+impl Flow {
+    /// The redirect URL, if this is a redirect.
+    pub fn redirect_url(&self) -> Option<&str> {
+        match self {
+            Self::Redirect(url) => Some(url),
+            Self::AutoPost { .. } => None,
+        }
+    }
+
+    /// An HTML page that submits the form at once (with a button when scripts are off).
+    pub fn auto_post_html(action: &str, fields: &[(String, String)]) -> String {
+        let inputs: String = fields
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    r#"<input type="hidden" name="{}" value="{}">"#,
+                    html_escape(k),
+                    html_escape(v)
+                )
+            })
+            .collect();
+        format!(
+            r#"<!doctype html><html><head><meta charset="utf-8"><title>Continue</title></head><body onload="document.forms[0].submit()"><form method="post" action="{}">{inputs}<button type="submit">Continue</button></form></body></html>"#,
+            html_escape(action)
+        )
+    }
+}
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// What a backend may use outside a request: its settings, the HTTP client and the clock.
+#[derive(Clone, Copy)]
+pub struct ProviderCx<'a> {
+    /// The backend name.
+    pub name: &'a str,
+    /// All settings.
+    pub settings: &'a Settings,
+    /// This backend's settings.
+    pub backend: &'a BackendSettings,
+    /// The shared HTTP client.
+    pub http: &'a dyn HttpClient,
+    /// The clock.
+    pub clock: &'a dyn Clock,
+}
+
+impl fmt::Debug for ProviderCx<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderCx")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> ProviderCx<'a> {
+    /// The endpoint `name` (such as `api_url`), overridden by settings, else `default`.
+    pub fn endpoint(&self, name: &str, default: &'a str) -> &'a str {
+        self.backend.endpoint(name, default)
+    }
+
+    /// The client id; a [`ErrorKind::Config`] error naming the setting when unset.
+    pub fn key(&self) -> Result<&'a str> {
+        self.backend
+            .key
+            .as_deref()
+            .ok_or_else(|| AuthError::config(&env_name(Some(self.name), "key"), "is not set"))
+    }
+
+    /// The client secret; a [`ErrorKind::Config`] error naming the setting when unset.
+    pub fn secret(&self) -> Result<&'a str> {
+        self.backend
+            .secret
+            .as_ref()
+            .map(crate::settings::Secret::secret)
+            .ok_or_else(|| AuthError::config(&env_name(Some(self.name), "secret"), "is not set"))
+    }
+
+    /// Sends a request, mapping transport failures to errors of `stage`.
+    pub async fn send(
+        &self,
+        request: HttpRequest,
+        stage: Stage,
+        what: &str,
+    ) -> Result<HttpResponse> {
+        self.http
+            .execute(request)
+            .await
+            .map_err(|e| http::transport_error(stage, what, e).with_provider(self.name))
+    }
+
+    /// GETs a JSON API resource with a bearer token (or none), checking status and JSON.
+    pub async fn get_json<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        bearer: Option<&str>,
+    ) -> Result<T> {
+        let mut request =
+            ::http::Request::get(url).header(::http::header::ACCEPT, "application/json");
+        if let Some(token) = bearer {
+            request = request.header(::http::header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = request.body(Vec::new()).map_err(|e| {
+            AuthError::config(
+                &env_name(Some(self.name), "api_url"),
+                format!("`{url}`: {e}"),
+            )
+        })?;
+        self.json(request, Stage::Profile, "user API").await
+    }
+
+    /// Sends a request and parses its JSON answer; 4xx is [`ErrorKind::ProviderRejected`].
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        request: HttpRequest,
+        stage: Stage,
+        what: &str,
+    ) -> Result<T> {
+        let response = self.send(request, stage, what).await?;
+        http::check_status(&response, stage, what, ErrorKind::ProviderRejected)
+            .and_then(|()| http::parse_json(response.body(), stage, what))
+            .map_err(|e| e.with_provider(self.name))
+    }
+}
+
+/// What a backend may use while handling a request.
+#[derive(Clone, Copy)]
+pub struct BackendCx<'a> {
+    /// Settings, HTTP client and clock.
+    pub provider: ProviderCx<'a>,
+    /// The request and its session.
+    pub strategy: &'a dyn Strategy,
+    /// The storage (nonces, OpenID associations).
+    pub storage: &'a dyn Storage,
+}
+
+impl fmt::Debug for BackendCx<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackendCx")
+            .field("name", &self.provider.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BackendCx<'_> {
+    /// The absolute callback URL of this backend for this request.
+    pub fn redirect_uri(&self) -> String {
+        crate::strategy::absolute_uri(
+            self.strategy,
+            &self.strategy.callback_path(self.provider.name),
+            self.provider.settings.redirect_is_https,
+        )
+    }
+}
+
+/// A login method: one provider speaking one protocol.
+///
+/// Object-safe; held as `Arc<dyn Backend>` in a [`Registry`]. Protocol bases (such as
+/// [`crate::oauth2::OAuth2Backend`]) implement it once for all their providers. Methods with a
+/// default body may be skipped.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// The backend name used in URLs and settings: `github`.
+    fn name(&self) -> &str;
+
+    /// The protocol family.
+    fn protocol(&self) -> Protocol;
+
+    /// What the backend supports besides login.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+
+    /// Checks the backend's settings at start-up; the default requires `KEY` and `SECRET`.
+    fn validate(&self, settings: &BackendSettings) -> Result<()> {
+        if settings.key.as_deref().is_none_or(str::is_empty) {
+            return Err(AuthError::config(
+                &env_name(Some(self.name()), "key"),
+                "is not set",
+            ));
+        }
+        if settings
+            .secret
+            .as_ref()
+            .is_none_or(|s| s.secret().is_empty())
+        {
+            return Err(AuthError::config(
+                &env_name(Some(self.name()), "secret"),
+                "is not set",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Starts a login: stores what the callback must check in the session, returns where to go.
+    async fn start(&self, cx: &BackendCx<'_>) -> Result<Flow>;
+
+    /// Validates the provider's callback and returns the authenticated account.
+    async fn complete(&self, cx: &BackendCx<'_>) -> Result<AuthResponse>;
+
+    /// Gets a fresh access token with the refresh token.
+    async fn refresh_token(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<Tokens> {
+        let _ = (cx, tokens);
+        Err(AuthError::new(
+            ErrorKind::Unsupported,
+            Stage::Token,
+            "refresh is not supported",
+        )
+        .with_provider(self.name()))
+    }
+
+    /// Revokes the tokens at the provider.
+    async fn revoke_token(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<()> {
+        let _ = (cx, tokens);
+        Err(AuthError::new(
+            ErrorKind::Unsupported,
+            Stage::Token,
+            "revoke is not supported",
+        )
+        .with_provider(self.name()))
+    }
+}
+
+/// The backends an application offers, by name.
+#[derive(Clone, Default)]
+pub struct Registry {
+    backends: BTreeMap<String, Arc<dyn Backend>>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.backends.keys()).finish()
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a backend under its name, replacing one of the same name.
+    #[must_use]
+    pub fn with(mut self, backend: impl Backend + 'static) -> Self {
+        self.insert(Arc::new(backend));
+        self
+    }
+
+    /// Adds a shared backend under its name, replacing one of the same name.
+    pub fn insert(&mut self, backend: Arc<dyn Backend>) {
+        self.backends.insert(backend.name().to_owned(), backend);
+    }
+
+    /// Keeps only the backends `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.backends.retain(|name, _| keep(name));
+    }
+
+    /// The backend named `name`.
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Backend>> {
+        self.backends.get(name)
+    }
+
+    /// Backend names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.backends.keys().map(String::as_str)
+    }
+
+    /// All backends, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Backend>> {
+        self.backends.values()
+    }
+
+    /// How many backends are registered.
+    pub fn len(&self) -> usize {
+        self.backends.len()
+    }
+
+    /// Whether no backend is registered.
+    pub fn is_empty(&self) -> bool {
+        self.backends.is_empty()
+    }
+}

@@ -1,0 +1,536 @@
+//! [`SocialAuth`]: the registry, settings, storage and pipeline put together.
+
+use std::{fmt, sync::Arc, time::Duration};
+
+use serde_json::Value;
+
+use crate::{
+    backend::{Backend, BackendCx, Flow, ProviderCx, Registry},
+    clock::{Clock, SystemClock},
+    error::{AuthError, ErrorKind, Result, Stage},
+    hooks::{Hooks, NoHooks},
+    http::HttpClient,
+    model::{SocialAccount, User, UserId},
+    pipeline::{Pipeline, PipelineEnd, PipelineState, StepCx, UsernameFn},
+    redirect::sanitize_redirect,
+    settings::Settings,
+    storage::{Partial, Storage},
+    strategy::Strategy,
+};
+
+/// The session key holding the sanitized `next` URL of a login in progress.
+pub const NEXT_KEY: &str = "social_auth.next";
+/// The request parameter carrying a partial-pipeline token.
+pub const PARTIAL_TOKEN_PARAM: &str = "partial_token";
+
+/// How a completed callback ended.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Log `user` in and redirect to `redirect_url`.
+    LoggedIn(Login),
+    /// The user is inactive: do not log in; redirect to `redirect_url`.
+    Inactive {
+        /// The inactive user.
+        user: User,
+        /// Where to send them.
+        redirect_url: String,
+    },
+    /// The pipeline paused: redirect to `url` (it carries the `partial_token`).
+    Paused {
+        /// Where to send the user.
+        url: String,
+        /// The token that resumes the pipeline.
+        token: String,
+    },
+    /// A step answered the request itself.
+    Respond(Flow),
+}
+
+/// A successful login.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Login {
+    /// The backend used.
+    pub backend: String,
+    /// The user to log in.
+    pub user: User,
+    /// The social account used.
+    pub account: Option<SocialAccount>,
+    /// The user was created by this login.
+    pub is_new: bool,
+    /// The account was associated by this login.
+    pub new_association: bool,
+    /// Where to send the user now.
+    pub redirect_url: String,
+    /// When the session should expire, from the provider's token expiry, if configured.
+    pub session_expires_at: Option<i64>,
+}
+
+/// Builds a [`SocialAuth`].
+pub struct SocialAuthBuilder {
+    registry: Registry,
+    settings: Settings,
+    storage: Option<Arc<dyn Storage>>,
+    http: Option<Arc<dyn HttpClient>>,
+    clock: Arc<dyn Clock>,
+    pipeline: Pipeline,
+    hooks: Arc<dyn Hooks>,
+    username_fn: Option<Arc<UsernameFn>>,
+}
+
+impl fmt::Debug for SocialAuthBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocialAuthBuilder")
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SocialAuthBuilder {
+    /// Sets the settings.
+    #[must_use]
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Sets the storage (required).
+    #[must_use]
+    pub fn storage(mut self, storage: Arc<dyn Storage>) -> Self {
+        self.storage = Some(storage);
+        self
+    }
+
+    /// Sets the HTTP client; the default is one shared [`crate::http::ReqwestClient`].
+    #[must_use]
+    pub fn http_client(mut self, http: Arc<dyn HttpClient>) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Sets the clock.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the default pipeline.
+    #[must_use]
+    pub fn pipeline(mut self, pipeline: Pipeline) -> Self {
+        self.pipeline = pipeline;
+        self
+    }
+
+    /// Sets the application hooks.
+    #[must_use]
+    pub fn hooks(mut self, hooks: Arc<dyn Hooks>) -> Self {
+        self.hooks = hooks;
+        self
+    }
+
+    /// Sets a function choosing usernames for new users.
+    #[must_use]
+    pub fn username_fn(
+        mut self,
+        f: impl Fn(&crate::UserDetails) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.username_fn = Some(Arc::new(f));
+        self
+    }
+
+    /// Validates settings and every backend's settings, and builds.
+    pub fn build(self) -> Result<SocialAuth> {
+        self.settings.validate()?;
+        for backend in self.registry.iter() {
+            backend.validate(self.settings.backend(backend.name()))?;
+        }
+        let storage = self.storage.ok_or_else(|| {
+            AuthError::config("storage", "no storage was given to SocialAuth::builder")
+        })?;
+        let http = match self.http {
+            Some(http) => http,
+            None => default_client(&self.settings)?,
+        };
+        Ok(SocialAuth {
+            inner: Arc::new(Inner {
+                registry: self.registry,
+                settings: self.settings,
+                storage,
+                http,
+                clock: self.clock,
+                pipeline: self.pipeline,
+                hooks: self.hooks,
+                username_fn: self.username_fn,
+            }),
+        })
+    }
+}
+
+#[cfg(feature = "reqwest")]
+fn default_client(settings: &Settings) -> Result<Arc<dyn HttpClient>> {
+    Ok(Arc::new(crate::http::ReqwestClient::new(
+        Duration::from_secs(settings.http_timeout),
+        &settings.user_agent,
+    )?))
+}
+
+#[cfg(not(feature = "reqwest"))]
+fn default_client(_: &Settings) -> Result<Arc<dyn HttpClient>> {
+    let _ = Duration::ZERO;
+    Err(AuthError::config(
+        "http_client",
+        "feature `reqwest` is off: pass a client to the builder",
+    ))
+}
+
+struct Inner {
+    registry: Registry,
+    settings: Settings,
+    storage: Arc<dyn Storage>,
+    http: Arc<dyn HttpClient>,
+    clock: Arc<dyn Clock>,
+    pipeline: Pipeline,
+    hooks: Arc<dyn Hooks>,
+    username_fn: Option<Arc<UsernameFn>>,
+}
+
+/// Social login for one application: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct SocialAuth {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for SocialAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocialAuth")
+            .field("backends", &self.inner.registry)
+            .field("pipeline", &self.inner.pipeline)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SocialAuth {
+    /// Starts building with the backends of `registry`.
+    pub fn builder(registry: Registry) -> SocialAuthBuilder {
+        SocialAuthBuilder {
+            registry,
+            settings: Settings::default(),
+            storage: None,
+            http: None,
+            clock: Arc::new(SystemClock),
+            pipeline: Pipeline::default(),
+            hooks: Arc::new(NoHooks),
+            username_fn: None,
+        }
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The registered backends.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// The storage.
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.inner.storage
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// The backend named `name`, or [`ErrorKind::UnknownBackend`].
+    pub fn backend(&self, name: &str, stage: Stage) -> Result<&Arc<dyn Backend>> {
+        self.inner.registry.get(name).ok_or_else(|| {
+            AuthError::new(
+                ErrorKind::UnknownBackend,
+                stage,
+                format!("no backend named `{name}`"),
+            )
+            .with_provider(name)
+        })
+    }
+
+    fn provider_cx<'a>(&'a self, name: &'a str) -> ProviderCx<'a> {
+        ProviderCx {
+            name,
+            settings: &self.inner.settings,
+            backend: self.inner.settings.backend(name),
+            http: &*self.inner.http,
+            clock: &*self.inner.clock,
+        }
+    }
+
+    /// Sanitizes a redirect target against this request's host and the allow-list.
+    pub fn safe_redirect(&self, strategy: &dyn Strategy, target: &str) -> Option<String> {
+        let settings = &self.inner.settings;
+        if !settings.sanitize_redirects {
+            return Some(target.to_owned());
+        }
+        sanitize_redirect(
+            target,
+            strategy.host().as_deref(),
+            &settings.allowed_redirect_hosts,
+        )
+    }
+
+    /// Starts a login with `backend`; a sanitized `next` parameter is kept for the end.
+    pub async fn begin(&self, strategy: &dyn Strategy, backend: &str) -> Result<Flow> {
+        let b = self.backend(backend, Stage::Begin)?;
+        match strategy
+            .param("next")
+            .and_then(|n| self.safe_redirect(strategy, &n))
+        {
+            Some(next) => strategy.session_set(NEXT_KEY, Value::String(next)).await?,
+            None => {
+                strategy.session_remove(NEXT_KEY).await?;
+            }
+        }
+        let cx = BackendCx {
+            provider: self.provider_cx(b.name()),
+            strategy,
+            storage: &*self.inner.storage,
+        };
+        b.start(&cx).await.map_err(|e| e.or_provider(backend))
+    }
+
+    /// Completes a login at the callback of `backend`, or resumes a paused pipeline when the
+    /// request carries `partial_token`. `current_user` is the logged-in user, if any: the
+    /// account is then associated with them.
+    pub async fn complete(
+        &self,
+        strategy: &dyn Strategy,
+        backend: &str,
+        current_user: Option<&UserId>,
+    ) -> Result<Outcome> {
+        let b = self.backend(backend, Stage::Callback)?;
+        if let Some(token) = strategy.param(PARTIAL_TOKEN_PARAM) {
+            return self.resume(strategy, backend, &token).await;
+        }
+        let cx = BackendCx {
+            provider: self.provider_cx(b.name()),
+            strategy,
+            storage: &*self.inner.storage,
+        };
+        let response = b.complete(&cx).await.map_err(|e| e.or_provider(backend))?;
+        let state = PipelineState::new(response, current_user.cloned());
+        self.run_pipeline(strategy, state, 0).await
+    }
+
+    async fn resume(&self, strategy: &dyn Strategy, backend: &str, token: &str) -> Result<Outcome> {
+        let invalid = |why: &str| {
+            AuthError::new(ErrorKind::PartialInvalid, Stage::Pipeline, why.to_owned())
+                .with_provider(backend)
+        };
+        let partial = self
+            .inner
+            .storage
+            .take_partial(token)
+            .await
+            .map_err(|e| AuthError::storage(Stage::Pipeline, e))?
+            .ok_or_else(|| invalid("unknown or used partial token"))?;
+        if partial.backend != backend {
+            return Err(invalid("the partial token belongs to another backend"));
+        }
+        if partial.expires_at <= self.inner.clock.now() {
+            return Err(invalid("the partial token expired"));
+        }
+        let state: PipelineState = serde_json::from_value(partial.data)
+            .map_err(|_| invalid("the stored pipeline state is unreadable"))?;
+        self.run_pipeline(strategy, state, partial.next_step).await
+    }
+
+    async fn run_pipeline(
+        &self,
+        strategy: &dyn Strategy,
+        mut state: PipelineState,
+        from: usize,
+    ) -> Result<Outcome> {
+        let inner = &*self.inner;
+        let backend = state.response.backend.clone();
+        let mut cx = StepCx {
+            state: &mut state,
+            storage: &*inner.storage,
+            settings: &inner.settings,
+            backend: inner.settings.backend(&backend),
+            strategy,
+            hooks: &*inner.hooks,
+            clock: &*inner.clock,
+            username_fn: inner.username_fn.as_deref(),
+        };
+        let end = inner
+            .pipeline
+            .run(&mut cx, from)
+            .await
+            .map_err(|e| e.or_provider(&backend))?;
+        match end {
+            PipelineEnd::Respond(flow) => Ok(Outcome::Respond(flow)),
+            PipelineEnd::Paused { url, next_step } => {
+                let token = oauth2_free_token();
+                let data = serde_json::to_value(&state).map_err(|e| {
+                    AuthError::new(ErrorKind::Unknown, Stage::Pipeline, e.to_string())
+                })?;
+                let partial = Partial {
+                    token: token.clone(),
+                    backend: backend.clone(),
+                    next_step,
+                    data,
+                    expires_at: inner.clock.now()
+                        + i64::try_from(inner.settings.partial_max_age).unwrap_or(i64::MAX),
+                };
+                inner
+                    .storage
+                    .store_partial(partial)
+                    .await
+                    .map_err(|e| AuthError::storage(Stage::Pipeline, e))?;
+                let mut url = url.clone();
+                url.push(if url.contains('?') { '&' } else { '?' });
+                url.push_str(&format!("{PARTIAL_TOKEN_PARAM}={token}&backend={backend}"));
+                Ok(Outcome::Paused { url, token })
+            }
+            PipelineEnd::Done => self.finish(strategy, state).await,
+        }
+    }
+
+    async fn finish(&self, strategy: &dyn Strategy, state: PipelineState) -> Result<Outcome> {
+        let settings = &self.inner.settings;
+        let backend = state.response.backend.clone();
+        let user = state.user.ok_or_else(|| {
+            AuthError::new(
+                ErrorKind::Failed,
+                Stage::Pipeline,
+                "the pipeline ended without a user",
+            )
+            .with_provider(&backend)
+        })?;
+        let next = match strategy.session_remove(NEXT_KEY).await? {
+            Some(Value::String(next)) => self.safe_redirect(strategy, &next),
+            _ => None,
+        };
+        if !user.is_active {
+            let redirect_url = settings
+                .inactive_user_url
+                .clone()
+                .unwrap_or_else(|| settings.login_redirect_url.clone());
+            return Ok(Outcome::Inactive { user, redirect_url });
+        }
+        let redirect_url = if state.is_new {
+            settings.new_user_redirect_url.clone().or(next)
+        } else if state.new_association {
+            settings.new_association_redirect_url.clone().or(next)
+        } else {
+            next
+        }
+        .unwrap_or_else(|| settings.login_redirect_url.clone());
+        let session_expires_at = if settings.session_expiration {
+            state.response.tokens.as_ref().and_then(|t| t.expires_at)
+        } else {
+            None
+        };
+        Ok(Outcome::LoggedIn(Login {
+            backend,
+            user,
+            account: state.social,
+            is_new: state.is_new,
+            new_association: state.new_association,
+            redirect_url,
+            session_expires_at,
+        }))
+    }
+
+    /// Disconnects `user`'s account(s) of `backend` (only `association_id` when given).
+    ///
+    /// Refuses with [`ErrorKind::NotAllowedToDisconnect`] when it would leave the user no
+    /// social account to log in with.
+    pub async fn disconnect(
+        &self,
+        user: &UserId,
+        backend: &str,
+        association_id: Option<i64>,
+    ) -> Result<()> {
+        let storage = &*self.inner.storage;
+        let err = |e| AuthError::storage(Stage::Disconnect, e).with_provider(backend);
+        let accounts = storage.social_accounts(user).await.map_err(err)?;
+        let (gone, kept): (Vec<_>, Vec<_>) = accounts
+            .into_iter()
+            .partition(|a| a.provider == backend && association_id.is_none_or(|id| a.id == id));
+        if gone.is_empty() {
+            return Err(AuthError::new(
+                ErrorKind::Failed,
+                Stage::Disconnect,
+                "no such association",
+            )
+            .with_provider(backend));
+        }
+        if kept.is_empty() {
+            return Err(AuthError::new(
+                ErrorKind::NotAllowedToDisconnect,
+                Stage::Disconnect,
+                "it is the user's last social account",
+            )
+            .with_provider(backend));
+        }
+        for account in gone {
+            storage
+                .delete_social_account(account.id)
+                .await
+                .map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// Refreshes the access token of `account` and stores it.
+    pub async fn refresh_token(&self, account: &SocialAccount) -> Result<SocialAccount> {
+        let b = self.backend(&account.provider, Stage::Token)?;
+        let tokens = account.tokens().ok_or_else(|| {
+            AuthError::new(
+                ErrorKind::TokenError,
+                Stage::Token,
+                "the account has no stored tokens",
+            )
+            .with_provider(&account.provider)
+        })?;
+        let fresh = b
+            .refresh_token(&self.provider_cx(b.name()), &tokens)
+            .await?;
+        let mut account = account.clone();
+        if fresh.expires_at.is_none() {
+            account.extra_data.remove("expires_at");
+        }
+        fresh.write_to(&mut account.extra_data);
+        self.inner
+            .storage
+            .update_extra_data(account.id, &account.extra_data)
+            .await
+            .map_err(|e| AuthError::storage(Stage::Token, e))?;
+        Ok(account)
+    }
+
+    /// Revokes the tokens of `account` at the provider.
+    pub async fn revoke_token(&self, account: &SocialAccount) -> Result<()> {
+        let b = self.backend(&account.provider, Stage::Token)?;
+        let tokens = account.tokens().ok_or_else(|| {
+            AuthError::new(
+                ErrorKind::TokenError,
+                Stage::Token,
+                "the account has no stored tokens",
+            )
+            .with_provider(&account.provider)
+        })?;
+        b.revoke_token(&self.provider_cx(b.name()), &tokens).await
+    }
+}
+
+/// 256 random bits, URL-safe: the partial-pipeline token.
+fn oauth2_free_token() -> String {
+    use base64::Engine as _;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -1,0 +1,173 @@
+//! The small HTTP client trait every protocol base and provider goes through.
+//!
+//! Requests and responses are `http` 1.x types with the whole body in memory: social-login
+//! payloads are small, and this keeps the trait trivial to implement for a test replayer or
+//! another client library. [`ReqwestClient`] (feature `reqwest`, on by default) is the
+//! production implementation: one pooled client, redirects off, timeouts on.
+
+use std::{fmt, future::Future, time::Duration};
+
+use async_trait::async_trait;
+use serde::de::DeserializeOwned;
+
+use crate::error::{AuthError, ErrorKind, Stage};
+
+/// An HTTP request with its whole body.
+pub type HttpRequest = http::Request<Vec<u8>>;
+/// An HTTP response with its whole body.
+pub type HttpResponse = http::Response<Vec<u8>>;
+
+/// Why an HTTP call did not produce a response.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HttpError {
+    /// The server did not answer in time.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The server could not be reached.
+    #[error("connection failed: {0}")]
+    Connect(String),
+    /// Any other failure of the transport.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Sends one HTTP request. Implemented by [`ReqwestClient`] and by any
+/// `Fn(HttpRequest) -> impl Future<Output = Result<HttpResponse, HttpError>>` closure.
+#[async_trait]
+pub trait HttpClient: Send + Sync {
+    /// Sends `request` and returns the response, whatever its status.
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError>;
+}
+
+#[async_trait]
+impl<F, Fut> HttpClient for F
+where
+    F: Fn(HttpRequest) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<HttpResponse, HttpError>> + Send,
+{
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        self(request).await
+    }
+}
+
+/// The default client: a shared, pooled `reqwest` 0.13 client over rustls, redirects off.
+#[cfg(feature = "reqwest")]
+#[derive(Clone)]
+pub struct ReqwestClient {
+    inner: reqwest::Client,
+}
+
+#[cfg(feature = "reqwest")]
+impl fmt::Debug for ReqwestClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReqwestClient").finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "reqwest")]
+impl ReqwestClient {
+    /// Builds the client with a request timeout and a user agent.
+    pub fn new(timeout: Duration, user_agent: &str) -> Result<Self, AuthError> {
+        // rustls needs a process-wide crypto provider; installing it twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let inner = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .user_agent(user_agent)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| AuthError::config("http_timeout / user_agent", e))?;
+        Ok(Self { inner })
+    }
+}
+
+#[cfg(feature = "reqwest")]
+#[async_trait]
+impl HttpClient for ReqwestClient {
+    async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
+            .map_err(|e| HttpError::Other(e.to_string()))?;
+        let response = self.inner.execute(request).await.map_err(classify)?;
+        let mut builder = http::Response::builder()
+            .status(response.status())
+            .version(response.version());
+        if let Some(headers) = builder.headers_mut() {
+            headers.extend(response.headers().clone());
+        }
+        let body = response.bytes().await.map_err(classify)?;
+        builder
+            .body(body.to_vec())
+            .map_err(|e| HttpError::Other(e.to_string()))
+    }
+}
+
+#[cfg(feature = "reqwest")]
+fn classify(error: reqwest::Error) -> HttpError {
+    // Strip the URL: query strings may hold codes or tokens.
+    let error = error.without_url();
+    if error.is_timeout() {
+        HttpError::Timeout(error.to_string())
+    } else if error.is_connect() {
+        HttpError::Connect(error.to_string())
+    } else {
+        HttpError::Other(error.to_string())
+    }
+}
+
+/// Turns a transport failure into an [`AuthError`] of `stage`.
+pub(crate) fn transport_error(stage: Stage, what: &str, error: HttpError) -> AuthError {
+    let kind = match error {
+        HttpError::Timeout(_) => ErrorKind::Timeout,
+        HttpError::Connect(_) | HttpError::Other(_) => ErrorKind::ProviderUnavailable,
+    };
+    AuthError::new(kind, stage, format!("{what}: {error}"))
+}
+
+/// Checks the status of a provider API answer: 5xx is [`ErrorKind::ProviderUnavailable`], 4xx
+/// is `client_error_kind`, with the provider's error text (truncated) in the details.
+pub fn check_status(
+    response: &HttpResponse,
+    stage: Stage,
+    what: &str,
+    client_error_kind: ErrorKind,
+) -> Result<(), AuthError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let kind = if status.is_server_error() {
+        ErrorKind::ProviderUnavailable
+    } else {
+        client_error_kind
+    };
+    Err(AuthError::new(
+        kind,
+        stage,
+        format!(
+            "{what} answered {status}: {}",
+            body_excerpt(response.body())
+        ),
+    ))
+}
+
+/// Parses a JSON body, mapping failure to [`ErrorKind::InvalidResponse`].
+pub fn parse_json<T: DeserializeOwned>(
+    body: &[u8],
+    stage: Stage,
+    what: &str,
+) -> Result<T, AuthError> {
+    serde_json::from_slice(body).map_err(|e| {
+        AuthError::new(
+            ErrorKind::InvalidResponse,
+            stage,
+            format!("{what} is not the JSON expected: {e}"),
+        )
+    })
+}
+
+/// The first bytes of a body, for error details.
+pub(crate) fn body_excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+    text.chars().filter(|c| !c.is_control()).collect()
+}

@@ -1,0 +1,610 @@
+//! Typed settings, loaded from TOML and from `SOCIAL_AUTH_*` environment variables.
+//!
+//! Global settings are read from `SOCIAL_AUTH_<SETTING>` and per-backend ones from
+//! `SOCIAL_AUTH_<BACKEND>_<SETTING>` (backend name upper-cased, `-` written `_`). A
+//! backend-specific value wins over the global one. Values of list settings are comma-separated
+//! in the environment; maps are `k=v` pairs separated by `&` (a query string).
+
+use std::{collections::BTreeMap, fmt, path::Path};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    error::{AuthError, Result},
+    extra_data::ExtraDataField,
+};
+
+/// A secret string whose `Debug` is redacted; read it with [`Secret::secret`].
+#[derive(Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The secret value itself. Never log it.
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Username generation settings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct UsernameSettings {
+    /// Maximum username length (`SOCIAL_AUTH_USERNAME_MAX_LENGTH`).
+    pub max_length: usize,
+    /// Length of the random hex suffix added on collision (`SOCIAL_AUTH_UUID_LENGTH`).
+    pub uuid_length: usize,
+    /// Keep only letters, digits and `.@+-_` (`SOCIAL_AUTH_CLEAN_USERNAMES`).
+    pub clean: bool,
+    /// Lower-case and turn runs of other characters into `-` (`SOCIAL_AUTH_SLUGIFY_USERNAMES`).
+    pub slugify: bool,
+    /// Use the e-mail address as username when the provider gives one
+    /// (`SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL`).
+    pub is_full_email: bool,
+    /// Base used when the provider gives no username (`SOCIAL_AUTH_DEFAULT_USERNAME`).
+    pub default: String,
+}
+
+impl Default for UsernameSettings {
+    fn default() -> Self {
+        Self {
+            max_length: 30,
+            uuid_length: 16,
+            clean: true,
+            slugify: false,
+            is_full_email: false,
+            default: "user".into(),
+        }
+    }
+}
+
+/// Settings of one backend (`[backends.<name>]` in TOML).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct BackendSettings {
+    /// The client id / consumer key (`KEY`).
+    pub key: Option<String>,
+    /// The client secret (`SECRET`).
+    pub secret: Option<Secret>,
+    /// Replaces the provider's default scope (`SCOPE`).
+    pub scope: Option<Vec<String>>,
+    /// Added to the scope (`EXTRA_SCOPE`).
+    pub extra_scope: Vec<String>,
+    /// Extra query arguments of the authorization redirect (`AUTH_EXTRA_ARGUMENTS`).
+    pub auth_extra_arguments: BTreeMap<String, String>,
+    /// Extra arguments of the OAuth1 request-token call (`REQUEST_TOKEN_EXTRA_ARGUMENTS`).
+    pub request_token_extra_arguments: BTreeMap<String, String>,
+    /// Extra data to keep from the provider's answer, on top of the provider's defaults
+    /// (`EXTRA_DATA`, a list of `name`, `name:alias` or `name:alias:discard`).
+    pub extra_data: Vec<ExtraDataField>,
+    /// Endpoint overrides by name: `authorization_url`, `access_token_url`, `api_url`, ...
+    /// (`<NAME>` settings ending in `_URL`).
+    pub endpoints: BTreeMap<String, String>,
+    /// Only e-mails of these domains may log in (`WHITELISTED_DOMAINS`).
+    pub whitelisted_domains: Vec<String>,
+    /// Only these e-mails may log in (`WHITELISTED_EMAILS`).
+    pub whitelisted_emails: Vec<String>,
+    /// Provider-specific settings (`SOCIAL_AUTH_GITHUB_ORGANIZATION`, ...), as text.
+    #[serde(flatten)]
+    pub options: BTreeMap<String, toml::Value>,
+}
+
+impl BackendSettings {
+    /// A provider-specific setting as text (strings, numbers and booleans are accepted).
+    pub fn option(&self, name: &str) -> Option<String> {
+        match self.options.get(name)? {
+            toml::Value::String(s) => Some(s.clone()),
+            other => Some(other.to_string()),
+        }
+    }
+
+    /// A provider-specific boolean setting; `Err` names the setting when it is not a boolean.
+    pub fn flag(&self, backend: &str, name: &str) -> Result<Option<bool>> {
+        match self.options.get(name) {
+            None => Ok(None),
+            Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
+            Some(toml::Value::String(s)) => parse_bool(s).map(Some).ok_or_else(|| {
+                AuthError::config(&env_name(Some(backend), name), "expected true or false")
+            }),
+            Some(_) => Err(AuthError::config(
+                &env_name(Some(backend), name),
+                "expected true or false",
+            )),
+        }
+    }
+
+    /// The endpoint override `name`, or `default`.
+    pub fn endpoint<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
+        self.endpoints.get(name).map_or(default, String::as_str)
+    }
+}
+
+/// All settings of social login.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Where to send users after login (`LOGIN_REDIRECT_URL`).
+    pub login_redirect_url: String,
+    /// Where to send users on error (`LOGIN_ERROR_URL`).
+    pub login_error_url: String,
+    /// Where login starts (`LOGIN_URL`), used by the login-required layer.
+    pub login_url: String,
+    /// Where to send new users instead of `login_redirect_url` (`NEW_USER_REDIRECT_URL`).
+    pub new_user_redirect_url: Option<String>,
+    /// Where to send users after a new association (`NEW_ASSOCIATION_REDIRECT_URL`).
+    pub new_association_redirect_url: Option<String>,
+    /// Where to send users after disconnecting (`DISCONNECT_REDIRECT_URL`).
+    pub disconnect_redirect_url: Option<String>,
+    /// Where to send inactive users (`INACTIVE_USER_URL`).
+    pub inactive_user_url: Option<String>,
+    /// Refuse `next` targets off this site (`SANITIZE_REDIRECTS`).
+    pub sanitize_redirects: bool,
+    /// Other hosts `next` may point to (`ALLOWED_REDIRECT_HOSTS`).
+    pub allowed_redirect_hosts: Vec<String>,
+    /// Build callback URLs with `https` whatever the request says (`REDIRECT_IS_HTTPS`).
+    pub redirect_is_https: bool,
+    /// Create users for unknown accounts (`CREATE_USERS`).
+    pub create_users: bool,
+    /// Username generation.
+    pub username: UsernameSettings,
+    /// User fields the pipeline never overwrites (`PROTECTED_USER_FIELDS`).
+    pub protected_user_fields: Vec<String>,
+    /// User fields set only when the user is created (`IMMUTABLE_USER_FIELDS`).
+    pub immutable_user_fields: Vec<String>,
+    /// Only e-mails of these domains may log in, for every backend (`WHITELISTED_DOMAINS`).
+    pub whitelisted_domains: Vec<String>,
+    /// Only these e-mails may log in, for every backend (`WHITELISTED_EMAILS`).
+    pub whitelisted_emails: Vec<String>,
+    /// Session key holding the backend of the last login (`LAST_LOGIN_SESSION_KEY`).
+    pub last_login_session_key: String,
+    /// Use the provider's token expiry as session expiry (`SESSION_EXPIRATION`).
+    pub session_expiration: bool,
+    /// Show detailed errors instead of redirecting (`RAISE_EXCEPTIONS`); unset means
+    /// "only in debug builds".
+    pub raise_exceptions: Option<bool>,
+    /// Seconds a started login stays valid (`STATE_MAX_AGE`).
+    pub state_max_age: u64,
+    /// Seconds a paused pipeline stays resumable (`PARTIAL_MAX_AGE`).
+    pub partial_max_age: u64,
+    /// Timeout of every provider HTTP call, in seconds (`HTTP_TIMEOUT`).
+    pub http_timeout: u64,
+    /// User agent of provider HTTP calls (`USER_AGENT`).
+    pub user_agent: String,
+    /// Per-backend settings by backend name.
+    pub backends: BTreeMap<String, BackendSettings>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            login_redirect_url: "/".into(),
+            login_error_url: "/".into(),
+            login_url: "/".into(),
+            new_user_redirect_url: None,
+            new_association_redirect_url: None,
+            disconnect_redirect_url: None,
+            inactive_user_url: None,
+            sanitize_redirects: true,
+            allowed_redirect_hosts: Vec::new(),
+            redirect_is_https: false,
+            create_users: true,
+            username: UsernameSettings::default(),
+            protected_user_fields: Vec::new(),
+            immutable_user_fields: Vec::new(),
+            whitelisted_domains: Vec::new(),
+            whitelisted_emails: Vec::new(),
+            last_login_session_key: "social_auth_last_login_backend".into(),
+            session_expiration: false,
+            raise_exceptions: None,
+            state_max_age: 600,
+            partial_max_age: 3600,
+            http_timeout: 10,
+            user_agent: concat!("social-auth/", env!("CARGO_PKG_VERSION")).into(),
+            backends: BTreeMap::new(),
+        }
+    }
+}
+
+const BACKEND_KEYS: &[&str] = &[
+    "KEY",
+    "SECRET",
+    "SCOPE",
+    "EXTRA_SCOPE",
+    "AUTH_EXTRA_ARGUMENTS",
+    "REQUEST_TOKEN_EXTRA_ARGUMENTS",
+    "EXTRA_DATA",
+    "WHITELISTED_DOMAINS",
+    "WHITELISTED_EMAILS",
+];
+
+impl Settings {
+    /// Parses settings from TOML text; unknown global keys are errors.
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| AuthError::config("settings file", e.message()))
+    }
+
+    /// Reads settings from a TOML file.
+    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AuthError::config(&path.display().to_string(), e))?;
+        Self::from_toml_str(&text)
+    }
+
+    /// Applies `SOCIAL_AUTH_*` variables of the process environment on top of these settings.
+    ///
+    /// `backends` are the names of the registered backends: a variable belongs to the backend
+    /// whose upper-cased name is its longest matching prefix.
+    pub fn with_env(self, backends: &[&str]) -> Result<Self> {
+        self.with_vars(std::env::vars(), backends)
+    }
+
+    /// Applies `SOCIAL_AUTH_*` pairs from `vars` (see [`Settings::with_env`]).
+    pub fn with_vars(
+        mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+        backends: &[&str],
+    ) -> Result<Self> {
+        let mut prefixes: Vec<(String, &str)> = backends
+            .iter()
+            .map(|b| (format!("{}_", env_backend(b)), *b))
+            .collect();
+        prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        for (name, value) in vars {
+            let Some(rest) = name.strip_prefix("SOCIAL_AUTH_") else {
+                continue;
+            };
+            if self.set_global(rest, &value)? {
+                continue;
+            }
+            match prefixes.iter().find(|(p, _)| rest.starts_with(p.as_str())) {
+                Some((prefix, backend)) => {
+                    let key = &rest[prefix.len()..];
+                    let entry = self.backends.entry((*backend).to_owned()).or_default();
+                    set_backend(entry, backend, key, &value)?;
+                }
+                None => tracing::warn!(
+                    variable = %name,
+                    "ignoring environment variable: it names no setting and no registered backend"
+                ),
+            }
+        }
+        Ok(self)
+    }
+
+    fn set_global(&mut self, key: &str, value: &str) -> Result<bool> {
+        let name = || format!("SOCIAL_AUTH_{key}");
+        let text = || value.to_owned();
+        let opt = || (!value.is_empty()).then(|| value.to_owned());
+        match key {
+            "LOGIN_REDIRECT_URL" => self.login_redirect_url = text(),
+            "LOGIN_ERROR_URL" => self.login_error_url = text(),
+            "LOGIN_URL" => self.login_url = text(),
+            "NEW_USER_REDIRECT_URL" => self.new_user_redirect_url = opt(),
+            "NEW_ASSOCIATION_REDIRECT_URL" => self.new_association_redirect_url = opt(),
+            "DISCONNECT_REDIRECT_URL" => self.disconnect_redirect_url = opt(),
+            "INACTIVE_USER_URL" => self.inactive_user_url = opt(),
+            "SANITIZE_REDIRECTS" => self.sanitize_redirects = bool_var(&name(), value)?,
+            "ALLOWED_REDIRECT_HOSTS" => self.allowed_redirect_hosts = list(value),
+            "REDIRECT_IS_HTTPS" => self.redirect_is_https = bool_var(&name(), value)?,
+            "CREATE_USERS" => self.create_users = bool_var(&name(), value)?,
+            "USERNAME_MAX_LENGTH" => self.username.max_length = num_var(&name(), value)?,
+            "UUID_LENGTH" => self.username.uuid_length = num_var(&name(), value)?,
+            "CLEAN_USERNAMES" => self.username.clean = bool_var(&name(), value)?,
+            "SLUGIFY_USERNAMES" => self.username.slugify = bool_var(&name(), value)?,
+            "USERNAME_IS_FULL_EMAIL" => self.username.is_full_email = bool_var(&name(), value)?,
+            "DEFAULT_USERNAME" => self.username.default = text(),
+            "PROTECTED_USER_FIELDS" => self.protected_user_fields = list(value),
+            "IMMUTABLE_USER_FIELDS" => self.immutable_user_fields = list(value),
+            "WHITELISTED_DOMAINS" => self.whitelisted_domains = list(value),
+            "WHITELISTED_EMAILS" => self.whitelisted_emails = list(value),
+            "LAST_LOGIN_SESSION_KEY" => self.last_login_session_key = text(),
+            "SESSION_EXPIRATION" => self.session_expiration = bool_var(&name(), value)?,
+            "RAISE_EXCEPTIONS" => self.raise_exceptions = Some(bool_var(&name(), value)?),
+            "STATE_MAX_AGE" => self.state_max_age = num_var(&name(), value)?,
+            "PARTIAL_MAX_AGE" => self.partial_max_age = num_var(&name(), value)?,
+            "HTTP_TIMEOUT" => self.http_timeout = num_var(&name(), value)?,
+            "USER_AGENT" => self.user_agent = text(),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The settings of backend `name` (empty when none are configured).
+    pub fn backend(&self, name: &str) -> &BackendSettings {
+        static EMPTY: std::sync::OnceLock<BackendSettings> = std::sync::OnceLock::new();
+        self.backends
+            .get(name)
+            .unwrap_or_else(|| EMPTY.get_or_init(BackendSettings::default))
+    }
+
+    /// Checks values that can be checked without knowing the backends.
+    pub fn validate(&self) -> Result<()> {
+        for (setting, url) in [
+            (
+                "SOCIAL_AUTH_LOGIN_REDIRECT_URL",
+                Some(&self.login_redirect_url),
+            ),
+            ("SOCIAL_AUTH_LOGIN_ERROR_URL", Some(&self.login_error_url)),
+            ("SOCIAL_AUTH_LOGIN_URL", Some(&self.login_url)),
+            (
+                "SOCIAL_AUTH_NEW_USER_REDIRECT_URL",
+                self.new_user_redirect_url.as_ref(),
+            ),
+            (
+                "SOCIAL_AUTH_NEW_ASSOCIATION_REDIRECT_URL",
+                self.new_association_redirect_url.as_ref(),
+            ),
+            (
+                "SOCIAL_AUTH_DISCONNECT_REDIRECT_URL",
+                self.disconnect_redirect_url.as_ref(),
+            ),
+            (
+                "SOCIAL_AUTH_INACTIVE_USER_URL",
+                self.inactive_user_url.as_ref(),
+            ),
+        ] {
+            if let Some(url) = url {
+                if !(url.starts_with('/')
+                    || url.starts_with("http://")
+                    || url.starts_with("https://"))
+                {
+                    return Err(AuthError::config(
+                        setting,
+                        "must be a path starting with `/` or an http(s) URL",
+                    ));
+                }
+            }
+        }
+        if self.username.max_length < 4 {
+            return Err(AuthError::config(
+                "SOCIAL_AUTH_USERNAME_MAX_LENGTH",
+                "must be at least 4",
+            ));
+        }
+        if self.username.uuid_length == 0 || self.username.uuid_length > 32 {
+            return Err(AuthError::config(
+                "SOCIAL_AUTH_UUID_LENGTH",
+                "must be between 1 and 32",
+            ));
+        }
+        if self.http_timeout == 0 {
+            return Err(AuthError::config(
+                "SOCIAL_AUTH_HTTP_TIMEOUT",
+                "must be at least 1 second",
+            ));
+        }
+        if self.state_max_age == 0 {
+            return Err(AuthError::config(
+                "SOCIAL_AUTH_STATE_MAX_AGE",
+                "must be at least 1 second",
+            ));
+        }
+        for (backend, settings) in &self.backends {
+            for (name, url) in &settings.endpoints {
+                if url::Url::parse(url).map(|u| u.scheme().starts_with("http")) != Ok(true) {
+                    return Err(AuthError::config(
+                        &env_name(Some(backend), name),
+                        format!("`{url}` is not an http(s) URL"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn set_backend(entry: &mut BackendSettings, backend: &str, key: &str, value: &str) -> Result<()> {
+    match key {
+        "KEY" => entry.key = Some(value.to_owned()),
+        "SECRET" => entry.secret = Some(Secret::new(value)),
+        "SCOPE" => entry.scope = Some(list(value)),
+        "EXTRA_SCOPE" => entry.extra_scope = list(value),
+        "AUTH_EXTRA_ARGUMENTS" => entry.auth_extra_arguments = map(backend, key, value)?,
+        "REQUEST_TOKEN_EXTRA_ARGUMENTS" => {
+            entry.request_token_extra_arguments = map(backend, key, value)?;
+        }
+        "EXTRA_DATA" => {
+            entry.extra_data = list(value)
+                .iter()
+                .map(|f| f.parse())
+                .collect::<Result<_, _>>()
+                .map_err(|e| AuthError::config(&env_name(Some(backend), key), e))?;
+        }
+        "WHITELISTED_DOMAINS" => entry.whitelisted_domains = list(value),
+        "WHITELISTED_EMAILS" => entry.whitelisted_emails = list(value),
+        _ if key.ends_with("_URL") => {
+            entry
+                .endpoints
+                .insert(key.to_ascii_lowercase(), value.to_owned());
+        }
+        _ => {
+            debug_assert!(!BACKEND_KEYS.contains(&key));
+            entry.options.insert(
+                key.to_ascii_lowercase(),
+                toml::Value::String(value.to_owned()),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The environment variable name of a setting: `SOCIAL_AUTH_GITHUB_KEY`.
+pub fn env_name(backend: Option<&str>, setting: &str) -> String {
+    match backend {
+        Some(b) => format!(
+            "SOCIAL_AUTH_{}_{}",
+            env_backend(b),
+            setting.to_ascii_uppercase()
+        ),
+        None => format!("SOCIAL_AUTH_{}", setting.to_ascii_uppercase()),
+    }
+}
+
+fn env_backend(name: &str) -> String {
+    name.to_ascii_uppercase().replace('-', "_")
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn map(backend: &str, key: &str, value: &str) -> Result<BTreeMap<String, String>> {
+    serde_urlencoded::from_str(value)
+        .map_err(|e| AuthError::config(&env_name(Some(backend), key), e))
+}
+
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn bool_var(name: &str, value: &str) -> Result<bool> {
+    parse_bool(value)
+        .ok_or_else(|| AuthError::config(name, format!("`{value}` is not true or false")))
+}
+
+fn num_var<T: std::str::FromStr>(name: &str, value: &str) -> Result<T> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| AuthError::config(name, format!("`{value}` is not a whole number")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect()
+    }
+
+    #[test]
+    fn toml_and_env_merge_with_backend_specific_values() {
+        let settings = Settings::from_toml_str(
+            r#"
+            login_redirect_url = "/home"
+            [backends.github]
+            key = "from-file"
+            scope = ["read:user"]
+            organization = "acme"
+            endpoints = { api_url = "https://ghe.example.com/api/v3" }
+            "#,
+        )
+        .expect("valid toml");
+        let settings = settings
+            .with_vars(
+                vars(&[
+                    ("SOCIAL_AUTH_GITHUB_KEY", "from-env"),
+                    ("SOCIAL_AUTH_GITHUB_SECRET", "s3cret"),
+                    ("SOCIAL_AUTH_LINKEDIN_OPENIDCONNECT_KEY", "li"),
+                    (
+                        "SOCIAL_AUTH_GITHUB_AUTHORIZATION_URL",
+                        "https://ghe.example.com/login",
+                    ),
+                    (
+                        "SOCIAL_AUTH_GITHUB_AUTH_EXTRA_ARGUMENTS",
+                        "allow_signup=false&x=1",
+                    ),
+                    ("SOCIAL_AUTH_GITHUB_EXTRA_DATA", "login, node_id:node:true"),
+                    ("SOCIAL_AUTH_CREATE_USERS", "no"),
+                    ("PATH", "/bin"),
+                ]),
+                &["github", "linkedin-openidconnect", "linkedin"],
+            )
+            .expect("valid env");
+        let gh = settings.backend("github");
+        assert_eq!(gh.key.as_deref(), Some("from-env"));
+        assert_eq!(gh.secret.as_ref().map(Secret::secret), Some("s3cret"));
+        assert_eq!(gh.scope.as_deref(), Some(&["read:user".to_owned()][..]));
+        assert_eq!(gh.option("organization").as_deref(), Some("acme"));
+        assert_eq!(
+            gh.endpoint("api_url", "x"),
+            "https://ghe.example.com/api/v3"
+        );
+        assert_eq!(
+            gh.endpoint("authorization_url", "x"),
+            "https://ghe.example.com/login"
+        );
+        assert_eq!(
+            gh.auth_extra_arguments
+                .get("allow_signup")
+                .map(String::as_str),
+            Some("false")
+        );
+        assert_eq!(gh.extra_data.len(), 2);
+        assert!(gh.extra_data[1].discard);
+        assert_eq!(
+            settings.backend("linkedin-openidconnect").key.as_deref(),
+            Some("li")
+        );
+        assert!(settings.backend("linkedin").key.is_none());
+        assert!(!settings.create_users);
+        assert_eq!(settings.login_redirect_url, "/home");
+        assert!(
+            !format!("{settings:?}").contains("s3cret"),
+            "secrets are redacted in Debug"
+        );
+        settings.validate().expect("valid settings");
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        let err = Settings::default()
+            .with_vars(vars(&[("SOCIAL_AUTH_HTTP_TIMEOUT", "soon")]), &[])
+            .expect_err("not a number");
+        assert!(err.details().contains("SOCIAL_AUTH_HTTP_TIMEOUT"), "{err}");
+        let err = Settings::default()
+            .with_vars(vars(&[("SOCIAL_AUTH_REDIRECT_IS_HTTPS", "maybe")]), &[])
+            .expect_err("not a bool");
+        assert!(
+            err.details().contains("SOCIAL_AUTH_REDIRECT_IS_HTTPS"),
+            "{err}"
+        );
+        let err = Settings::from_toml_str("login_redirect_url = \"evil\"")
+            .and_then(|s| s.validate())
+            .expect_err("not a path");
+        assert!(
+            err.details().contains("SOCIAL_AUTH_LOGIN_REDIRECT_URL"),
+            "{err}"
+        );
+        let err = Settings::default()
+            .with_vars(
+                vars(&[("SOCIAL_AUTH_GITHUB_TOKEN_URL", "ftp://x")]),
+                &["github"],
+            )
+            .and_then(|s| s.validate())
+            .expect_err("not http");
+        assert!(
+            err.details().contains("SOCIAL_AUTH_GITHUB_TOKEN_URL"),
+            "{err}"
+        );
+        let err = Settings::from_toml_str("no_such_setting = 1").expect_err("unknown key");
+        assert!(err.details().contains("no_such_setting"), "{err}");
+    }
+}

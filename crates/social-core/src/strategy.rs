@@ -1,0 +1,140 @@
+//! What social login needs from a web framework: request parameters, the session, URLs.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::error::{AuthError, Result, Stage};
+
+/// The request and session of one login step, as a web integration sees them.
+///
+/// social-axum implements it; [`MemoryStrategy`] is the in-memory one for tests.
+#[async_trait]
+pub trait Strategy: Send + Sync {
+    /// A request parameter from the query string or the form body (form wins).
+    fn param(&self, name: &str) -> Option<String>;
+    /// The scheme and host the request reached, such as `http://127.0.0.1:8000`.
+    fn origin(&self) -> String;
+    /// The host (with port, when not the default) the request reached, for redirect checks.
+    fn host(&self) -> Option<String>;
+    /// The path of the callback of `backend`; the default is `/complete/{backend}/`.
+    fn callback_path(&self, backend: &str) -> String {
+        format!("/complete/{backend}/")
+    }
+    /// A session value.
+    async fn session_get(&self, key: &str) -> Result<Option<Value>>;
+    /// Stores a session value.
+    async fn session_set(&self, key: &str, value: Value) -> Result<()>;
+    /// Removes a session value and returns it.
+    async fn session_remove(&self, key: &str) -> Result<Option<Value>>;
+}
+
+/// An in-memory [`Strategy`] for tests: parameters are set by hand, the session is a map that
+/// can be shared between strategies to stand for one browser.
+#[derive(Debug, Clone)]
+pub struct MemoryStrategy {
+    origin: String,
+    params: HashMap<String, String>,
+    session: Arc<Mutex<HashMap<String, Value>>>,
+}
+
+impl MemoryStrategy {
+    /// A strategy for requests reaching `origin` (`http://testserver`), with a fresh session.
+    pub fn new(origin: &str) -> Self {
+        Self {
+            origin: origin.trim_end_matches('/').to_owned(),
+            params: HashMap::new(),
+            session: Arc::default(),
+        }
+    }
+
+    /// The same session with new request parameters: the next request of the same browser.
+    #[must_use]
+    pub fn next_request(&self) -> Self {
+        Self {
+            params: HashMap::new(),
+            ..self.clone()
+        }
+    }
+
+    /// Sets a request parameter.
+    #[must_use]
+    pub fn with_param(mut self, name: &str, value: &str) -> Self {
+        self.params.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Sets request parameters from a URL's query string.
+    #[must_use]
+    pub fn with_query_of(mut self, url: &str) -> Self {
+        if let Ok(url) = url::Url::parse(url) {
+            self.params.extend(url.query_pairs().into_owned());
+        }
+        self
+    }
+
+    /// A copy of the session's keys; for tests.
+    pub fn session_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.lock().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Value>> {
+        self.session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait]
+impl Strategy for MemoryStrategy {
+    fn param(&self, name: &str) -> Option<String> {
+        self.params.get(name).cloned()
+    }
+
+    fn origin(&self) -> String {
+        self.origin.clone()
+    }
+
+    fn host(&self) -> Option<String> {
+        self.origin
+            .split_once("://")
+            .map(|(_, host)| host.to_owned())
+    }
+
+    async fn session_get(&self, key: &str) -> Result<Option<Value>> {
+        Ok(self.lock().get(key).cloned())
+    }
+
+    async fn session_set(&self, key: &str, value: Value) -> Result<()> {
+        self.lock().insert(key.to_owned(), value);
+        Ok(())
+    }
+
+    async fn session_remove(&self, key: &str) -> Result<Option<Value>> {
+        Ok(self.lock().remove(key))
+    }
+}
+
+/// Builds the absolute URL of `path` for this request, forcing `https` when configured.
+pub fn absolute_uri(strategy: &dyn Strategy, path: &str, redirect_is_https: bool) -> String {
+    let origin = strategy.origin();
+    let origin = match origin.strip_prefix("http://") {
+        Some(rest) if redirect_is_https => format!("https://{rest}"),
+        _ => origin,
+    };
+    format!("{origin}{path}")
+}
+
+/// A required request parameter, or [`crate::ErrorKind::MissingParameter`] naming it.
+pub fn required_param(strategy: &dyn Strategy, name: &str, stage: Stage) -> Result<String> {
+    strategy
+        .param(name)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| AuthError::missing_parameter(stage, name))
+}
