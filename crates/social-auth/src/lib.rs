@@ -1,0 +1,1 @@
+//! Social login for Rust web applications.

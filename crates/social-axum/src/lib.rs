@@ -1,0 +1,1 @@
+//! axum integration for social-auth: routes, sessions, extractors.

@@ -1,0 +1,2 @@
+//! The social-auth demo application.
+fn main() {}

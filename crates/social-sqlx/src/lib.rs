@@ -1,0 +1,1 @@
+//! SQLite and PostgreSQL storage for social-auth, on sqlx.

@@ -1,0 +1,1 @@
+//! Facebook login for social-auth.

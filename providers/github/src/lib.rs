@@ -1,0 +1,1 @@
+//! GitHub login for social-auth.

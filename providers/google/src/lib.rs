@@ -1,0 +1,1 @@
+//! Google login for social-auth.
