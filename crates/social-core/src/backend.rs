@@ -329,6 +329,13 @@ impl Registry {
     }
 
     /// Adds a shared backend under its name, replacing one of the same name.
+    #[must_use]
+    pub fn with_arc(mut self, backend: Arc<dyn Backend>) -> Self {
+        self.insert(backend);
+        self
+    }
+
+    /// Adds a shared backend under its name, replacing one of the same name.
     pub fn insert(&mut self, backend: Arc<dyn Backend>) {
         self.backends.insert(backend.name().to_owned(), backend);
     }

@@ -46,8 +46,10 @@ pub enum ClientAuth {
 }
 
 /// The endpoints and flags of an OAuth 2.0 provider.
+///
+/// Not `#[non_exhaustive]` on purpose, so that providers can write struct literals: always end
+/// them with `..OAuth2Spec::DEFAULT`, which keeps them building when fields are added.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct OAuth2Spec {
     /// The authorization endpoint (setting `AUTHORIZATION_URL`).
     pub authorization_url: &'static str,
@@ -140,6 +142,13 @@ pub trait OAuth2Provider: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
+    /// The URL of endpoint `name` (`authorization_url`, `access_token_url`,
+    /// `revoke_token_url`, or a provider's own such as `api_url`): the setting when set, else
+    /// `default`. Providers with installable servers (GitHub Enterprise) derive it here.
+    fn endpoint(&self, settings: &BackendSettings, name: &str, default: &str) -> String {
+        settings.endpoint(name, default).to_owned()
+    }
+
     /// Checks provider-specific settings at start-up.
     fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
         let _ = (name, settings);
@@ -155,12 +164,12 @@ pub trait OAuth2Provider: Send + Sync + 'static {
                 "no revocation endpoint",
             ));
         };
-        let url = cx.endpoint("revoke_token_url", default);
+        let url = self.endpoint(cx.backend, "revoke_token_url", default);
         let mut form = vec![
             ("token", tokens.access_token.secret().to_owned()),
             ("token_type_hint", "access_token".to_owned()),
         ];
-        let request = client_request(cx, self.spec().client_auth, Method::POST, url, &mut form)?;
+        let request = client_request(cx, self.spec().client_auth, Method::POST, &url, &mut form)?;
         let response = cx
             .send(request, Stage::Token, "revocation endpoint")
             .await?;
@@ -263,14 +272,17 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
         if let Some(verifier) = verifier {
             form.push(("code_verifier", verifier));
         }
-        let url = pcx.endpoint("access_token_url", spec.token_url);
-        let request = client_request(pcx, spec.client_auth, spec.token_method, url, &mut form)?;
+        let url = self
+            .provider
+            .endpoint(pcx.backend, "access_token_url", spec.token_url);
+        let request = client_request(pcx, spec.client_auth, spec.token_method, &url, &mut form)?;
         token_call(pcx, request).await
     }
 }
 
-/// Builds a token-endpoint request with client authentication.
-fn client_request(
+/// Builds a token-endpoint request with client authentication (`client_id` and
+/// `client_secret` in `form` or as HTTP Basic), as a form POST or a GET with a query.
+pub fn client_request(
     cx: &ProviderCx<'_>,
     auth: ClientAuth,
     method: Method,
@@ -474,8 +486,10 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             params.retain(|(name, _)| name != k);
             params.push((k.clone(), v.clone()));
         }
-        let base = pcx.endpoint("authorization_url", spec.authorization_url);
-        let mut url = url::Url::parse(base).map_err(|e| {
+        let base = self
+            .provider
+            .endpoint(pcx.backend, "authorization_url", spec.authorization_url);
+        let mut url = url::Url::parse(&base).map_err(|e| {
             AuthError::config(
                 &crate::settings::env_name(Some(&self.name), "authorization_url"),
                 e,
@@ -514,11 +528,13 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             ("grant_type", "refresh_token".to_owned()),
             ("refresh_token", refresh.secret().to_owned()),
         ];
-        let url = cx.endpoint(
-            "refresh_token_url",
-            cx.endpoint("access_token_url", spec.token_url),
-        );
-        let request = client_request(cx, spec.client_auth, Method::POST, url, &mut form)?;
+        let token_url = self
+            .provider
+            .endpoint(cx.backend, "access_token_url", spec.token_url);
+        let url = self
+            .provider
+            .endpoint(cx.backend, "refresh_token_url", &token_url);
+        let request = client_request(cx, spec.client_auth, Method::POST, &url, &mut form)?;
         let mut fresh = token_call(cx, request).await?.tokens;
         if fresh.refresh_token.is_none() {
             fresh.refresh_token = Some(refresh.clone());

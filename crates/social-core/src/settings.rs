@@ -8,6 +8,8 @@
 use std::{collections::BTreeMap, fmt, path::Path};
 
 use serde::{Deserialize, Serialize};
+/// A value of a provider-specific setting.
+pub use toml::Value as TomlValue;
 
 use crate::{
     error::{AuthError, Result},

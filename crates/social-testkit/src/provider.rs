@@ -1,1 +1,868 @@
-//! Provider conformance suite (being written).
+//! The provider conformance suite.
+//!
+//! A provider crate declares its recorded fixtures once in a [`Fixture`] and runs every check
+//! with [`conformance!`](crate::conformance). Each check builds a fresh `wiremock` server that
+//! plays the provider, points every endpoint of the backend at it, and drives a real login
+//! through [`SocialAuth`] on [`MemoryStorage`]:
+//!
+//! - the authorize URL (snapshot; `state` bound to the session, PKCE S256 when declared),
+//! - the token request (method, body, client authentication, PKCE verifier matching the
+//!   challenge),
+//! - the user mapping (snapshot of uid, details and extra data) and the stored account,
+//! - failure paths — user denied, state missing, wrong and replayed, token endpoint
+//!   4xx/5xx/malformed JSON/time-out, user API 401 — each giving the right [`ErrorKind`] with
+//!   no user or account written,
+//! - refresh and revoke when the backend declares them.
+
+use std::{sync::Arc, time::Duration};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use social_core::{
+    Backend, BackendSettings, ErrorKind, MemoryStorage, MemoryStrategy, Outcome, Registry, Secret,
+    Settings, SocialAuth, Storage, Strategy, http::ReqwestClient, settings::UsernameSettings,
+};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate, matchers};
+
+/// The client id the suite configures.
+pub const CLIENT_ID: &str = "test-client-id";
+/// The client secret the suite configures.
+pub const CLIENT_SECRET: &str = "test-client-secret";
+const ORIGIN: &str = "http://testserver";
+/// The HTTP timeout of the suite's client; the time-out check delays answers past it.
+const TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// One recorded HTTP answer of the provider.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    method: &'static str,
+    path: &'static str,
+    status: u16,
+    body: String,
+    content_type: &'static str,
+}
+
+/// A provider's recorded fixtures and where its endpoints live on the fake server.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    name: String,
+    snapshot_dir: String,
+    endpoints: Vec<(String, String)>,
+    token: Option<Recorded>,
+    apis: Vec<Recorded>,
+    revoke: Option<Recorded>,
+    options: Vec<(String, String)>,
+}
+
+impl Fixture {
+    /// Fixtures of backend `name`; snapshots go to `snapshot_dir` (pass
+    /// `concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots")`).
+    pub fn new(name: &str, snapshot_dir: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            snapshot_dir: snapshot_dir.to_owned(),
+            endpoints: vec![("authorization_url".into(), "/authorize".into())],
+            token: None,
+            apis: Vec::new(),
+            revoke: None,
+            options: Vec::new(),
+        }
+    }
+
+    /// Points the endpoint setting `name` (such as `api_url`) at `path` on the fake server.
+    #[must_use]
+    pub fn endpoint(mut self, name: &str, path: &str) -> Self {
+        self.endpoints.retain(|(n, _)| n != name);
+        self.endpoints.push((name.to_owned(), path.to_owned()));
+        self
+    }
+
+    /// The token endpoint: `method` and `path` on the fake server, and its recorded JSON.
+    #[must_use]
+    pub fn token(mut self, method: &'static str, path: &'static str, body: &str) -> Self {
+        self.token = Some(Recorded::json(method, path, body));
+        self.endpoint("access_token_url", path)
+    }
+
+    /// A user API answer the backend fetches after the token exchange.
+    #[must_use]
+    pub fn api(mut self, method: &'static str, path: &'static str, body: &str) -> Self {
+        self.apis.push(Recorded::json(method, path, body));
+        self
+    }
+
+    /// The revocation endpoint and its answer status.
+    #[must_use]
+    pub fn revoke(mut self, method: &'static str, path: &'static str, status: u16) -> Self {
+        self.revoke = Some(Recorded {
+            status,
+            ..Recorded::json(method, path, "")
+        });
+        self.endpoint("revoke_token_url", path)
+    }
+
+    /// A provider-specific setting for the backend.
+    #[must_use]
+    pub fn option(mut self, name: &str, value: &str) -> Self {
+        self.options.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn token_fixture(&self) -> &Recorded {
+        #[allow(clippy::expect_used)] // a fixture without token endpoint is a bug in the test
+        self.token
+            .as_ref()
+            .expect("Fixture::token must be set for an OAuth2 provider")
+    }
+}
+
+impl Recorded {
+    fn json(method: &'static str, path: &'static str, body: &str) -> Self {
+        Self {
+            method,
+            path,
+            status: 200,
+            body: body.to_owned(),
+            content_type: "application/json",
+        }
+    }
+
+    fn mock(&self) -> Mock {
+        self.mock_with(
+            ResponseTemplate::new(self.status).set_body_raw(self.body.clone(), self.content_type),
+        )
+    }
+
+    fn mock_with(&self, response: ResponseTemplate) -> Mock {
+        Mock::given(matchers::method(self.method))
+            .and(matchers::path(self.path))
+            .respond_with(response)
+    }
+}
+
+/// A fake provider, a [`SocialAuth`] pointed at it, and its storage.
+#[derive(Debug)]
+pub struct Harness {
+    /// The fake provider.
+    pub server: MockServer,
+    /// Social login with only the backend under test.
+    pub auth: SocialAuth,
+    /// The storage behind `auth`.
+    pub storage: Arc<MemoryStorage>,
+    /// The backend name.
+    pub name: String,
+}
+
+impl Harness {
+    /// Starts a fake provider and builds [`SocialAuth`] for `backend` with `fixture`'s
+    /// endpoints; nothing is mounted yet.
+    pub async fn new(backend: Arc<dyn Backend>, fixture: &Fixture) -> Self {
+        let server = MockServer::start().await;
+        let mut settings = Settings::default();
+        settings.username = UsernameSettings::default();
+        let mut backend_settings = BackendSettings::default();
+        backend_settings.key = Some(CLIENT_ID.into());
+        backend_settings.secret = Some(Secret::new(CLIENT_SECRET));
+        for (name, path) in &fixture.endpoints {
+            backend_settings
+                .endpoints
+                .insert(name.clone(), format!("{}{path}", server.uri()));
+        }
+        for (name, value) in &fixture.options {
+            backend_settings.options.insert(
+                name.clone(),
+                social_core::settings::TomlValue::String(value.clone()),
+            );
+        }
+        settings
+            .backends
+            .insert(fixture.name.clone(), backend_settings);
+        let storage = Arc::new(MemoryStorage::new());
+        #[allow(clippy::expect_used)] // the suite's own configuration must build
+        let http = ReqwestClient::new(TIMEOUT, "social-testkit").expect("client builds");
+        #[allow(clippy::expect_used)]
+        let auth = SocialAuth::builder(Registry::new().with_arc(backend))
+            .settings(settings)
+            .storage(storage.clone())
+            .http_client(Arc::new(http))
+            .build()
+            .expect("the suite's settings are valid");
+        Self {
+            server,
+            auth,
+            storage,
+            name: fixture.name.clone(),
+        }
+    }
+
+    /// Begins a login in a fresh session: the session and the authorize URL.
+    pub async fn begin(&self) -> (MemoryStrategy, url::Url) {
+        let strategy = MemoryStrategy::new(ORIGIN).with_param("next", "/after-login");
+        let flow = self.auth.begin(&strategy, &self.name).await;
+        let flow = flow.unwrap_or_else(|e| panic!("begin failed: {e}"));
+        let url = flow
+            .redirect_url()
+            .and_then(|u| url::Url::parse(u).ok())
+            .unwrap_or_else(|| panic!("begin did not redirect to a URL: {flow:?}"));
+        (strategy, url)
+    }
+
+    /// The callback request of the same session with `params`.
+    pub async fn callback(
+        &self,
+        session: &MemoryStrategy,
+        params: &[(&str, &str)],
+    ) -> social_core::Result<Outcome> {
+        let mut strategy = session.next_request();
+        for (k, v) in params {
+            strategy = strategy.with_param(k, v);
+        }
+        self.auth.complete(&strategy, &self.name, None).await
+    }
+
+    /// Asserts that no user and no account were written.
+    pub fn assert_nothing_written(&self, what: &str) {
+        assert_eq!(
+            self.storage.counts(),
+            (0, 0),
+            "{what}: users or accounts were written"
+        );
+    }
+
+    /// Mounts the recorded user API answers.
+    pub async fn mount_apis(&self, fixture: &Fixture) {
+        for api in &fixture.apis {
+            api.mock().mount(&self.server).await;
+        }
+    }
+}
+
+fn param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn snapshot(fixture: &Fixture, name: &str, value: &Value) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(&fixture.snapshot_dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_json_snapshot!(name, value));
+}
+
+/// Expects `result` to be an error of `kind`, naming the case on failure.
+#[track_caller]
+pub fn expect_kind<T: std::fmt::Debug>(
+    case: &str,
+    result: social_core::Result<T>,
+    kind: ErrorKind,
+) {
+    match result {
+        Err(e) => assert_eq!(e.kind(), kind, "{case}: wrong error: {e}"),
+        Ok(v) => panic!("{case}: expected {kind}, got success {v:?}"),
+    }
+}
+
+/// The authorize URL: endpoint, client id, callback, scope, `state` bound to the session,
+/// PKCE S256 when the backend declares it; a snapshot of the rest.
+pub async fn authorize_url(backend: Arc<dyn Backend>, fixture: Fixture) {
+    let pkce = backend.capabilities().pkce;
+    let h = Harness::new(backend, &fixture).await;
+    let (session, url) = h.begin().await;
+    let expected = format!("{}/authorize", h.server.uri());
+    let authorize_path = fixture
+        .endpoints
+        .iter()
+        .find(|(n, _)| n == "authorization_url")
+        .map_or(expected, |(_, p)| format!("{}{p}", h.server.uri()));
+    assert_eq!(
+        url[..url::Position::AfterPath],
+        authorize_path,
+        "authorize endpoint"
+    );
+    assert_eq!(param(&url, "client_id").as_deref(), Some(CLIENT_ID));
+    assert_eq!(
+        param(&url, "redirect_uri"),
+        Some(format!("{ORIGIN}/complete/{}/", h.name)),
+        "redirect_uri"
+    );
+    let state = param(&url, "state").unwrap_or_default();
+    assert!(state.len() >= 16, "state is long and random: {state:?}");
+    let pending = session
+        .session_get(&social_core::oauth2::pending_key(&h.name))
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    assert_eq!(
+        pending["state"],
+        json!(state),
+        "state is bound to the session"
+    );
+    let (_, url2) = h.begin().await;
+    assert_ne!(
+        param(&url2, "state").as_deref(),
+        Some(state.as_str()),
+        "state is fresh per login"
+    );
+    if pkce {
+        assert_eq!(
+            param(&url, "code_challenge_method").as_deref(),
+            Some("S256")
+        );
+        let challenge = param(&url, "code_challenge").unwrap_or_default();
+        assert_eq!(challenge.len(), 43, "S256 challenge is 32 bytes base64url");
+        assert_ne!(
+            param(&url2, "code_challenge"),
+            Some(challenge),
+            "PKCE is fresh per login"
+        );
+    } else {
+        assert!(
+            param(&url, "code_challenge").is_none(),
+            "no PKCE declared, none sent"
+        );
+    }
+    let mut params: serde_json::Map<String, Value> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+        .collect();
+    for secret in ["state", "code_challenge"] {
+        if params.contains_key(secret) {
+            params.insert(secret.into(), json!("[random]"));
+        }
+    }
+    snapshot(&fixture, "authorize_url", &Value::Object(params));
+}
+
+async fn successful_login(h: &Harness, fixture: &Fixture) -> (url::Url, social_core::Login) {
+    fixture
+        .token_fixture()
+        .mock()
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    h.mount_apis(fixture).await;
+    let (session, url) = h.begin().await;
+    let state = param(&url, "state").unwrap_or_default();
+    let outcome = h
+        .callback(&session, &[("code", "test-code"), ("state", &state)])
+        .await;
+    match outcome {
+        Ok(Outcome::LoggedIn(login)) => (url, login),
+        other => panic!("login failed: {other:?}"),
+    }
+}
+
+/// The token request: method, grant, code, callback, client authentication, and a PKCE
+/// verifier that hashes to the challenge of the authorize URL.
+pub async fn token_request(backend: Arc<dyn Backend>, fixture: Fixture) {
+    let pkce = backend.capabilities().pkce;
+    let h = Harness::new(backend, &fixture).await;
+    let (url, _) = successful_login(&h, &fixture).await;
+    let token = fixture.token_fixture();
+    let requests = h.server.received_requests().await.unwrap_or_default();
+    let sent: Vec<&Request> = requests
+        .iter()
+        .filter(|r| r.url.path() == token.path)
+        .collect();
+    assert_eq!(sent.len(), 1, "exactly one token request");
+    let request = sent[0];
+    assert_eq!(
+        request.method.as_str(),
+        token.method,
+        "token request method"
+    );
+    let mut form: serde_json::Map<String, Value> = if request.method.as_str() == "GET" {
+        request
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), json!(v)))
+            .collect()
+    } else {
+        let content_type = request
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok());
+        assert_eq!(
+            content_type,
+            Some("application/x-www-form-urlencoded"),
+            "token request body type"
+        );
+        url::form_urlencoded::parse(&request.body)
+            .map(|(k, v)| (k.into_owned(), json!(v)))
+            .collect()
+    };
+    assert_eq!(form.get("grant_type"), Some(&json!("authorization_code")));
+    assert_eq!(form.get("code"), Some(&json!("test-code")));
+    assert_eq!(
+        form.get("redirect_uri"),
+        Some(&json!(format!("{ORIGIN}/complete/{}/", h.name))),
+        "redirect_uri matches the authorize request"
+    );
+    let basic = request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
+    match basic {
+        Some(credentials) => {
+            assert_eq!(
+                credentials,
+                format!("{CLIENT_ID}:{CLIENT_SECRET}").into_bytes(),
+                "Basic credentials"
+            );
+            assert!(!form.contains_key("client_secret"), "secret not sent twice");
+        }
+        None => {
+            assert_eq!(form.get("client_id"), Some(&json!(CLIENT_ID)));
+            assert_eq!(form.get("client_secret"), Some(&json!(CLIENT_SECRET)));
+        }
+    }
+    if pkce {
+        let verifier = form
+            .get("code_verifier")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let hashed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(Sha256::digest(verifier.as_bytes()));
+        assert_eq!(
+            Some(hashed),
+            param(&url, "code_challenge"),
+            "S256(code_verifier) == code_challenge"
+        );
+        form.insert("code_verifier".into(), json!("[random]"));
+    } else {
+        assert!(
+            !form.contains_key("code_verifier"),
+            "no PKCE declared, no verifier sent"
+        );
+    }
+    if form.contains_key("client_secret") {
+        form.insert("client_secret".into(), json!("[secret]"));
+    }
+    let auth = if basic_present(request) {
+        "basic"
+    } else {
+        "body"
+    };
+    snapshot(
+        &fixture,
+        "token_request",
+        &json!({"method": request.method.as_str(), "client_auth": auth, "form": form}),
+    );
+}
+
+fn basic_present(request: &Request) -> bool {
+    request
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Basic "))
+}
+
+/// The user mapping (snapshot of uid, details, extra data) and what the login stored: one
+/// new user, one account with the tokens; a second login finds the same user.
+pub async fn user_mapping(backend: Arc<dyn Backend>, fixture: Fixture) {
+    let h = Harness::new(backend, &fixture).await;
+    let (_, login) = successful_login(&h, &fixture).await;
+    assert!(
+        login.is_new && login.new_association,
+        "first login creates user and account"
+    );
+    assert_eq!(login.redirect_url, "/after-login", "next is honoured");
+    let account = login
+        .account
+        .clone()
+        .unwrap_or_else(|| panic!("no account in {login:?}"));
+    assert_eq!(h.storage.counts(), (1, 1));
+    let stored = h
+        .storage
+        .social_account(&h.name, &account.uid)
+        .await
+        .ok()
+        .flatten();
+    assert_eq!(
+        stored.as_ref().map(|a| &a.user_id),
+        Some(&login.user.id),
+        "account stored"
+    );
+    let tokens = account
+        .tokens()
+        .unwrap_or_else(|| panic!("tokens not stored: {account:?}"));
+    assert!(
+        !tokens.access_token.secret().is_empty(),
+        "access token stored"
+    );
+    let mut extra = account.extra_data.clone();
+    for (key, value) in extra.iter_mut() {
+        if ["access_token", "refresh_token", "id_token"].contains(&key.as_str()) {
+            *value = json!("[token]");
+        } else if ["auth_time", "expires_at"].contains(&key.as_str()) {
+            *value = json!("[time]");
+        }
+    }
+    snapshot(
+        &fixture,
+        "user_mapping",
+        &json!({
+            "uid": account.uid,
+            "user": {"username": login.user.username, "email": login.user.email,
+                     "email_verified": login.user.email_verified, "fullname": login.user.fullname,
+                     "first_name": login.user.first_name, "last_name": login.user.last_name},
+            "extra_data": extra,
+        }),
+    );
+    // A returning user: same user, no new rows.
+    h.server.reset().await;
+    let (_, again) = successful_login(&h, &fixture).await;
+    assert!(
+        !again.is_new && !again.new_association,
+        "second login finds the user"
+    );
+    assert_eq!(again.user.id, login.user.id);
+    assert_eq!(h.storage.counts(), (1, 1));
+}
+
+/// Failure paths of the callback and of the provider, each with the right error and nothing
+/// written.
+pub async fn failures(backend: Arc<dyn Backend>, fixture: Fixture) {
+    let token = fixture.token_fixture().clone();
+    let h = Harness::new(backend.clone(), &fixture).await;
+
+    let (session, url) = h.begin().await;
+    let state = param(&url, "state").unwrap_or_default();
+    let denied = h
+        .callback(
+            &session,
+            &[
+                ("error", "access_denied"),
+                ("error_description", "The user denied"),
+                ("state", &state),
+            ],
+        )
+        .await;
+    expect_kind("user denied", denied, ErrorKind::Canceled);
+    h.assert_nothing_written("user denied");
+
+    let (session, _) = h.begin().await;
+    let other = h
+        .callback(&session, &[("error", "server_error"), ("state", "x")])
+        .await;
+    expect_kind("provider error", other, ErrorKind::Failed);
+
+    let fresh = MemoryStrategy::new(ORIGIN);
+    let missing = h
+        .callback(&fresh, &[("code", "c"), ("state", "whatever")])
+        .await;
+    expect_kind(
+        "state missing from session",
+        missing,
+        ErrorKind::StateMissing,
+    );
+
+    let (session, _) = h.begin().await;
+    let no_param = h.callback(&session, &[("code", "c")]).await;
+    expect_kind(
+        "state parameter missing",
+        no_param,
+        ErrorKind::MissingParameter,
+    );
+
+    let (session, _) = h.begin().await;
+    let wrong = h
+        .callback(
+            &session,
+            &[("code", "c"), ("state", "forged-state-value-0000")],
+        )
+        .await;
+    expect_kind("wrong state", wrong, ErrorKind::StateMismatch);
+
+    let (session, url) = h.begin().await;
+    let state = param(&url, "state").unwrap_or_default();
+    let no_code = h.callback(&session, &[("state", &state)]).await;
+    expect_kind("code missing", no_code, ErrorKind::MissingParameter);
+    h.assert_nothing_written("callback errors");
+
+    for (case, response, kind) in [
+        (
+            "token endpoint 400",
+            ResponseTemplate::new(400).set_body_raw(
+                r#"{"error":"invalid_grant","error_description":"bad code"}"#,
+                "application/json",
+            ),
+            ErrorKind::TokenError,
+        ),
+        (
+            "token endpoint 401",
+            ResponseTemplate::new(401)
+                .set_body_raw(r#"{"error":"invalid_client"}"#, "application/json"),
+            ErrorKind::TokenError,
+        ),
+        (
+            "token endpoint 500",
+            ResponseTemplate::new(500).set_body_string("oops"),
+            ErrorKind::ProviderUnavailable,
+        ),
+        (
+            "token endpoint 503",
+            ResponseTemplate::new(503),
+            ErrorKind::ProviderUnavailable,
+        ),
+        (
+            "token endpoint malformed JSON",
+            ResponseTemplate::new(200).set_body_raw(r#"{"access_token": "#, "application/json"),
+            ErrorKind::InvalidResponse,
+        ),
+        (
+            "token endpoint error in 200",
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"error":"bad_verification_code"}"#, "application/json"),
+            ErrorKind::TokenError,
+        ),
+        (
+            "token endpoint without token",
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"token_type":"bearer"}"#, "application/json"),
+            ErrorKind::TokenError,
+        ),
+        (
+            "token endpoint time-out",
+            ResponseTemplate::new(200)
+                .set_body_raw(token.body.clone(), "application/json")
+                .set_delay(TIMEOUT * 2),
+            ErrorKind::Timeout,
+        ),
+    ] {
+        h.server.reset().await;
+        token.mock_with(response).mount(&h.server).await;
+        h.mount_apis(&fixture).await;
+        let (session, url) = h.begin().await;
+        let state = param(&url, "state").unwrap_or_default();
+        let result = h
+            .callback(&session, &[("code", "c"), ("state", &state)])
+            .await;
+        expect_kind(case, result, kind);
+        h.assert_nothing_written(case);
+    }
+
+    h.server.reset().await;
+    token.mock().mount(&h.server).await;
+    for api in &fixture.apis {
+        api.mock_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(r#"{"message":"Bad credentials"}"#, "application/json"),
+        )
+        .mount(&h.server)
+        .await;
+    }
+    let (session, url) = h.begin().await;
+    let state = param(&url, "state").unwrap_or_default();
+    let result = h
+        .callback(&session, &[("code", "c"), ("state", &state)])
+        .await;
+    expect_kind("user API 401", result, ErrorKind::ProviderRejected);
+    h.assert_nothing_written("user API 401");
+
+    h.server.reset().await;
+    for api in &fixture.apis {
+        api.mock_with(ResponseTemplate::new(502))
+            .mount(&h.server)
+            .await;
+    }
+    token.mock().mount(&h.server).await;
+    let (session, url) = h.begin().await;
+    let state = param(&url, "state").unwrap_or_default();
+    let result = h
+        .callback(&session, &[("code", "c"), ("state", &state)])
+        .await;
+    expect_kind("user API 502", result, ErrorKind::ProviderUnavailable);
+    h.assert_nothing_written("user API 502");
+}
+
+/// A replayed callback fails: in the same session (the state is spent), and from a copy of
+/// the session racing the first (the nonce store lets one through).
+pub async fn replay(backend: Arc<dyn Backend>, fixture: Fixture) {
+    let h = Harness::new(backend, &fixture).await;
+    fixture.token_fixture().mock().mount(&h.server).await;
+    h.mount_apis(&fixture).await;
+    let (session, url) = h.begin().await;
+    let state = param(&url, "state").unwrap_or_default();
+    let key = social_core::oauth2::pending_key(&h.name);
+    let pending = session
+        .session_get(&key)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let twin = MemoryStrategy::new(ORIGIN);
+    twin.session_set(&key, pending)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let params = [("code", "test-code"), ("state", state.as_str())];
+    let first = h.callback(&session, &params).await;
+    assert!(
+        matches!(first, Ok(Outcome::LoggedIn(_))),
+        "first callback logs in: {first:?}"
+    );
+    let again = h.callback(&session, &params).await;
+    expect_kind("replay in the same session", again, ErrorKind::StateMissing);
+    let raced = h.callback(&twin, &params).await;
+    expect_kind(
+        "replay from a copied session",
+        raced,
+        ErrorKind::StateReplayed,
+    );
+    assert_eq!(h.storage.counts(), (1, 1), "replays wrote nothing more");
+}
+
+/// Refresh: a new access token is fetched with the refresh token and stored.
+pub async fn refresh(backend: Arc<dyn Backend>, fixture: Fixture) {
+    if !backend.capabilities().refresh {
+        return;
+    }
+    let h = Harness::new(backend, &fixture).await;
+    let (_, login) = successful_login(&h, &fixture).await;
+    let account = login.account.unwrap_or_else(|| panic!("no account"));
+    let mut account = account;
+    if account.tokens().and_then(|t| t.refresh_token).is_none() {
+        account
+            .extra_data
+            .insert("refresh_token".into(), json!("stored-refresh-token"));
+    }
+    h.server.reset().await;
+    let token = fixture.token_fixture();
+    token
+        .mock_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"access_token":"refreshed-access-token","token_type":"bearer","expires_in":3600}"#,
+            "application/json",
+        ))
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let refreshed = h
+        .auth
+        .refresh_token(&account)
+        .await
+        .unwrap_or_else(|e| panic!("refresh failed: {e}"));
+    let tokens = refreshed.tokens().unwrap_or_else(|| panic!("no tokens"));
+    assert_eq!(tokens.access_token.secret(), "refreshed-access-token");
+    assert!(
+        tokens.refresh_token.is_some(),
+        "the refresh token is kept when none is returned"
+    );
+    let requests = h.server.received_requests().await.unwrap_or_default();
+    let body = requests
+        .first()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .unwrap_or_default();
+    assert!(
+        body.contains("grant_type=refresh_token"),
+        "refresh grant sent: {body}"
+    );
+    let stored = h
+        .storage
+        .social_account_by_id(account.id)
+        .await
+        .ok()
+        .flatten();
+    assert_eq!(
+        stored
+            .and_then(|a| a.tokens())
+            .map(|t| t.access_token.secret().to_owned())
+            .as_deref(),
+        Some("refreshed-access-token"),
+        "refreshed token stored"
+    );
+}
+
+/// Revoke: the revocation endpoint is called with the access token.
+pub async fn revoke(backend: Arc<dyn Backend>, fixture: Fixture) {
+    if !backend.capabilities().revoke {
+        return;
+    }
+    #[allow(clippy::expect_used)]
+    let endpoint = fixture
+        .revoke
+        .clone()
+        .expect("a backend declaring revoke needs Fixture::revoke");
+    let h = Harness::new(backend, &fixture).await;
+    let (_, login) = successful_login(&h, &fixture).await;
+    let account = login.account.unwrap_or_else(|| panic!("no account"));
+    h.server.reset().await;
+    endpoint.mock().expect(1).mount(&h.server).await;
+    h.auth
+        .revoke_token(&account)
+        .await
+        .unwrap_or_else(|e| panic!("revoke failed: {e}"));
+    let requests = h.server.received_requests().await.unwrap_or_default();
+    let access = account
+        .tokens()
+        .map(|t| t.access_token.secret().to_owned())
+        .unwrap_or_default();
+    let carried = requests.iter().any(|r| {
+        String::from_utf8_lossy(&r.body).contains(&access) || r.url.as_str().contains(&access)
+    });
+    assert!(carried, "the revocation request carries the access token");
+    h.server.reset().await;
+    endpoint
+        .mock_with(ResponseTemplate::new(500))
+        .mount(&h.server)
+        .await;
+    expect_kind(
+        "revoke 500",
+        h.auth.revoke_token(&account).await,
+        ErrorKind::ProviderUnavailable,
+    );
+}
+
+/// Runs the whole provider conformance suite as one `#[tokio::test]` per check.
+///
+/// ```ignore
+/// social_testkit::conformance!(
+///     backend = std::sync::Arc::new(social_core::oauth2::OAuth2Backend::new(GitHub)),
+///     fixture = fixture(),
+/// );
+/// ```
+#[macro_export]
+macro_rules! conformance {
+    (backend = $backend:expr, fixture = $fixture:expr $(,)?) => {
+        mod conformance {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn authorize_url() {
+                $crate::provider::authorize_url($backend, $fixture).await;
+            }
+            #[tokio::test]
+            async fn token_request() {
+                $crate::provider::token_request($backend, $fixture).await;
+            }
+            #[tokio::test]
+            async fn user_mapping() {
+                $crate::provider::user_mapping($backend, $fixture).await;
+            }
+            #[tokio::test]
+            async fn failures() {
+                $crate::provider::failures($backend, $fixture).await;
+            }
+            #[tokio::test]
+            async fn replay() {
+                $crate::provider::replay($backend, $fixture).await;
+            }
+            #[tokio::test]
+            async fn refresh() {
+                $crate::provider::refresh($backend, $fixture).await;
+            }
+            #[tokio::test]
+            async fn revoke() {
+                $crate::provider::revoke($backend, $fixture).await;
+            }
+        }
+    };
+}
