@@ -1,1 +1,1 @@
-//! End-to-end tests across the social-auth crates.
+//! End-to-end tests across the social-auth crates live in `tests/`.

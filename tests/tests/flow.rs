@@ -1,0 +1,268 @@
+//! The whole library flow — begin, callback, pipeline — on MemoryStorage with real provider
+//! backends against recorded fixtures: a new user, a returning user, a second provider
+//! associated to the same user, a paused and resumed partial pipeline, and a refused
+//! association of an account that belongs to someone else.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use social_core::{
+    BackendSettings, ErrorKind, MemoryStorage, MemoryStrategy, Outcome, Registry, Secret, Settings,
+    SocialAuth, Storage, UserId,
+    clock::FixedClock,
+    http::ReqwestClient,
+    oauth2::OAuth2Backend,
+    pipeline::{Pipeline, RequireEmail},
+};
+use social_github::GitHub;
+use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+
+const TOKEN: &str = include_str!("../../providers/github/tests/fixtures/token.json");
+const USER: &str = include_str!("../../providers/github/tests/fixtures/user.json");
+const EMAILS: &str = include_str!("../../providers/github/tests/fixtures/emails.json");
+
+/// A fake GitHub answering for the user `login` with id `id`.
+async fn fake_github(id: u64, login: &str, emails: &str) -> MockServer {
+    let server = MockServer::start().await;
+    let mut user: serde_json::Value = serde_json::from_str(USER).unwrap_or_default();
+    user["id"] = json!(id);
+    user["login"] = json!(login);
+    for (path, body) in [
+        ("/login/oauth/access_token", TOKEN.to_owned()),
+        ("/api/user", user.to_string()),
+        ("/api/user/emails", emails.to_owned()),
+    ] {
+        Mock::given(matchers::path(path))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+fn backend_settings(server: &MockServer) -> BackendSettings {
+    let mut settings = BackendSettings::default();
+    settings.key = Some("id".into());
+    settings.secret = Some(Secret::new("secret"));
+    for (name, path) in [
+        ("authorization_url", "/login/oauth/authorize"),
+        ("access_token_url", "/login/oauth/access_token"),
+        ("api_url", "/api"),
+    ] {
+        settings
+            .endpoints
+            .insert(name.into(), format!("{}{path}", server.uri()));
+    }
+    settings
+}
+
+struct App {
+    auth: SocialAuth,
+    storage: Arc<MemoryStorage>,
+    clock: Arc<FixedClock>,
+}
+
+/// Two providers: `github` and a GitHub Enterprise install `ghe`.
+fn app(github: &MockServer, ghe: &MockServer, pipeline: Pipeline) -> App {
+    let mut settings = Settings::default();
+    settings
+        .backends
+        .insert("github".into(), backend_settings(github));
+    settings
+        .backends
+        .insert("ghe".into(), backend_settings(ghe));
+    let storage = Arc::new(MemoryStorage::new());
+    let clock = Arc::new(FixedClock::new(1_700_000_000));
+    let http =
+        ReqwestClient::new(std::time::Duration::from_secs(5), "social-tests").expect("client");
+    let auth = SocialAuth::builder(
+        Registry::new()
+            .with(social_github::backend())
+            .with(OAuth2Backend::named("ghe", GitHub)),
+    )
+    .settings(settings)
+    .storage(storage.clone())
+    .http_client(Arc::new(http))
+    .clock(clock.clone())
+    .pipeline(pipeline)
+    .build()
+    .expect("valid settings");
+    App {
+        auth,
+        storage,
+        clock,
+    }
+}
+
+impl App {
+    /// Begin and callback in one browser session; the callback's outcome.
+    async fn login(&self, backend: &str, current: Option<&UserId>) -> social_core::Result<Outcome> {
+        let session = MemoryStrategy::new("http://app.test").with_param("next", "/dashboard");
+        let flow = self.auth.begin(&session, backend).await?;
+        let url = url::Url::parse(flow.redirect_url().unwrap_or_default()).expect("authorize URL");
+        let state = url
+            .query_pairs()
+            .find(|(k, _)| k == "state")
+            .map(|(_, v)| v.into_owned());
+        let callback = session
+            .next_request()
+            .with_param("code", "code")
+            .with_param("state", &state.unwrap_or_default());
+        self.auth.complete(&callback, backend, current).await
+    }
+}
+
+fn logged_in(outcome: social_core::Result<Outcome>) -> social_core::Login {
+    match outcome {
+        Ok(Outcome::LoggedIn(login)) => login,
+        other => panic!("expected a login, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn new_returning_and_second_provider() {
+    let (github, ghe) = (
+        fake_github(1, "octocat", EMAILS).await,
+        fake_github(77, "octo-ghe", "[]").await,
+    );
+    let app = app(&github, &ghe, Pipeline::default());
+
+    let first = logged_in(app.login("github", None).await);
+    assert!(first.is_new && first.new_association);
+    assert_eq!(first.user.username, "octocat");
+    assert_eq!(first.user.email.as_deref(), Some("octocat@github.com"));
+    assert_eq!(first.redirect_url, "/dashboard");
+
+    let again = logged_in(app.login("github", None).await);
+    assert!(!again.is_new && !again.new_association);
+    assert_eq!(again.user.id, first.user.id);
+
+    let second = logged_in(app.login("ghe", Some(&first.user.id)).await);
+    assert!(
+        !second.is_new && second.new_association,
+        "associated, not created"
+    );
+    assert_eq!(second.user.id, first.user.id);
+    let accounts = app
+        .storage
+        .social_accounts(&first.user.id)
+        .await
+        .expect("accounts");
+    let providers: Vec<&str> = accounts.iter().map(|a| a.provider.as_str()).collect();
+    assert_eq!(providers, ["github", "ghe"]);
+    assert_eq!(app.storage.counts(), (1, 2));
+
+    // Disconnecting one of two works; the last one is refused.
+    app.auth
+        .disconnect(&first.user.id, "ghe", None)
+        .await
+        .expect("one of two");
+    let last = app.auth.disconnect(&first.user.id, "github", None).await;
+    assert_eq!(
+        last.map_err(|e| e.kind()),
+        Err(ErrorKind::NotAllowedToDisconnect)
+    );
+    assert_eq!(app.storage.counts(), (1, 1));
+}
+
+#[tokio::test]
+async fn refuses_an_account_that_belongs_to_someone_else() {
+    let (github, ghe) = (
+        fake_github(1, "octocat", EMAILS).await,
+        fake_github(2, "other", "[]").await,
+    );
+    let app = app(&github, &ghe, Pipeline::default());
+    let owner = logged_in(app.login("github", None).await);
+    let other = logged_in(app.login("ghe", None).await);
+    assert_ne!(owner.user.id, other.user.id);
+
+    let stolen = app.login("github", Some(&other.user.id)).await;
+    assert_eq!(stolen.map_err(|e| e.code()).err(), Some("identity_in_use"));
+    assert_eq!(app.storage.counts(), (2, 2), "nothing was written");
+    let accounts = app
+        .storage
+        .social_accounts(&other.user.id)
+        .await
+        .expect("accounts");
+    assert_eq!(accounts.len(), 1, "the other user did not gain the account");
+}
+
+#[tokio::test]
+async fn partial_pipeline_pauses_and_resumes() {
+    // No public e-mail and no verified address: require_email asks for one.
+    let (github, ghe) = (
+        fake_github(5, "mona", "[]").await,
+        fake_github(6, "x", "[]").await,
+    );
+    let pipeline = Pipeline::default()
+        .insert_before("get_username", RequireEmail::new("/email/"))
+        .expect("get_username is in the default pipeline");
+    let app = app(&github, &ghe, pipeline);
+
+    let (url, token) = match app.login("github", None).await {
+        Ok(Outcome::Paused { url, token }) => (url, token),
+        other => panic!("expected a pause, got {other:?}"),
+    };
+    assert!(url.starts_with("/email/?partial_token="), "{url}");
+    assert!(token.len() >= 40, "the token is unguessable");
+    assert_eq!(
+        app.storage.counts(),
+        (0, 0),
+        "nothing is written while paused"
+    );
+
+    // A wrong token and a token for another backend are refused.
+    let wrong = MemoryStrategy::new("http://app.test").with_param("partial_token", "nope");
+    let result = app.auth.complete(&wrong, "github", None).await;
+    assert_eq!(
+        result.map_err(|e| e.kind()).err(),
+        Some(ErrorKind::PartialInvalid)
+    );
+    let other_backend = MemoryStrategy::new("http://app.test").with_param("partial_token", &token);
+    let result = app.auth.complete(&other_backend, "ghe", None).await;
+    assert_eq!(
+        result.map_err(|e| e.kind()).err(),
+        Some(ErrorKind::PartialInvalid)
+    );
+
+    // That attempt spent the token (single use): start again and resume properly.
+    let token = match app.login("github", None).await {
+        Ok(Outcome::Paused { token, .. }) => token,
+        other => panic!("expected a pause, got {other:?}"),
+    };
+    // An invalid address asks again (a new token), a valid one completes.
+    let bad = MemoryStrategy::new("http://app.test")
+        .with_param("partial_token", &token)
+        .with_param("email", "not an email");
+    let token = match app.auth.complete(&bad, "github", None).await {
+        Ok(Outcome::Paused { token, .. }) => token,
+        other => panic!("expected to be asked again, got {other:?}"),
+    };
+    let resume = MemoryStrategy::new("http://app.test")
+        .with_param("partial_token", &token)
+        .with_param("email", "mona@example.com");
+    let login = logged_in(app.auth.complete(&resume, "github", None).await);
+    assert!(login.is_new);
+    assert_eq!(login.user.email.as_deref(), Some("mona@example.com"));
+    assert!(
+        !login.user.email_verified,
+        "a typed address is not verified"
+    );
+    assert_eq!(app.storage.counts(), (1, 1));
+
+    // Expired tokens are refused.
+    let token = match app.login("ghe", None).await {
+        Ok(Outcome::Paused { token, .. }) => token,
+        other => panic!("expected a pause, got {other:?}"),
+    };
+    app.clock.advance(3601);
+    let late = MemoryStrategy::new("http://app.test")
+        .with_param("partial_token", &token)
+        .with_param("email", "late@example.com");
+    let result = app.auth.complete(&late, "ghe", None).await;
+    assert_eq!(
+        result.map_err(|e| e.kind()).err(),
+        Some(ErrorKind::PartialInvalid)
+    );
+    assert_eq!(app.storage.counts(), (1, 1));
+}
