@@ -278,9 +278,10 @@ pub struct User {
 impl User {
     /// Sets the user field `name` to `value`; `false` when there is no such field.
     pub fn set_field(&mut self, name: &str, value: &str) -> bool {
+        let text = value.to_owned();
         let value = Some(value.to_owned());
         match name {
-            "username" => self.username = value.unwrap_or_default(),
+            "username" => self.username = text,
             "email" => self.email = value,
             "first_name" => self.first_name = value,
             "last_name" => self.last_name = value,

@@ -360,16 +360,15 @@ impl Settings {
                 self.inactive_user_url.as_ref(),
             ),
         ] {
-            if let Some(url) = url {
-                if !(url.starts_with('/')
+            if let Some(url) = url
+                && !(url.starts_with('/')
                     || url.starts_with("http://")
                     || url.starts_with("https://"))
-                {
-                    return Err(AuthError::config(
-                        setting,
-                        "must be a path starting with `/` or an http(s) URL",
-                    ));
-                }
+            {
+                return Err(AuthError::config(
+                    setting,
+                    "must be a path starting with `/` or an http(s) URL",
+                ));
             }
         }
         if self.username.max_length < 4 {

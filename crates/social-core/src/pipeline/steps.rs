@@ -117,17 +117,17 @@ impl Step for SocialUser {
             .map_err(storage_error)?;
         match account {
             Some(account) => {
-                if let Some(current) = &cx.state.current_user {
-                    if current != &account.user_id {
-                        return Err(AuthError::new(
-                            ErrorKind::AlreadyAssociated,
-                            Stage::Pipeline,
-                            format!(
-                                "the account belongs to user {}, not to {current}",
-                                account.user_id
-                            ),
-                        ));
-                    }
+                if let Some(current) = &cx.state.current_user
+                    && current != &account.user_id
+                {
+                    return Err(AuthError::new(
+                        ErrorKind::AlreadyAssociated,
+                        Stage::Pipeline,
+                        format!(
+                            "the account belongs to user {}, not to {current}",
+                            account.user_id
+                        ),
+                    ));
                 }
                 let user = cx
                     .storage
@@ -264,14 +264,14 @@ async fn adopt_existing(
     else {
         return Ok(None);
     };
-    if let Some(mine) = mine {
-        if mine.id != existing.user_id {
-            return Err(AuthError::new(
-                ErrorKind::AlreadyAssociated,
-                Stage::Pipeline,
-                format!("the account belongs to user {}", existing.user_id),
-            ));
-        }
+    if let Some(mine) = mine
+        && mine.id != existing.user_id
+    {
+        return Err(AuthError::new(
+            ErrorKind::AlreadyAssociated,
+            Stage::Pipeline,
+            format!("the account belongs to user {}", existing.user_id),
+        ));
     }
     let user = cx
         .storage
