@@ -8,8 +8,14 @@ pub mod extra_data;
 pub mod hooks;
 pub mod http;
 pub mod model;
+#[cfg(feature = "oauth1")]
+pub mod oauth1;
 #[cfg(feature = "oauth2")]
 pub mod oauth2;
+#[cfg(feature = "oidc")]
+pub mod oidc;
+#[cfg(feature = "openid")]
+pub mod openid;
 pub mod pipeline;
 pub mod redirect;
 pub mod settings;

@@ -1,0 +1,1 @@
+//! The OAuth 1.0a protocol base (feature `oauth1`).

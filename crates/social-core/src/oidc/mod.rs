@@ -1,0 +1,1 @@
+//! The OpenID Connect protocol base (feature `oidc`).

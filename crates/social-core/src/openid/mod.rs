@@ -1,0 +1,1 @@
+//! The OpenID 2.0 protocol base (feature `openid`).

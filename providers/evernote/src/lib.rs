@@ -1,0 +1,1 @@
+//! evernote login for social-auth.

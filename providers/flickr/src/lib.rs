@@ -1,0 +1,1 @@
+//! flickr login for social-auth.

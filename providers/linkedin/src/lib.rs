@@ -1,0 +1,1 @@
+//! linkedin login for social-auth.

@@ -1,0 +1,1 @@
+//! livejournal login for social-auth.

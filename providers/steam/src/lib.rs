@@ -1,0 +1,1 @@
+//! steam login for social-auth.

@@ -1,0 +1,1 @@
+//! twitter login for social-auth.
