@@ -1,0 +1,188 @@
+//! The few responses the routes write themselves: small HTML pages, redirects and errors.
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use social_core::{AuthError, ErrorKind, Flow, SocialAuth, backend::html_escape};
+use tower_sessions::Session;
+
+/// Whether errors show the detailed page rather than a flash and a redirect.
+pub(crate) fn raise_exceptions(auth: &SocialAuth) -> bool {
+    auth.settings()
+        .raise_exceptions
+        .unwrap_or(cfg!(debug_assertions))
+}
+
+/// The HTTP status that best describes an error of `kind`.
+pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::Failed
+        | ErrorKind::Canceled
+        | ErrorKind::TokenError
+        | ErrorKind::MissingParameter
+        | ErrorKind::StateMissing
+        | ErrorKind::StateMismatch
+        | ErrorKind::StateExpired
+        | ErrorKind::StateReplayed
+        | ErrorKind::PartialInvalid => StatusCode::BAD_REQUEST,
+        ErrorKind::Forbidden
+        | ErrorKind::NotAllowedToDisconnect
+        | ErrorKind::InactiveUser
+        | ErrorKind::NotRegistered => StatusCode::FORBIDDEN,
+        ErrorKind::AlreadyAssociated => StatusCode::CONFLICT,
+        ErrorKind::UnknownBackend => StatusCode::NOT_FOUND,
+        ErrorKind::ProviderUnavailable
+        | ErrorKind::InvalidResponse
+        | ErrorKind::ProviderRejected => StatusCode::BAD_GATEWAY,
+        ErrorKind::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Logs an error with everything an operator needs; core keeps secrets out of `details`.
+pub(crate) fn log_error(error: &AuthError) {
+    let (code, stage, provider, details) = (
+        error.code(),
+        error.stage().to_string(),
+        error.provider().unwrap_or("-"),
+        error.details(),
+    );
+    if status_of(error.kind()).is_server_error() {
+        tracing::error!(code, stage, provider, details, "social login failed");
+    } else {
+        tracing::warn!(code, stage, provider, details, "social login failed");
+    }
+}
+
+/// Answers a failed login: the detailed page when raising, else a flash and a redirect to
+/// `LOGIN_ERROR_URL`.
+pub(crate) async fn login_failed(auth: &SocialAuth, session: &Session, error: AuthError) -> Response {
+    log_error(&error);
+    if raise_exceptions(auth) {
+        return error_page(&error);
+    }
+    if let Err(e) = crate::session::store_error(session, &error).await {
+        // The redirect still happens; the error page just has nothing to show.
+        tracing::error!(error = %e, "could not store the login error in the session");
+    }
+    Redirect::to(&auth.settings().login_error_url).into_response()
+}
+
+/// The detailed error page of `RAISE_EXCEPTIONS`: for developers, never for production.
+fn error_page(error: &AuthError) -> Response {
+    let row = |name: &str, value: &str| {
+        format!(
+            "<tr><th>{}</th><td><code>{}</code></td></tr>",
+            html_escape(name),
+            html_escape(value)
+        )
+    };
+    let body = format!(
+        "<h1>Login failed</h1><p>{}</p><table>{}{}{}{}</table>\
+         <p><small>Shown because RAISE_EXCEPTIONS is on (the default in debug builds). \
+         Turn it off in production.</small></p>",
+        html_escape(error.user_message()),
+        row("code", error.code()),
+        row("stage", &error.stage().to_string()),
+        row("provider", error.provider().unwrap_or("-")),
+        row("details", error.details()),
+    );
+    page(status_of(error.kind()), "Login failed", &body)
+}
+
+/// 404 for a backend that is not registered.
+pub(crate) fn unknown_backend(name: &str) -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        "Login method not found",
+        &format!(
+            "<h1>Login method not found</h1><p>There is no login method named <code>{}</code>.</p>",
+            html_escape(name)
+        ),
+    )
+}
+
+/// 403 for a request that lacks a logged-in user or a valid CSRF token.
+pub(crate) fn forbidden(reason: &str) -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        &format!("<h1>Forbidden</h1><p>{}</p>", html_escape(reason)),
+    )
+}
+
+/// A bare status page for requests that could not be read or served.
+pub(crate) fn status_page(status: StatusCode, message: &str) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error");
+    page(
+        status,
+        title,
+        &format!(
+            "<h1>{}</h1><p>{}</p>",
+            html_escape(title),
+            html_escape(message)
+        ),
+    )
+}
+
+/// The page a cross-site GET of a login URL gets: one button that POSTs the same login,
+/// with the session's CSRF token, so that only the user's own click starts it.
+pub(crate) fn confirm_login(action: &str, backend: &str, fields: &[(String, String)]) -> Response {
+    let inputs: String = fields
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                r#"<input type="hidden" name="{}" value="{}">"#,
+                html_escape(name),
+                html_escape(value)
+            )
+        })
+        .collect();
+    let body = format!(
+        r#"<h1>Log in with {backend}?</h1><p>Another site sent you here. Continue only if you meant to log in.</p><form method="post" action="{action}">{inputs}<button type="submit">Continue with {backend}</button></form>"#,
+        backend = html_escape(backend),
+        action = html_escape(action),
+    );
+    page(StatusCode::OK, "Confirm login", &body)
+}
+
+/// Sends the browser on as `flow` says.
+pub(crate) fn flow_response(flow: Flow) -> Response {
+    match flow {
+        Flow::Redirect(url) => Redirect::to(&url).into_response(),
+        Flow::AutoPost { action, fields } => {
+            no_store(Html(Flow::auto_post_html(&action, &fields)).into_response())
+        }
+        other => {
+            tracing::error!(flow = ?other, "social-axum does not know this kind of flow");
+            status_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "This login method cannot be used here.",
+            )
+        }
+    }
+}
+
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{}</title></head><body>{body}</body></html>"#,
+        html_escape(title)
+    );
+    let mut response = no_store((status, Html(html)).into_response());
+    // Framing these pages would let another site trick a click on their buttons.
+    let headers = response.headers_mut();
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    response
+}
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,359 @@
+//! The login, callback and disconnect routes.
+
+use std::sync::Arc;
+
+use axum::{
+    Router,
+    extract::{Path, Request, State},
+    http::{Method, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use social_core::{AuthError, ErrorKind, Outcome, PARTIAL_TOKEN_PARAM, SocialAuth, Stage};
+use tower_sessions::Session;
+
+use crate::{
+    csrf::{self, CSRF_FIELD, csrf_token},
+    pages,
+    session::{self as sess, claim_partial, log_in, remember_partial},
+    strategy::{AxumStrategy, ReadError, RequestData, backend_path},
+};
+
+/// Mounts the social login routes with the default paths; see [`SocialRoutes`].
+///
+/// Merge the result into the application's router (`Router::merge`, not `nest`: the callback
+/// URL sent to providers is built from the configured paths as they are).
+pub fn routes<S>(auth: SocialAuth) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    SocialRoutes::new(auth).into_router()
+}
+
+/// The social login routes, with configurable paths.
+///
+/// | Method | Default path | What it does |
+/// |---|---|---|
+/// | `GET`, `POST` | `/login/{backend}/` | starts a login (POST needs the CSRF token) |
+/// | `GET`, `POST` | `/complete/{backend}/` | the provider's callback; resumes a paused pipeline given `partial_token` |
+/// | `POST` | `/disconnect/{backend}/` | removes the user's accounts of `backend` (CSRF token required) |
+/// | `POST` | `/disconnect/{backend}/{association_id}/` | removes one account (CSRF token required) |
+///
+/// Every path must start with `/` and hold `{backend}` once.
+#[derive(Debug, Clone)]
+pub struct SocialRoutes {
+    auth: SocialAuth,
+    login_path: String,
+    complete_path: String,
+    disconnect_path: String,
+}
+
+impl SocialRoutes {
+    /// The routes of `auth` at the default paths.
+    pub fn new(auth: SocialAuth) -> Self {
+        Self {
+            auth,
+            login_path: "/login/{backend}/".into(),
+            complete_path: "/complete/{backend}/".into(),
+            disconnect_path: "/disconnect/{backend}/".into(),
+        }
+    }
+
+    /// Where logins start; default `/login/{backend}/`.
+    #[must_use]
+    pub fn login_path(mut self, path: impl Into<String>) -> Self {
+        self.login_path = path.into();
+        self
+    }
+
+    /// The provider callback; default `/complete/{backend}/`. Register the resulting URL with
+    /// each provider.
+    #[must_use]
+    pub fn complete_path(mut self, path: impl Into<String>) -> Self {
+        self.complete_path = path.into();
+        self
+    }
+
+    /// Where accounts are disconnected; default `/disconnect/{backend}/`. The route for one
+    /// association adds `{association_id}/` to it.
+    #[must_use]
+    pub fn disconnect_path(mut self, path: impl Into<String>) -> Self {
+        self.disconnect_path = path.into();
+        self
+    }
+
+    /// The router, to merge into the application's.
+    ///
+    /// # Panics
+    ///
+    /// When a path does not start with `/` or does not hold `{backend}` exactly once, or when
+    /// two paths are the same (as [`Router::route`] does for overlapping routes).
+    pub fn into_router<S>(self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        check_path("login_path", &self.login_path);
+        check_path("complete_path", &self.complete_path);
+        check_path("disconnect_path", &self.disconnect_path);
+        let disconnect_one = if self.disconnect_path.ends_with('/') {
+            format!("{}{{association_id}}/", self.disconnect_path)
+        } else {
+            format!("{}/{{association_id}}", self.disconnect_path)
+        };
+        let (login, complete, disconnect) = (
+            self.login_path.clone(),
+            self.complete_path.clone(),
+            self.disconnect_path.clone(),
+        );
+        Router::new()
+            .route(&login, get(begin).post(begin))
+            .route(&complete, get(complete_login).post(complete_login))
+            .route(&disconnect, post(disconnect_all))
+            .route(&disconnect_one, post(disconnect_one_handler))
+            .with_state(Arc::new(self))
+    }
+}
+
+fn check_path(setting: &str, path: &str) {
+    let ok = path.starts_with('/')
+        && path.matches("{backend}").count() == 1
+        && path.matches('{').count() == 1
+        && path.matches('}').count() == 1;
+    assert!(
+        ok,
+        "SocialRoutes::{setting}: `{path}` must start with `/` and hold `{{backend}}` exactly once"
+    );
+}
+
+type Shared = State<Arc<SocialRoutes>>;
+
+/// What every route does first: a known backend and a readable request with a valid host.
+async fn prepare(
+    routes: &SocialRoutes,
+    backend: &str,
+    request: Request,
+) -> Result<(RequestData, String), Response> {
+    if routes.auth.registry().get(backend).is_none() {
+        return Err(pages::unknown_backend(backend));
+    }
+    let data = RequestData::read(request).await.map_err(|e| match e {
+        ReadError::BodyTooLarge => pages::status_page(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The form sent is too large.",
+        ),
+    })?;
+    let host = data.host.clone().ok_or_else(|| {
+        pages::status_page(
+            StatusCode::BAD_REQUEST,
+            "The request has no valid Host header.",
+        )
+    })?;
+    Ok((data, host))
+}
+
+fn session_failed(error: tower_sessions::session::Error) -> Response {
+    tracing::error!(%error, "the session store failed");
+    pages::status_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong on our side. Please try again later.",
+    )
+}
+
+/// Whether a GET may start a login at once: the browser says the user came from this site
+/// or typed the URL, or it says nothing (non-browser clients, older browsers).
+fn fetch_allowed(fetch_site: Option<&str>) -> bool {
+    matches!(fetch_site, None | Some("same-origin" | "none"))
+}
+
+async fn begin(
+    State(routes): Shared,
+    Path(backend): Path<String>,
+    session: Session,
+    request: Request,
+) -> Response {
+    if request.method() == Method::HEAD {
+        // Link checkers and previews probe with HEAD: never start a login for them.
+        return StatusCode::OK.into_response();
+    }
+    let (data, host) = match prepare(&routes, &backend, request).await {
+        Ok(prepared) => prepared,
+        Err(response) => return response,
+    };
+    if data.method == Method::POST {
+        match csrf::verify(&session, data.form_csrf.as_deref()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(backend, "login POST without a valid CSRF token");
+                return pages::forbidden(
+                    "This login form expired or was not sent from this site. Please try again.",
+                );
+            }
+            Err(e) => return session_failed(e),
+        }
+    } else if !fetch_allowed(data.fetch_site.as_deref()) {
+        let token = match csrf_token(&session).await {
+            Ok(token) => token,
+            Err(e) => return session_failed(e),
+        };
+        let mut fields: Vec<(String, String)> = data
+            .query
+            .iter()
+            .filter(|(name, _)| name != CSRF_FIELD)
+            .cloned()
+            .collect();
+        fields.push((CSRF_FIELD.to_owned(), token));
+        let action = backend_path(&routes.login_path, &backend);
+        return pages::confirm_login(&action, &backend, &fields);
+    }
+    let auth = &routes.auth;
+    let strategy = AxumStrategy::new(
+        &data,
+        &host,
+        auth.settings().redirect_is_https,
+        &routes.complete_path,
+        &session,
+        Stage::Begin,
+    );
+    match auth.begin(&strategy, &backend).await {
+        Ok(flow) => pages::flow_response(flow),
+        Err(error) => pages::login_failed(auth, &session, error).await,
+    }
+}
+
+async fn complete_login(
+    State(routes): Shared,
+    Path(backend): Path<String>,
+    session: Session,
+    request: Request,
+) -> Response {
+    let (data, host) = match prepare(&routes, &backend, request).await {
+        Ok(prepared) => prepared,
+        Err(response) => return response,
+    };
+    let auth = &routes.auth;
+    let current = match sess::user_id(&session).await {
+        Ok(current) => current,
+        Err(e) => return session_failed(e),
+    };
+    if let Some(token) = data.params.get(PARTIAL_TOKEN_PARAM) {
+        // Core's tokens are unguessable but not bound to a browser: without this, a token
+        // of the attacker's own paused login could log a victim into the attacker's account.
+        match claim_partial(&session, token).await {
+            Ok(true) => {}
+            Ok(false) => {
+                let error = AuthError::new(
+                    ErrorKind::PartialInvalid,
+                    Stage::Pipeline,
+                    "the partial token was not issued to this session",
+                )
+                .with_provider(&backend);
+                return pages::login_failed(auth, &session, error).await;
+            }
+            Err(e) => return session_failed(e),
+        }
+    }
+    let strategy = AxumStrategy::new(
+        &data,
+        &host,
+        auth.settings().redirect_is_https,
+        &routes.complete_path,
+        &session,
+        Stage::Callback,
+    );
+    let outcome = auth.complete(&strategy, &backend, current.as_ref()).await;
+    match outcome {
+        Ok(Outcome::LoggedIn(login)) => {
+            let now = auth.clock().now();
+            match log_in(&session, auth.settings(), &login, current.as_ref(), now).await {
+                Ok(()) => Redirect::to(&login.redirect_url).into_response(),
+                Err(e) => session_failed(e),
+            }
+        }
+        Ok(Outcome::Inactive { user, redirect_url }) => {
+            tracing::info!(user = %user.id, backend, "inactive user was not logged in");
+            Redirect::to(&redirect_url).into_response()
+        }
+        Ok(Outcome::Paused { url, token }) => match remember_partial(&session, &token).await {
+            Ok(()) => Redirect::to(&url).into_response(),
+            Err(e) => session_failed(e),
+        },
+        Ok(Outcome::Respond(flow)) => pages::flow_response(flow),
+        Ok(other) => {
+            tracing::error!(outcome = ?other, "social-axum does not know this login outcome");
+            pages::status_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Please try again later.",
+            )
+        }
+        Err(error) => pages::login_failed(auth, &session, error).await,
+    }
+}
+
+async fn disconnect_all(
+    State(routes): Shared,
+    Path(backend): Path<String>,
+    session: Session,
+    request: Request,
+) -> Response {
+    disconnect(&routes, &backend, None, &session, request).await
+}
+
+async fn disconnect_one_handler(
+    State(routes): Shared,
+    Path((backend, association)): Path<(String, String)>,
+    session: Session,
+    request: Request,
+) -> Response {
+    let Ok(association) = association.parse::<i64>() else {
+        return pages::status_page(StatusCode::NOT_FOUND, "There is no such association.");
+    };
+    disconnect(&routes, &backend, Some(association), &session, request).await
+}
+
+async fn disconnect(
+    routes: &SocialRoutes,
+    backend: &str,
+    association: Option<i64>,
+    session: &Session,
+    request: Request,
+) -> Response {
+    let (data, host) = match prepare(routes, backend, request).await {
+        Ok(prepared) => prepared,
+        Err(response) => return response,
+    };
+    let user = match sess::user_id(session).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return pages::forbidden("Log in to disconnect an account."),
+        Err(e) => return session_failed(e),
+    };
+    match csrf::verify(session, data.form_csrf.as_deref()).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(backend, "disconnect without a valid CSRF token");
+            return pages::forbidden(
+                "This form expired or was not sent from this site. Please try again.",
+            );
+        }
+        Err(e) => return session_failed(e),
+    }
+    let auth = &routes.auth;
+    if let Err(error) = auth.disconnect(&user, backend, association).await {
+        return pages::login_failed(auth, session, error).await;
+    }
+    let settings = auth.settings();
+    let strategy = AxumStrategy::new(
+        &data,
+        &host,
+        settings.redirect_is_https,
+        &routes.complete_path,
+        session,
+        Stage::Disconnect,
+    );
+    let target = data
+        .params
+        .get("next")
+        .and_then(|next| auth.safe_redirect(&strategy, next))
+        .or_else(|| settings.disconnect_redirect_url.clone())
+        .unwrap_or_else(|| settings.login_redirect_url.clone());
+    Redirect::to(&target).into_response()
+}
