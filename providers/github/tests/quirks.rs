@@ -1,0 +1,222 @@
+//! GitHub's own quirks: e-mail verification through /user/emails, Enterprise URLs,
+//! organization and team restrictions.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use social_core::{
+    BackendSettings, ErrorKind, MemoryStorage, Outcome, Registry, Settings, SocialAuth,
+    oauth2::OAuth2Provider,
+};
+use social_github::GitHub;
+use social_testkit::provider::{Fixture, Harness, expect_kind};
+use wiremock::{Mock, ResponseTemplate, matchers};
+
+const TOKEN: &str = include_str!("fixtures/token.json");
+const USER: &str = include_str!("fixtures/user.json");
+const EMAILS: &str = include_str!("fixtures/emails.json");
+
+fn fixture(user: &str, emails: &str) -> Fixture {
+    Fixture::new(
+        "github",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
+    )
+    .endpoint("api_url", "/api")
+    .token("POST", "/login/oauth/access_token", TOKEN)
+    .api("GET", "/api/user", user)
+    .api("GET", "/api/user/emails", emails)
+}
+
+async fn login(h: &Harness, fixture: &Fixture) -> social_core::Result<Outcome> {
+    h.mount_apis(fixture).await;
+    Mock::given(matchers::path("/login/oauth/access_token"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(TOKEN, "application/json"))
+        .mount(&h.server)
+        .await;
+    let (session, url) = h.begin().await;
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned());
+    h.callback(
+        &session,
+        &[("code", "c"), ("state", &state.unwrap_or_default())],
+    )
+    .await
+}
+
+fn user_with_email(email: &str) -> String {
+    let mut user: serde_json::Value = serde_json::from_str(USER).unwrap_or_default();
+    user["email"] = json!(email);
+    user.to_string()
+}
+
+#[tokio::test]
+async fn public_email_counts_as_verified_only_when_listed_verified() {
+    let fixture = fixture(&user_with_email("old-address@example.com"), EMAILS);
+    let h = Harness::new(Arc::new(social_github::backend()), &fixture).await;
+    let Ok(Outcome::LoggedIn(done)) = login(&h, &fixture).await else {
+        panic!("login failed")
+    };
+    // The public address is unverified: the primary verified one is used instead.
+    assert_eq!(done.user.email.as_deref(), Some("octocat@github.com"));
+    assert!(done.user.email_verified);
+
+    let fixture = fixture(&user_with_email("octocat@users.noreply.github.com"), EMAILS);
+    let h = Harness::new(Arc::new(social_github::backend()), &fixture).await;
+    let Ok(Outcome::LoggedIn(done)) = login(&h, &fixture).await else {
+        panic!("login failed")
+    };
+    assert_eq!(
+        done.user.email.as_deref(),
+        Some("octocat@users.noreply.github.com")
+    );
+    assert!(done.user.email_verified, "listed as verified");
+}
+
+#[tokio::test]
+async fn without_the_email_scope_the_profile_is_kept_unverified() {
+    // /user/emails answers 404 when the token lacks `user:email`.
+    let fixture = Fixture::new(
+        "github",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
+    )
+    .endpoint("api_url", "/api")
+    .token("POST", "/login/oauth/access_token", TOKEN)
+    .api("GET", "/api/user", &user_with_email("public@example.com"));
+    let h = Harness::new(Arc::new(social_github::backend()), &fixture).await;
+    Mock::given(matchers::path("/api/user/emails"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_raw(r#"{"message":"Not Found"}"#, "application/json"),
+        )
+        .mount(&h.server)
+        .await;
+    let Ok(Outcome::LoggedIn(done)) = login(&h, &fixture).await else {
+        panic!("login failed")
+    };
+    assert_eq!(done.user.email.as_deref(), Some("public@example.com"));
+    assert!(!done.user.email_verified);
+}
+
+#[tokio::test]
+async fn enterprise_url_moves_every_endpoint() {
+    let mut settings = BackendSettings::default();
+    settings.options.insert(
+        "enterprise_url".into(),
+        social_core::settings::TomlValue::String("https://ghe.example.com/".into()),
+    );
+    let endpoint = |name: &str, default: &str| GitHub.endpoint(&settings, name, default);
+    assert_eq!(
+        endpoint("authorization_url", "x"),
+        "https://ghe.example.com/login/oauth/authorize"
+    );
+    assert_eq!(
+        endpoint("access_token_url", "x"),
+        "https://ghe.example.com/login/oauth/access_token"
+    );
+    settings.endpoints.insert(
+        "access_token_url".into(),
+        "https://proxy.example.com/token".into(),
+    );
+    assert_eq!(
+        GitHub.endpoint(&settings, "access_token_url", "x"),
+        "https://proxy.example.com/token",
+        "an explicit endpoint setting wins"
+    );
+}
+
+async fn membership(
+    option: (&str, &str),
+    path: &str,
+    response: ResponseTemplate,
+) -> social_core::Result<Outcome> {
+    let fixture = fixture(USER, EMAILS).option(option.0, option.1);
+    let h = Harness::new(Arc::new(social_github::backend()), &fixture).await;
+    Mock::given(matchers::path(path))
+        .respond_with(response)
+        .expect(1)
+        .mount(&h.server)
+        .await;
+    let result = login(&h, &fixture).await;
+    if result.is_err() {
+        h.assert_nothing_written("refused membership");
+    }
+    result
+}
+
+#[tokio::test]
+async fn organization_members_only() {
+    let ok = membership(
+        ("organization", "acme"),
+        "/api/orgs/acme/members/octocat",
+        ResponseTemplate::new(204),
+    )
+    .await;
+    assert!(matches!(ok, Ok(Outcome::LoggedIn(_))), "{ok:?}");
+    let refused = membership(
+        ("organization", "acme"),
+        "/api/orgs/acme/members/octocat",
+        ResponseTemplate::new(404),
+    )
+    .await;
+    expect_kind("not a member", refused, ErrorKind::Forbidden);
+    let refused = membership(
+        ("organization", "acme"),
+        "/api/orgs/acme/members/octocat",
+        ResponseTemplate::new(302),
+    )
+    .await;
+    expect_kind("requester not a member", refused, ErrorKind::Forbidden);
+}
+
+#[tokio::test]
+async fn team_members_only_when_active() {
+    let active = ResponseTemplate::new(200)
+        .set_body_raw(r#"{"role":"member","state":"active"}"#, "application/json");
+    let ok = membership(
+        ("team_id", "42"),
+        "/api/teams/42/memberships/octocat",
+        active,
+    )
+    .await;
+    assert!(matches!(ok, Ok(Outcome::LoggedIn(_))), "{ok:?}");
+    let pending = ResponseTemplate::new(200)
+        .set_body_raw(r#"{"role":"member","state":"pending"}"#, "application/json");
+    let refused = membership(
+        ("team_id", "42"),
+        "/api/teams/42/memberships/octocat",
+        pending,
+    )
+    .await;
+    expect_kind("pending member", refused, ErrorKind::Forbidden);
+    let refused = membership(
+        ("team_id", "42"),
+        "/api/teams/42/memberships/octocat",
+        ResponseTemplate::new(404),
+    )
+    .await;
+    expect_kind("not in team", refused, ErrorKind::Forbidden);
+}
+
+#[test]
+fn team_id_must_be_numeric() {
+    let mut settings = Settings::default();
+    let mut github = BackendSettings::default();
+    github.key = Some("k".into());
+    github.secret = Some(social_core::Secret::new("s"));
+    github.options.insert(
+        "team_id".into(),
+        social_core::settings::TomlValue::String("core-team".into()),
+    );
+    settings.backends.insert("github".into(), github);
+    let err = SocialAuth::builder(Registry::new().with(social_github::backend()))
+        .settings(settings)
+        .storage(Arc::new(MemoryStorage::new()))
+        .build()
+        .expect_err("a team slug is not an id");
+    assert!(
+        err.details().contains("SOCIAL_AUTH_GITHUB_TEAM_ID"),
+        "{err}"
+    );
+}
