@@ -129,13 +129,13 @@ impl OAuth2Provider for GitHub {
     }
 
     fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        if let Some(team) = settings.option("team_id") {
-            if team.parse::<u64>().is_err() {
-                return Err(AuthError::config(
-                    &social_core::settings::env_name(Some(name), "team_id"),
-                    format!("`{team}` is not a numeric team id"),
-                ));
-            }
+        if let Some(team) = settings.option("team_id")
+            && team.parse::<u64>().is_err()
+        {
+            return Err(AuthError::config(
+                &social_core::settings::env_name(Some(name), "team_id"),
+                format!("`{team}` is not a numeric team id"),
+            ));
         }
         Ok(())
     }
