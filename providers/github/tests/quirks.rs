@@ -16,7 +16,7 @@ const TOKEN: &str = include_str!("fixtures/token.json");
 const USER: &str = include_str!("fixtures/user.json");
 const EMAILS: &str = include_str!("fixtures/emails.json");
 
-fn fixture(user: &str, emails: &str) -> Fixture {
+fn github(user: &str, emails: &str) -> Fixture {
     Fixture::new(
         "github",
         concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
@@ -53,7 +53,7 @@ fn user_with_email(email: &str) -> String {
 
 #[tokio::test]
 async fn public_email_counts_as_verified_only_when_listed_verified() {
-    let fixture = fixture(&user_with_email("old-address@example.com"), EMAILS);
+    let fixture = github(&user_with_email("old-address@example.com"), EMAILS);
     let h = Harness::new(Arc::new(social_github::backend()), &fixture).await;
     let Ok(Outcome::LoggedIn(done)) = login(&h, &fixture).await else {
         panic!("login failed")
@@ -62,7 +62,7 @@ async fn public_email_counts_as_verified_only_when_listed_verified() {
     assert_eq!(done.user.email.as_deref(), Some("octocat@github.com"));
     assert!(done.user.email_verified);
 
-    let fixture = fixture(&user_with_email("octocat@users.noreply.github.com"), EMAILS);
+    let fixture = github(&user_with_email("octocat@users.noreply.github.com"), EMAILS);
     let h = Harness::new(Arc::new(social_github::backend()), &fixture).await;
     let Ok(Outcome::LoggedIn(done)) = login(&h, &fixture).await else {
         panic!("login failed")
@@ -131,7 +131,7 @@ async fn membership(
     path: &str,
     response: ResponseTemplate,
 ) -> social_core::Result<Outcome> {
-    let fixture = fixture(USER, EMAILS).option(option.0, option.1);
+    let fixture = github(USER, EMAILS).option(option.0, option.1);
     let h = Harness::new(Arc::new(social_github::backend()), &fixture).await;
     Mock::given(matchers::path(path))
         .respond_with(response)
