@@ -501,8 +501,13 @@ impl SocialAuth {
             .refresh_token(&self.provider_cx(b.name()), &tokens)
             .await?;
         let mut account = account.clone();
+        // Whatever the refresh answer leaves out belonged to the old token (the scope stays:
+        // RFC 6749 section 5.1 says an omitted scope is unchanged).
         if fresh.expires_at.is_none() {
             account.extra_data.remove("expires_at");
+        }
+        if fresh.id_token.is_none() {
+            account.extra_data.remove("id_token");
         }
         fresh.write_to(&mut account.extra_data);
         self.inner

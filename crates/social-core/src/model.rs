@@ -8,6 +8,9 @@ use serde_json::{Map, Value};
 use crate::settings::Secret;
 
 /// The provider's user profile, normalized.
+///
+/// The builder methods only set a field for a non-blank `Some` value, so they can be chained
+/// over optional provider fields in any order without clearing what an earlier call set.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UserDetails {
@@ -47,14 +50,18 @@ impl UserDetails {
     /// Sets the username (blank values are ignored).
     #[must_use]
     pub fn username(mut self, value: Option<&str>) -> Self {
-        self.username = non_empty(value);
+        if let Some(value) = non_empty(value) {
+            self.username = Some(value);
+        }
         self
     }
 
     /// Sets the e-mail address (blank values are ignored).
     #[must_use]
     pub fn email(mut self, value: Option<&str>) -> Self {
-        self.email = non_empty(value);
+        if let Some(value) = non_empty(value) {
+            self.email = Some(value);
+        }
         self
     }
 
@@ -68,7 +75,9 @@ impl UserDetails {
     /// Sets the full name and, when they are unset, splits it into first and last name.
     #[must_use]
     pub fn fullname(mut self, value: Option<&str>) -> Self {
-        self.fullname = non_empty(value);
+        if let Some(value) = non_empty(value) {
+            self.fullname = Some(value);
+        }
         if let Some(full) = &self.fullname {
             let (first, last) = full.split_once(' ').unwrap_or((full.as_str(), ""));
             if self.first_name.is_none() {
@@ -84,8 +93,12 @@ impl UserDetails {
     /// Sets first and last name and, when unset, the full name from them.
     #[must_use]
     pub fn names(mut self, first: Option<&str>, last: Option<&str>) -> Self {
-        self.first_name = non_empty(first);
-        self.last_name = non_empty(last);
+        if let Some(first) = non_empty(first) {
+            self.first_name = Some(first);
+        }
+        if let Some(last) = non_empty(last) {
+            self.last_name = Some(last);
+        }
         if self.fullname.is_none() {
             let full = [self.first_name.as_deref(), self.last_name.as_deref()]
                 .into_iter()
@@ -100,21 +113,27 @@ impl UserDetails {
     /// Sets the picture URL.
     #[must_use]
     pub fn picture(mut self, value: Option<&str>) -> Self {
-        self.picture = non_empty(value);
+        if let Some(value) = non_empty(value) {
+            self.picture = Some(value);
+        }
         self
     }
 
     /// Sets the profile URL.
     #[must_use]
     pub fn profile_url(mut self, value: Option<&str>) -> Self {
-        self.profile_url = non_empty(value);
+        if let Some(value) = non_empty(value) {
+            self.profile_url = Some(value);
+        }
         self
     }
 
     /// Sets the locale.
     #[must_use]
     pub fn locale(mut self, value: Option<&str>) -> Self {
-        self.locale = non_empty(value);
+        if let Some(value) = non_empty(value) {
+            self.locale = Some(value);
+        }
         self
     }
 }

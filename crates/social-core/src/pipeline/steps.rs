@@ -51,6 +51,8 @@ impl Step for SocialUid {
 }
 
 /// `auth_allowed`: enforces the e-mail domain and address allow-lists (backend before global).
+///
+/// Only an address the provider verified passes an allow-list.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AuthAllowed;
 
@@ -83,17 +85,24 @@ impl Step for AuthAllowed {
             .unwrap_or("")
             .to_ascii_lowercase();
         let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-        let allowed =
+        let listed =
             !email.is_empty() && (emails.contains(&email) || domains.iter().any(|d| d == domain));
-        if allowed {
-            Ok(StepOutcome::Continue)
-        } else {
-            Err(AuthError::new(
+        if !listed {
+            return Err(AuthError::new(
                 ErrorKind::Forbidden,
                 Stage::Pipeline,
                 "the e-mail address is not in WHITELISTED_EMAILS / WHITELISTED_DOMAINS",
-            ))
+            ));
         }
+        // Anyone can type any address into an account that does not verify it.
+        if !cx.state.details.email_verified {
+            return Err(AuthError::new(
+                ErrorKind::Forbidden,
+                Stage::Pipeline,
+                "the e-mail address is allow-listed but the provider did not verify it",
+            ));
+        }
+        Ok(StepOutcome::Continue)
     }
 }
 
