@@ -10,7 +10,9 @@ use std::fmt;
 
 use async_trait::async_trait;
 use base64::{Engine as _, engine::general_purpose::STANDARD};
-use http::{Method, header};
+/// The HTTP method of the token request ([`OAuth2Spec::token_method`]).
+pub use http::Method;
+use http::header;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
@@ -142,6 +144,26 @@ pub trait OAuth2Provider: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
+    /// Fresh values of one login (OpenID Connect's `nonce`): sent with the authorization
+    /// redirect, where they win over `AUTH_EXTRA_ARGUMENTS`, kept with the pending login and
+    /// handed back to [`OAuth2Provider::login_user_data`] at the callback. None by default.
+    fn login_params(&self, cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
+        let _ = cx;
+        Ok(Vec::new())
+    }
+
+    /// Fetches the user's data knowing the [`login_params`](OAuth2Provider::login_params) this
+    /// login sent; the default ignores them and calls [`OAuth2Provider::user_data`].
+    async fn login_user_data(
+        &self,
+        cx: &ProviderCx<'_>,
+        token: &TokenResponse,
+        sent: &[(String, String)],
+    ) -> Result<Value> {
+        let _ = sent;
+        self.user_data(cx, token).await
+    }
+
     /// The URL of endpoint `name` (`authorization_url`, `access_token_url`,
     /// `revoke_token_url`, or a provider's own such as `api_url`): the setting when set, else
     /// `default`. Providers with installable servers (GitHub Enterprise) derive it here.
@@ -202,6 +224,9 @@ struct Pending {
     state: String,
     verifier: Option<String>,
     created: i64,
+    // Absent for providers without login params, so their sessions look as they always did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sent: Vec<(String, String)>,
 }
 
 /// The session key of a backend's pending login.
@@ -486,6 +511,13 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             params.retain(|(name, _)| name != k);
             params.push((k.clone(), v.clone()));
         }
+        // Login params are checked at the callback against what was kept: a configured extra
+        // argument of the same name must not replace what the provider is sent.
+        let sent = self.provider.login_params(pcx)?;
+        for (k, v) in &sent {
+            params.retain(|(name, _)| name != k);
+            params.push((k.clone(), v.clone()));
+        }
         let base = self
             .provider
             .endpoint(pcx.backend, "authorization_url", spec.authorization_url);
@@ -500,6 +532,7 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             state,
             verifier,
             created: pcx.clock.now(),
+            sent,
         };
         let pending = serde_json::to_value(&pending)
             .map_err(|e| AuthError::new(ErrorKind::Unknown, Stage::Begin, e.to_string()))?;
@@ -617,7 +650,10 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
         }
         let code = required_param(cx.strategy, "code", Stage::Callback)?;
         let token = self.exchange(cx, &code, pending.verifier).await?;
-        let user = self.provider.user_data(pcx, &token).await?;
+        let user = self
+            .provider
+            .login_user_data(pcx, &token, &pending.sent)
+            .await?;
         let uid = self.provider.user_id(&user)?;
         let details = self.provider.user_details(&user);
         let mut fields = self.provider.extra_data();

@@ -805,7 +805,14 @@ pub async fn revoke(backend: Arc<dyn Backend>, fixture: Fixture) {
         .map(|t| t.access_token.secret().to_owned())
         .unwrap_or_default();
     let carried = requests.iter().any(|r| {
-        String::from_utf8_lossy(&r.body).contains(&access) || r.url.as_str().contains(&access)
+        let in_header = r
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains(&access));
+        in_header
+            || String::from_utf8_lossy(&r.body).contains(&access)
+            || r.url.as_str().contains(&access)
     });
     assert!(carried, "the revocation request carries the access token");
     h.server.reset().await;
