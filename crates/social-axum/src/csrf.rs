@@ -16,10 +16,10 @@ pub(crate) const CSRF_KEY: &str = "social_auth.csrf_token";
 /// [`CSRF_FIELD`] (`csrf_token`). The token is replaced at each login, so render it from the
 /// current session rather than caching it.
 pub async fn csrf_token(session: &Session) -> Result<String, SessionError> {
-    if let Some(serde_json::Value::String(token)) = session.get_value(CSRF_KEY).await? {
-        if !token.is_empty() {
-            return Ok(token);
-        }
+    if let Some(serde_json::Value::String(token)) = session.get_value(CSRF_KEY).await?
+        && !token.is_empty()
+    {
+        return Ok(token);
     }
     let bytes: [u8; 32] = rand::random();
     let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);

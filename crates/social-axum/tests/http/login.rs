@@ -1,0 +1,314 @@
+//! Logging in: the happy path, sessions, hostile `next`, unknown backends and state errors.
+
+use axum::http::StatusCode;
+use serde_json::json;
+use social_core::{UserId, UserStore as _};
+
+use crate::support::{
+    ACCESS_TOKEN, App, CLIENT_SECRET, Config, begin, login, query_param,
+};
+
+#[tokio::test]
+async fn full_login_redirects_to_next_with_a_new_session() {
+    let app = App::new().await;
+    app.mount_octocat().await;
+    let mut browser = app.browser();
+
+    let started = browser.get("/login/github/?next=/after").await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    let authorize = started.location().to_owned();
+    assert!(
+        authorize.starts_with(&format!("{}/login/oauth/authorize?", app.github.uri())),
+        "{authorize}"
+    );
+    assert_eq!(
+        query_param(&authorize, "redirect_uri").as_deref(),
+        Some("http://testserver/complete/github/"),
+        "the callback URL comes from the Host header and the complete path"
+    );
+    let state = query_param(&authorize, "state").unwrap_or_default();
+    let before = browser.session_id().unwrap_or_default();
+    assert!(!before.is_empty(), "begin stores the pending login in a session");
+    assert!(
+        app.session_of(&browser)
+            .await
+            .contains_key("social_auth.github.pending")
+    );
+
+    let done = browser
+        .get(&format!("/complete/github/?code=test-code&state={state}"))
+        .await;
+    done.assert_redirect("/after");
+    let after = browser.session_id().unwrap_or_default();
+    assert_ne!(before, after, "the session id is cycled at login");
+    assert!(
+        app.session_data(&before).await.is_none(),
+        "the old session is gone from the store"
+    );
+    let session = app.session_of(&browser).await;
+    assert_eq!(session.get("social_auth.user_id"), Some(&json!("1")));
+    assert_eq!(
+        session.get("social_auth_last_login_backend"),
+        Some(&json!("github"))
+    );
+    assert!(!session.contains_key("social_auth.github.pending"));
+    assert!(
+        !session.values().any(|v| v.to_string().contains(ACCESS_TOKEN)),
+        "tokens stay out of the session"
+    );
+    assert_eq!(browser.get("/home").await.body, "octocat");
+    assert_eq!(app.storage.counts(), (1, 1));
+}
+
+#[tokio::test]
+async fn login_without_next_goes_to_login_redirect_url() {
+    let app = App::new().await;
+    app.mount_octocat().await;
+    let mut browser = app.browser();
+    login(&mut browser, "/login/github/").await.assert_redirect("/home");
+}
+
+#[tokio::test]
+async fn next_from_a_post_begin_form_reaches_core() {
+    let app = App::new().await;
+    app.mount_octocat().await;
+    let mut browser = app.browser();
+    let csrf = browser.csrf().await;
+    let started = browser
+        .post_form(
+            "/login/github/",
+            &[("csrf_token", &csrf), ("next", "/from-form")],
+        )
+        .await;
+    let state = query_param(started.location(), "state").unwrap_or_default();
+    browser
+        .get(&format!("/complete/github/?code=test-code&state={state}"))
+        .await
+        .assert_redirect("/from-form");
+}
+
+#[tokio::test]
+async fn hostile_next_is_ignored() {
+    let app = App::new().await;
+    app.mount_octocat().await;
+    for next in [
+        "https://evil.com",
+        "//evil.com",
+        "/\\evil.com",
+        "https://testserver.evil.com/",
+        "/%2F%2Fevil.com",
+    ] {
+        let mut browser = app.browser();
+        let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        login(&mut browser, &format!("/login/github/?next={encoded}"))
+            .await
+            .assert_redirect("/home");
+    }
+    let mut browser = app.browser();
+    login(&mut browser, "/login/github/?next=http://testserver/same-host")
+        .await
+        .assert_redirect("http://testserver/same-host");
+}
+
+#[tokio::test]
+async fn unknown_backend_is_a_404_page() {
+    let app = App::new().await;
+    let mut browser = app.browser();
+    for response in [
+        browser.get("/login/nope/").await,
+        browser.get("/complete/nope/?code=x&state=y").await,
+        browser.post_form("/disconnect/nope/", &[]).await,
+    ] {
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
+        assert!(response.body.contains("<code>nope</code>"), "{}", response.body);
+    }
+    let response = browser.get("/login/%3Cscript%3E/").await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+    assert!(
+        response.body.contains("&lt;script&gt;") && !response.body.contains("<script>"),
+        "the name is escaped: {}",
+        response.body
+    );
+}
+
+async fn flashed_error(browser: &mut crate::support::Browser) -> serde_json::Value {
+    let first = browser.get("/login-error").await.json();
+    let second = browser.get("/login-error").await.json();
+    assert_eq!(second, serde_json::Value::Null, "the error is shown once");
+    first
+}
+
+#[tokio::test]
+async fn missing_forged_and_replayed_state_flash_an_error() {
+    let app = App::new().await;
+    app.mount_octocat().await;
+
+    // A callback that no login of this browser started.
+    let mut browser = app.browser();
+    browser
+        .get("/complete/github/?code=test-code&state=made-up")
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(
+        flashed_error(&mut browser).await,
+        json!({
+            "code": "state_missing",
+            "message": "This login session expired or was not started here. Please start again.",
+            "backend": "github",
+        })
+    );
+
+    // A callback with another state than the one this browser was given.
+    let mut browser = app.browser();
+    begin(&mut browser, "/login/github/").await;
+    browser
+        .get("/complete/github/?code=test-code&state=forged")
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(flashed_error(&mut browser).await["code"], "state_mismatch");
+
+    // A callback without state at all.
+    let mut browser = app.browser();
+    begin(&mut browser, "/login/github/").await;
+    browser
+        .get("/complete/github/?code=test-code")
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(flashed_error(&mut browser).await["code"], "missing_parameter");
+    assert_eq!(app.storage.counts(), (0, 0), "nothing was written");
+    assert_eq!(app.github_hits().await, 0, "no code was exchanged");
+
+    // The same callback twice: the second one finds no pending login.
+    let mut browser = app.browser();
+    let state = begin(&mut browser, "/login/github/").await;
+    let callback = format!("/complete/github/?code=test-code&state={state}");
+    browser.get(&callback).await.assert_redirect("/home");
+    browser.get(&callback).await.assert_redirect("/login-error");
+    assert_eq!(flashed_error(&mut browser).await["code"], "state_missing");
+    assert_eq!(browser.get("/home").await.body, "octocat", "still logged in");
+}
+
+#[tokio::test]
+async fn raising_shows_a_detailed_page_with_the_status_of_the_error() {
+    let app = App::raising().await;
+    let mut browser = app.browser();
+    begin(&mut browser, "/login/github/").await;
+    let response = browser
+        .get("/complete/github/?code=test-code&state=%3Cb%3Eforged")
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_REQUEST);
+    for shown in ["state_mismatch", "callback", "github"] {
+        assert!(response.body.contains(shown), "{shown}: {}", response.body);
+    }
+    assert!(!response.body.contains("<b>"), "{}", response.body);
+    assert_eq!(response.header("cache-control"), "no-store");
+
+    // The provider failing upstream is a gateway error, and no secret reaches the page.
+    wiremock::Mock::given(wiremock::matchers::path("/login/oauth/access_token"))
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .mount(&app.github)
+        .await;
+    let state = begin(&mut browser, "/login/github/").await;
+    let response = browser
+        .get(&format!("/complete/github/?code=test-code&state={state}"))
+        .await;
+    assert_eq!(response.status, StatusCode::BAD_GATEWAY, "{}", response.body);
+    assert!(response.body.contains("provider_unavailable"), "{}", response.body);
+    assert!(!response.body.contains(CLIENT_SECRET));
+    assert!(!response.body.contains("test-code"));
+}
+
+#[tokio::test]
+async fn the_token_never_reaches_the_error_page() {
+    // The profile call fails after the token was issued: the page must not show the token.
+    let app = App::raising().await;
+    app.mount_github_token(crate::support::TOKEN_JSON).await;
+    wiremock::Mock::given(wiremock::matchers::path("/api/user"))
+        .respond_with(wiremock::ResponseTemplate::new(401).set_body_string("bad credentials"))
+        .mount(&app.github)
+        .await;
+    let mut browser = app.browser();
+    let response = login(&mut browser, "/login/github/").await;
+    assert_eq!(response.status, StatusCode::BAD_GATEWAY, "{}", response.body);
+    assert!(response.body.contains("provider_rejected"), "{}", response.body);
+    assert!(!response.body.contains(ACCESS_TOKEN), "{}", response.body);
+}
+
+#[tokio::test]
+async fn form_parameters_win_over_the_query() {
+    let app = App::new().await;
+    app.mount_octocat().await;
+    let mut browser = app.browser();
+    let state = begin(&mut browser, "/login/github/").await;
+    browser
+        .post_form(
+            "/complete/github/?state=from-query&code=test-code",
+            &[("state", &state)],
+        )
+        .await
+        .assert_redirect("/home");
+}
+
+#[tokio::test]
+async fn session_expiry_follows_the_token_when_configured() {
+    let app = App::with(Config {
+        tweak: |s| s.session_expiration = true,
+        ..Config::default()
+    })
+    .await;
+    app.mount_github_token(
+        r#"{"access_token":"gho_x","token_type":"bearer","expires_in":3600}"#,
+    )
+    .await;
+    app.mount_github(crate::support::USER_JSON, crate::support::EMAILS_JSON)
+        .await;
+    let mut browser = app.browser();
+    let state = begin(&mut browser, "/login/github/").await;
+    let response = browser
+        .get(&format!("/complete/github/?code=test-code&state={state}"))
+        .await;
+    response.assert_redirect("/home");
+    let cookie = response.header("set-cookie");
+    assert!(
+        cookie.contains("Expires=") || cookie.contains("Max-Age="),
+        "the session cookie expires with the token: {cookie}"
+    );
+}
+
+#[tokio::test]
+async fn inactive_users_are_not_logged_in() {
+    let app = App::with(Config {
+        tweak: |s| s.inactive_user_url = Some("/inactive".into()),
+        ..Config::default()
+    })
+    .await;
+    app.mount_octocat().await;
+    let mut browser = app.browser();
+    login(&mut browser, "/login/github/").await.assert_redirect("/home");
+    let mut user = app
+        .storage
+        .user(&UserId("1".into()))
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("octocat exists"));
+    user.is_active = false;
+    app.storage
+        .update_user(&user)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        browser.get("/home").await.body,
+        "anonymous",
+        "a deactivated user's session no longer counts"
+    );
+    let mut other = app.browser();
+    login(&mut other, "/login/github/")
+        .await
+        .assert_redirect("/inactive");
+    assert!(
+        !app.session_of(&other)
+            .await
+            .contains_key("social_auth.user_id")
+    );
+}

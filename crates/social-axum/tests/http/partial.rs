@@ -1,0 +1,135 @@
+//! Partial pipelines: pausing for an e-mail address and resuming at the callback.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use social_core::{
+    UserId, UserStore as _,
+    clock::{Clock as _, FixedClock, SystemClock},
+    pipeline::{Pipeline, RequireEmail},
+};
+
+use crate::support::{App, Browser, Config, USER_JSON, login, query_param};
+
+fn require_email() -> Pipeline {
+    Pipeline::default()
+        .insert_before("get_username", RequireEmail::new("/email/"))
+        .unwrap_or_else(|| panic!("the default pipeline has get_username"))
+}
+
+async fn app(clock: Option<Arc<FixedClock>>) -> App {
+    let app = App::with(Config {
+        pipeline: Some(require_email()),
+        clock,
+        ..Config::default()
+    })
+    .await;
+    // No e-mail anywhere: the profile's is null and the address list is empty.
+    app.mount_github(USER_JSON, "[]").await;
+    app
+}
+
+/// Logs in until the pipeline pauses; the partial token it was sent away with.
+async fn paused(app: &App, browser: &mut Browser) -> String {
+    let response = login(browser, "/login/github/?next=/after").await;
+    assert_eq!(response.status, axum::http::StatusCode::SEE_OTHER);
+    assert!(
+        response.location().starts_with("/email/?partial_token="),
+        "{response:?}"
+    );
+    assert_eq!(
+        query_param(response.location(), "backend").as_deref(),
+        Some("github")
+    );
+    assert_eq!(app.storage.counts(), (0, 0), "no user before the e-mail");
+    assert!(
+        !app.session_of(browser)
+            .await
+            .contains_key("social_auth.user_id")
+    );
+    query_param(response.location(), "partial_token").unwrap_or_default()
+}
+
+async fn resume(browser: &mut Browser, token: &str) -> crate::support::Resp {
+    browser
+        .post_form(
+            "/complete/github/",
+            &[("partial_token", token), ("email", "octo@example.com")],
+        )
+        .await
+}
+
+async fn flashed_code(browser: &mut Browser) -> serde_json::Value {
+    browser.get("/login-error").await.json()["code"].clone()
+}
+
+#[tokio::test]
+async fn a_paused_login_resumes_with_the_email() {
+    let app = app(None).await;
+    let mut browser = app.browser();
+    let token = paused(&app, &mut browser).await;
+    resume(&mut browser, &token).await.assert_redirect("/after");
+    assert_eq!(app.storage.counts(), (1, 1));
+    let user = app
+        .storage
+        .user(&UserId("1".into()))
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("the user was created"));
+    assert_eq!(user.email.as_deref(), Some("octo@example.com"));
+    assert!(!user.email_verified, "a typed e-mail is not verified");
+    assert_eq!(
+        app.session_of(&browser).await.get("social_auth.user_id"),
+        Some(&json!("1"))
+    );
+
+    // Single use.
+    resume(&mut browser, &token)
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(flashed_code(&mut browser).await, "partial_invalid");
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_and_the_right_one_still_works() {
+    let app = app(None).await;
+    let mut browser = app.browser();
+    let token = paused(&app, &mut browser).await;
+    resume(&mut browser, "not-the-token")
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(flashed_code(&mut browser).await, "partial_invalid");
+    assert_eq!(app.storage.counts(), (0, 0));
+    resume(&mut browser, &token).await.assert_redirect("/after");
+}
+
+#[tokio::test]
+async fn a_token_works_only_in_the_browser_it_was_issued_to() {
+    // An attacker pausing their own login must not be able to finish it in a victim's
+    // browser (which would log the victim into the attacker's account).
+    let app = app(None).await;
+    let mut attacker = app.browser();
+    let token = paused(&app, &mut attacker).await;
+    let mut victim = app.browser();
+    resume(&mut victim, &token)
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(flashed_code(&mut victim).await, "partial_invalid");
+    assert_eq!(victim.get("/home").await.body, "anonymous");
+    assert_eq!(app.storage.counts(), (0, 0));
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refused() {
+    let clock = Arc::new(FixedClock::new(SystemClock.now()));
+    let app = app(Some(clock.clone())).await;
+    let mut browser = app.browser();
+    let token = paused(&app, &mut browser).await;
+    clock.advance(3601);
+    resume(&mut browser, &token)
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(flashed_code(&mut browser).await, "partial_invalid");
+    assert_eq!(app.storage.counts(), (0, 0));
+}
