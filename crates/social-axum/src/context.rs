@@ -129,7 +129,8 @@ impl SocialContext {
     pub fn with_next(mut self, next: Option<&str>) -> Self {
         match next.filter(|n| !n.is_empty()) {
             Some(next) => {
-                let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                let encoded: String =
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
                 self.redirect_querystring = format!("{REDIRECT_FIELD_NAME}={encoded}");
                 self.redirect_field_value = Some(next.to_owned());
             }

@@ -150,7 +150,11 @@ where
 /// ```
 ///
 /// The user it loads is reused by [`AuthUser`] and [`MaybeUser`] in the handler.
-pub async fn login_required(State(auth): State<SocialAuth>, request: Request, next: Next) -> Response {
+pub async fn login_required(
+    State(auth): State<SocialAuth>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (mut parts, body) = request.into_parts();
     match AuthUser::from_request_parts(&mut parts, &auth).await {
         Ok(_) => next.run(Request::from_parts(parts, body)).await,

@@ -57,7 +57,11 @@ pub(crate) fn log_error(error: &AuthError) {
 
 /// Answers a failed login: the detailed page when raising, else a flash and a redirect to
 /// `LOGIN_ERROR_URL`.
-pub(crate) async fn login_failed(auth: &SocialAuth, session: &Session, error: AuthError) -> Response {
+pub(crate) async fn login_failed(
+    auth: &SocialAuth,
+    session: &Session,
+    error: AuthError,
+) -> Response {
     log_error(&error);
     if raise_exceptions(auth) {
         return error_page(&error);

@@ -137,10 +137,9 @@ async fn prepare(
         return Err(pages::unknown_backend(backend));
     }
     let data = RequestData::read(request).await.map_err(|e| match e {
-        ReadError::BodyTooLarge => pages::status_page(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The form sent is too large.",
-        ),
+        ReadError::BodyTooLarge => {
+            pages::status_page(StatusCode::PAYLOAD_TOO_LARGE, "The form sent is too large.")
+        }
     })?;
     let host = data.host.clone().ok_or_else(|| {
         pages::status_page(

@@ -4,9 +4,7 @@ use serde::{Deserialize, Serialize};
 use social_core::{AuthError, Login, Settings, UserId};
 use subtle::ConstantTimeEq;
 use tower_sessions::{
-    Expiry, Session,
-    cookie::time::OffsetDateTime,
-    session::Error as SessionError,
+    Expiry, Session, cookie::time::OffsetDateTime, session::Error as SessionError,
 };
 
 use crate::csrf::CSRF_KEY;

@@ -47,7 +47,11 @@ impl RequestData {
         let query: Vec<(String, String)> = parts
             .uri
             .query()
-            .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .map(|q| {
+                url::form_urlencoded::parse(q.as_bytes())
+                    .into_owned()
+                    .collect()
+            })
             .unwrap_or_default();
         let mut params: HashMap<String, String> = query.iter().cloned().collect();
         let mut form_csrf = None;

@@ -29,7 +29,8 @@ async fn cross_site_get_begin_asks_for_confirmation() {
         assert_eq!(page.status, StatusCode::OK, "{site}");
         assert_eq!(page.location(), "", "{site}: no redirect to the provider");
         assert!(
-            page.body.contains(r#"<form method="post" action="/login/github/">"#),
+            page.body
+                .contains(r#"<form method="post" action="/login/github/">"#),
             "{}",
             page.body
         );
@@ -37,7 +38,10 @@ async fn cross_site_get_begin_asks_for_confirmation() {
         assert_eq!(page.header("x-frame-options"), "DENY");
         assert_eq!(hidden(&page.body, "next").as_deref(), Some("/after"));
         let session = app.session_of(&browser).await;
-        assert!(!session.contains_key(PENDING), "{site}: no login was started");
+        assert!(
+            !session.contains_key(PENDING),
+            "{site}: no login was started"
+        );
         assert!(!session.contains_key(social_core::NEXT_KEY));
         assert_eq!(app.github_hits().await, 0);
 
@@ -82,7 +86,11 @@ async fn post_begin_needs_this_sessions_csrf_token() {
     let mut browser = app.browser();
     let token = browser.csrf().await;
     assert!(token.len() >= 32, "{token}");
-    assert_eq!(browser.csrf().await, token, "the token is stable in a session");
+    assert_eq!(
+        browser.csrf().await,
+        token,
+        "the token is stable in a session"
+    );
 
     let missing = browser.post_form("/login/github/", &[]).await;
     assert_eq!(missing.status, StatusCode::FORBIDDEN);

@@ -149,15 +149,26 @@ async fn raising_shows_the_refusal_as_a_403_page() {
         .post_form("/disconnect/github/", &[("csrf_token", &token)])
         .await;
     assert_eq!(response.status, StatusCode::FORBIDDEN);
-    assert!(response.body.contains("disconnect_forbidden"), "{}", response.body);
+    assert!(
+        response.body.contains("disconnect_forbidden"),
+        "{}",
+        response.body
+    );
     assert_eq!(app.storage.counts(), (1, 1));
 
     let response = browser
         .post_form("/disconnect/github/12345/", &[("csrf_token", &token)])
         .await;
-    assert_eq!(response.status, StatusCode::BAD_REQUEST, "no such association");
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "no such association"
+    );
     let response = browser
-        .post_form("/disconnect/github/not-a-number/", &[("csrf_token", &token)])
+        .post_form(
+            "/disconnect/github/not-a-number/",
+            &[("csrf_token", &token)],
+        )
         .await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
 }

@@ -31,7 +31,10 @@ async fn logged_in_users_pass_and_logout_ends_it() {
     login(&mut browser, "/login/github/")
         .await
         .assert_redirect("/home");
-    assert_eq!(browser.get("/private").await.body, "private page of octocat");
+    assert_eq!(
+        browser.get("/private").await.body,
+        "private page of octocat"
+    );
     let protected = browser.get("/protected").await;
     assert_eq!(protected.status, StatusCode::OK);
     assert_eq!(protected.body, "protected page");
@@ -39,7 +42,10 @@ async fn logged_in_users_pass_and_logout_ends_it() {
     let id = browser.session_id().unwrap_or_default();
     let out = browser.post_form("/logout", &[]).await;
     assert_eq!(out.status, StatusCode::NO_CONTENT);
-    assert!(app.session_data(&id).await.is_none(), "the session is deleted");
+    assert!(
+        app.session_data(&id).await.is_none(),
+        "the session is deleted"
+    );
     assert_eq!(browser.get("/home").await.body, "anonymous");
     browser
         .get("/protected")
@@ -86,7 +92,10 @@ async fn the_template_context_lists_backends_and_associations_without_tokens() {
 async fn without_the_session_layer_the_extractor_says_so() {
     let app = App::new().await;
     let router: Router = Router::new()
-        .route("/", get(|AuthUser(user): AuthUser| async move { user.username }))
+        .route(
+            "/",
+            get(|AuthUser(user): AuthUser| async move { user.username }),
+        )
         .with_state(app.auth.clone());
     let response = router
         .oneshot(

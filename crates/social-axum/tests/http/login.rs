@@ -4,9 +4,7 @@ use axum::http::StatusCode;
 use serde_json::json;
 use social_core::{UserId, UserStore as _};
 
-use crate::support::{
-    ACCESS_TOKEN, App, CLIENT_SECRET, Config, begin, login, query_param,
-};
+use crate::support::{ACCESS_TOKEN, App, CLIENT_SECRET, Config, begin, login, query_param};
 
 #[tokio::test]
 async fn full_login_redirects_to_next_with_a_new_session() {
@@ -28,7 +26,10 @@ async fn full_login_redirects_to_next_with_a_new_session() {
     );
     let state = query_param(&authorize, "state").unwrap_or_default();
     let before = browser.session_id().unwrap_or_default();
-    assert!(!before.is_empty(), "begin stores the pending login in a session");
+    assert!(
+        !before.is_empty(),
+        "begin stores the pending login in a session"
+    );
     assert!(
         app.session_of(&browser)
             .await
@@ -53,7 +54,9 @@ async fn full_login_redirects_to_next_with_a_new_session() {
     );
     assert!(!session.contains_key("social_auth.github.pending"));
     assert!(
-        !session.values().any(|v| v.to_string().contains(ACCESS_TOKEN)),
+        !session
+            .values()
+            .any(|v| v.to_string().contains(ACCESS_TOKEN)),
         "tokens stay out of the session"
     );
     assert_eq!(browser.get("/home").await.body, "octocat");
@@ -65,7 +68,9 @@ async fn login_without_next_goes_to_login_redirect_url() {
     let app = App::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
-    login(&mut browser, "/login/github/").await.assert_redirect("/home");
+    login(&mut browser, "/login/github/")
+        .await
+        .assert_redirect("/home");
 }
 
 #[tokio::test]
@@ -105,9 +110,12 @@ async fn hostile_next_is_ignored() {
             .assert_redirect("/home");
     }
     let mut browser = app.browser();
-    login(&mut browser, "/login/github/?next=http://testserver/same-host")
-        .await
-        .assert_redirect("http://testserver/same-host");
+    login(
+        &mut browser,
+        "/login/github/?next=http://testserver/same-host",
+    )
+    .await
+    .assert_redirect("http://testserver/same-host");
 }
 
 #[tokio::test]
@@ -120,7 +128,11 @@ async fn unknown_backend_is_a_404_page() {
         browser.post_form("/disconnect/nope/", &[]).await,
     ] {
         assert_eq!(response.status, StatusCode::NOT_FOUND);
-        assert!(response.body.contains("<code>nope</code>"), "{}", response.body);
+        assert!(
+            response.body.contains("<code>nope</code>"),
+            "{}",
+            response.body
+        );
     }
     let response = browser.get("/login/%3Cscript%3E/").await;
     assert_eq!(response.status, StatusCode::NOT_FOUND);
@@ -174,7 +186,10 @@ async fn missing_forged_and_replayed_state_flash_an_error() {
         .get("/complete/github/?code=test-code")
         .await
         .assert_redirect("/login-error");
-    assert_eq!(flashed_error(&mut browser).await["code"], "missing_parameter");
+    assert_eq!(
+        flashed_error(&mut browser).await["code"],
+        "missing_parameter"
+    );
     assert_eq!(app.storage.counts(), (0, 0), "nothing was written");
     assert_eq!(app.github_hits().await, 0, "no code was exchanged");
 
@@ -185,7 +200,11 @@ async fn missing_forged_and_replayed_state_flash_an_error() {
     browser.get(&callback).await.assert_redirect("/home");
     browser.get(&callback).await.assert_redirect("/login-error");
     assert_eq!(flashed_error(&mut browser).await["code"], "state_missing");
-    assert_eq!(browser.get("/home").await.body, "octocat", "still logged in");
+    assert_eq!(
+        browser.get("/home").await.body,
+        "octocat",
+        "still logged in"
+    );
 }
 
 #[tokio::test]
@@ -212,8 +231,17 @@ async fn raising_shows_a_detailed_page_with_the_status_of_the_error() {
     let response = browser
         .get(&format!("/complete/github/?code=test-code&state={state}"))
         .await;
-    assert_eq!(response.status, StatusCode::BAD_GATEWAY, "{}", response.body);
-    assert!(response.body.contains("provider_unavailable"), "{}", response.body);
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_GATEWAY,
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("provider_unavailable"),
+        "{}",
+        response.body
+    );
     assert!(!response.body.contains(CLIENT_SECRET));
     assert!(!response.body.contains("test-code"));
 }
@@ -229,8 +257,17 @@ async fn the_token_never_reaches_the_error_page() {
         .await;
     let mut browser = app.browser();
     let response = login(&mut browser, "/login/github/").await;
-    assert_eq!(response.status, StatusCode::BAD_GATEWAY, "{}", response.body);
-    assert!(response.body.contains("provider_rejected"), "{}", response.body);
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_GATEWAY,
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("provider_rejected"),
+        "{}",
+        response.body
+    );
     assert!(!response.body.contains(ACCESS_TOKEN), "{}", response.body);
 }
 
@@ -256,10 +293,8 @@ async fn session_expiry_follows_the_token_when_configured() {
         ..Config::default()
     })
     .await;
-    app.mount_github_token(
-        r#"{"access_token":"gho_x","token_type":"bearer","expires_in":3600}"#,
-    )
-    .await;
+    app.mount_github_token(r#"{"access_token":"gho_x","token_type":"bearer","expires_in":3600}"#)
+        .await;
     app.mount_github(crate::support::USER_JSON, crate::support::EMAILS_JSON)
         .await;
     let mut browser = app.browser();
@@ -284,7 +319,9 @@ async fn inactive_users_are_not_logged_in() {
     .await;
     app.mount_octocat().await;
     let mut browser = app.browser();
-    login(&mut browser, "/login/github/").await.assert_redirect("/home");
+    login(&mut browser, "/login/github/")
+        .await
+        .assert_redirect("/home");
     let mut user = app
         .storage
         .user(&UserId("1".into()))

@@ -24,10 +24,12 @@ use tower_sessions::{
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
 
 pub(crate) const HOST: &str = "testserver";
-pub(crate) const USER_JSON: &str = include_str!("../../../../providers/github/tests/fixtures/user.json");
+pub(crate) const USER_JSON: &str =
+    include_str!("../../../../providers/github/tests/fixtures/user.json");
 pub(crate) const EMAILS_JSON: &str =
     include_str!("../../../../providers/github/tests/fixtures/emails.json");
-pub(crate) const TOKEN_JSON: &str = include_str!("../../../../providers/github/tests/fixtures/token.json");
+pub(crate) const TOKEN_JSON: &str =
+    include_str!("../../../../providers/github/tests/fixtures/token.json");
 /// The access token of `token.json`: it must never reach a page.
 pub(crate) const ACCESS_TOKEN: &str = "gho_16C7e42F292c6912E7710c838347Ae178B4a";
 pub(crate) const CLIENT_SECRET: &str = "test-client-secret";
@@ -104,7 +106,9 @@ impl App {
         if let Some(clock) = config.clock {
             builder = builder.clock(clock);
         }
-        let auth = builder.build().unwrap_or_else(|e| panic!("auth builds: {e}"));
+        let auth = builder
+            .build()
+            .unwrap_or_else(|e| panic!("auth builds: {e}"));
         let sessions = MemoryStore::default();
         let router = Router::new()
             .route("/home", get(home))
