@@ -1,0 +1,84 @@
+//! The `dev` backend: the dev provider as a plain OAuth 2.0 provider of social-core.
+
+use social_core::{
+    BackendSettings, ProviderCx, Result, UserDetails, Value, async_trait,
+    extra_data::ExtraDataField,
+    oauth2::{
+        ClientAuth, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenResponse, required_id,
+    },
+};
+
+/// The dev provider at `issuer`, seen as an OAuth 2.0 provider (the ID token is not needed:
+/// the user comes from the userinfo endpoint).
+#[derive(Debug, Clone)]
+pub struct Dev {
+    issuer: String,
+}
+
+impl Dev {
+    /// The provider whose endpoints live under `issuer`.
+    pub fn new(issuer: &str) -> Self {
+        Self {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// A backend named `name` for it (`dev`, `dev2`: one provider, several clients).
+    pub fn backend(name: &str, issuer: &str) -> OAuth2Backend<Self> {
+        OAuth2Backend::named(name, Self::new(issuer))
+    }
+}
+
+#[async_trait]
+impl OAuth2Provider for Dev {
+    const NAME: &'static str = "dev";
+
+    fn spec(&self) -> OAuth2Spec {
+        OAuth2Spec {
+            // The real defaults depend on the issuer: see `endpoint`.
+            default_scope: &["profile", "email"],
+            pkce: Pkce::S256,
+            client_auth: ClientAuth::Basic,
+            refresh: true,
+            ..OAuth2Spec::DEFAULT
+        }
+    }
+
+    fn endpoint(&self, settings: &BackendSettings, name: &str, default: &str) -> String {
+        if let Some(url) = settings.endpoints.get(name) {
+            return url.clone();
+        }
+        let path = match name {
+            "authorization_url" => "/authorize",
+            "access_token_url" => "/token",
+            "userinfo_url" => "/userinfo",
+            _ => return default.to_owned(),
+        };
+        format!("{}{path}", self.issuer)
+    }
+
+    async fn user_data(&self, cx: &ProviderCx<'_>, token: &TokenResponse) -> Result<Value> {
+        let url = self.endpoint(cx.backend, "userinfo_url", "");
+        cx.get_json(&url, Some(token.access_token())).await
+    }
+
+    fn user_id(&self, user: &Value) -> Result<String> {
+        required_id(user, "sub")
+    }
+
+    fn user_details(&self, user: &Value) -> UserDetails {
+        let text = |k: &str| user.get(k).and_then(Value::as_str);
+        UserDetails::new()
+            .username(text("preferred_username"))
+            .email(text("email"))
+            .email_verified(user.get("email_verified").and_then(Value::as_bool) == Some(true))
+            .fullname(text("name"))
+    }
+
+    fn extra_data(&self) -> Vec<ExtraDataField> {
+        vec![
+            ExtraDataField::aliased("preferred_username", "login"),
+            ExtraDataField::new("email_verified").discard_if_falsy(),
+        ]
+    }
+}
