@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use social_core::{AuthError, ErrorKind, Outcome, PARTIAL_TOKEN_PARAM, SocialAuth, Stage};
+use social_core::{AuthError, ErrorKind, Outcome, PARTIAL_TOKEN_PARAM, SocialAuth, Stage, UserId};
 use tower_sessions::Session;
 
 use crate::{
@@ -158,6 +158,24 @@ fn session_failed(error: tower_sessions::session::Error) -> Response {
     )
 }
 
+/// The id of the logged-in user, if they still exist and are active: a login by a deleted or
+/// deactivated user's session is an anonymous one, not an association.
+async fn current_user(auth: &SocialAuth, session: &Session) -> Result<Option<UserId>, Response> {
+    let Some(id) = sess::user_id(session).await.map_err(session_failed)? else {
+        return Ok(None);
+    };
+    match auth.storage().user(&id).await {
+        Ok(user) => Ok(user.filter(|u| u.is_active).map(|u| u.id)),
+        Err(error) => {
+            tracing::error!(%error, user = %id, "could not load the logged-in user");
+            Err(pages::status_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong on our side. Please try again later.",
+            ))
+        }
+    }
+}
+
 /// Whether a GET may start a login at once: the browser says the user came from this site
 /// or typed the URL, or it says nothing (non-browser clients, older browsers).
 fn fetch_allowed(fetch_site: Option<&str>) -> bool {
@@ -170,14 +188,14 @@ async fn begin(
     session: Session,
     request: Request,
 ) -> Response {
-    if request.method() == Method::HEAD {
-        // Link checkers and previews probe with HEAD: never start a login for them.
-        return StatusCode::OK.into_response();
-    }
     let (data, host) = match prepare(&routes, &backend, request).await {
         Ok(prepared) => prepared,
         Err(response) => return response,
     };
+    if data.method == Method::HEAD {
+        // Link checkers and previews probe with HEAD: never start a login for them.
+        return StatusCode::OK.into_response();
+    }
     if data.method == Method::POST {
         match csrf::verify(&session, data.form_csrf.as_deref()).await {
             Ok(true) => {}
@@ -230,9 +248,9 @@ async fn complete_login(
         Err(response) => return response,
     };
     let auth = &routes.auth;
-    let current = match sess::user_id(&session).await {
+    let current = match current_user(auth, &session).await {
         Ok(current) => current,
-        Err(e) => return session_failed(e),
+        Err(response) => return response,
     };
     if let Some(token) = data.params.get(PARTIAL_TOKEN_PARAM) {
         // Core's tokens are unguessable but not bound to a browser: without this, a token
@@ -320,10 +338,11 @@ async fn disconnect(
         Ok(prepared) => prepared,
         Err(response) => return response,
     };
-    let user = match sess::user_id(session).await {
+    let auth = &routes.auth;
+    let user = match current_user(auth, session).await {
         Ok(Some(user)) => user,
         Ok(None) => return pages::forbidden("Log in to disconnect an account."),
-        Err(e) => return session_failed(e),
+        Err(response) => return response,
     };
     match csrf::verify(session, data.form_csrf.as_deref()).await {
         Ok(true) => {}
@@ -335,7 +354,6 @@ async fn disconnect(
         }
         Err(e) => return session_failed(e),
     }
-    let auth = &routes.auth;
     if let Err(error) = auth.disconnect(&user, backend, association).await {
         return pages::login_failed(auth, session, error).await;
     }

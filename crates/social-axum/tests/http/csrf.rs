@@ -151,3 +151,16 @@ async fn the_csrf_token_changes_at_login() {
     let after = browser.csrf().await;
     assert_ne!(before, after);
 }
+
+#[tokio::test]
+async fn head_requests_never_start_a_login() {
+    let app = App::new().await;
+    let mut browser = app.browser();
+    let request = axum::http::Request::head("/login/github/")
+        .header("host", crate::support::HOST)
+        .body(axum::body::Body::empty());
+    let response = browser.send(request).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.location(), "");
+    assert!(!app.session_of(&browser).await.contains_key(PENDING));
+}

@@ -312,7 +312,7 @@ impl Browser {
         response.body
     }
 
-    async fn send(&mut self, request: axum::http::Result<Request<Body>>) -> Resp {
+    pub(crate) async fn send(&mut self, request: axum::http::Result<Request<Body>>) -> Resp {
         let mut request = request.unwrap_or_else(|e| panic!("bad test request: {e}"));
         if let Some(id) = &self.cookie {
             let value = format!("id={id}")
