@@ -1,1 +1,15 @@
-//! SQLite and PostgreSQL storage for social-auth, on sqlx.
+#![doc = include_str!("../README.md")]
+
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod common;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStorage;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStorage;
+/// The sqlx this crate is built on, for naming pools and options at the same version.
+pub use sqlx;
