@@ -95,9 +95,19 @@ fn app(github: &MockServer, ghe: &MockServer, pipeline: Pipeline) -> App {
 }
 
 impl App {
-    /// Begin and callback in one browser session; the callback's outcome.
+    /// Begin and callback in a new browser session; the callback's outcome.
     async fn login(&self, backend: &str, current: Option<&UserId>) -> social_core::Result<Outcome> {
-        let session = MemoryStrategy::new("http://app.test").with_param("next", "/dashboard");
+        self.login_in(&browser(), backend, current).await
+    }
+
+    /// Begin and callback in the browser session `browser`.
+    async fn login_in(
+        &self,
+        browser: &MemoryStrategy,
+        backend: &str,
+        current: Option<&UserId>,
+    ) -> social_core::Result<Outcome> {
+        let session = browser.next_request().with_param("next", "/dashboard");
         let flow = self.auth.begin(&session, backend).await?;
         let url = url::Url::parse(flow.redirect_url().unwrap_or_default()).expect("authorize URL");
         let state = url
@@ -109,6 +119,17 @@ impl App {
             .with_param("code", "code")
             .with_param("state", &state.unwrap_or_default());
         self.auth.complete(&callback, backend, current).await
+    }
+}
+
+fn browser() -> MemoryStrategy {
+    MemoryStrategy::new("http://app.test")
+}
+
+fn paused(outcome: social_core::Result<Outcome>) -> (String, String) {
+    match outcome {
+        Ok(Outcome::Paused { url, token }) => (url, token),
+        other => panic!("expected a pause, got {other:?}"),
     }
 }
 
@@ -199,10 +220,8 @@ async fn partial_pipeline_pauses_and_resumes() {
         .expect("get_username is in the default pipeline");
     let app = app(&github, &ghe, pipeline);
 
-    let (url, token) = match app.login("github", None).await {
-        Ok(Outcome::Paused { url, token }) => (url, token),
-        other => panic!("expected a pause, got {other:?}"),
-    };
+    let alice = browser();
+    let (url, token) = paused(app.login_in(&alice, "github", None).await);
     assert!(url.starts_with("/email/?partial_token="), "{url}");
     assert!(token.len() >= 40, "the token is unguessable");
     assert_eq!(
@@ -211,37 +230,50 @@ async fn partial_pipeline_pauses_and_resumes() {
         "nothing is written while paused"
     );
 
-    // A wrong token and a token for another backend are refused.
-    let wrong = MemoryStrategy::new("http://app.test").with_param("partial_token", "nope");
-    let result = app.auth.complete(&wrong, "github", None).await;
-    assert_eq!(
-        result.map_err(|e| e.kind()).err(),
-        Some(ErrorKind::PartialInvalid)
-    );
-    let other_backend = MemoryStrategy::new("http://app.test").with_param("partial_token", &token);
-    let result = app.auth.complete(&other_backend, "ghe", None).await;
-    assert_eq!(
-        result.map_err(|e| e.kind()).err(),
-        Some(ErrorKind::PartialInvalid)
-    );
+    // A wrong token, the right token in another browser, and the right token at another
+    // backend are refused, and none of them spends the token.
+    let resume = |session: &MemoryStrategy, token: &str, email: &str| {
+        session
+            .next_request()
+            .with_param("partial_token", token)
+            .with_param("email", email)
+    };
+    for (case, request, backend) in [
+        (
+            "wrong token",
+            resume(&alice, "nope", "a@example.com"),
+            "github",
+        ),
+        (
+            "other browser",
+            resume(&browser(), &token, "a@example.com"),
+            "github",
+        ),
+        (
+            "other backend",
+            resume(&alice, &token, "a@example.com"),
+            "ghe",
+        ),
+    ] {
+        let result = app.auth.complete(&request, backend, None).await;
+        assert_eq!(
+            result.map_err(|e| e.kind()).err(),
+            Some(ErrorKind::PartialInvalid),
+            "{case}"
+        );
+    }
 
-    // That attempt spent the token (single use): start again and resume properly.
-    let token = match app.login("github", None).await {
-        Ok(Outcome::Paused { token, .. }) => token,
-        other => panic!("expected a pause, got {other:?}"),
-    };
     // An invalid address asks again (a new token), a valid one completes.
-    let bad = MemoryStrategy::new("http://app.test")
-        .with_param("partial_token", &token)
-        .with_param("email", "not an email");
-    let token = match app.auth.complete(&bad, "github", None).await {
-        Ok(Outcome::Paused { token, .. }) => token,
-        other => panic!("expected to be asked again, got {other:?}"),
-    };
-    let resume = MemoryStrategy::new("http://app.test")
-        .with_param("partial_token", &token)
-        .with_param("email", "mona@example.com");
-    let login = logged_in(app.auth.complete(&resume, "github", None).await);
+    let (_, token) = paused(
+        app.auth
+            .complete(&resume(&alice, &token, "not an email"), "github", None)
+            .await,
+    );
+    let login = logged_in(
+        app.auth
+            .complete(&resume(&alice, &token, "mona@example.com"), "github", None)
+            .await,
+    );
     assert!(login.is_new);
     assert_eq!(login.user.email.as_deref(), Some("mona@example.com"));
     assert!(
@@ -249,17 +281,24 @@ async fn partial_pipeline_pauses_and_resumes() {
         "a typed address is not verified"
     );
     assert_eq!(app.storage.counts(), (1, 1));
+    let replay = app
+        .auth
+        .complete(&resume(&alice, &token, "mona@example.com"), "github", None)
+        .await;
+    assert_eq!(
+        replay.map_err(|e| e.kind()).err(),
+        Some(ErrorKind::PartialInvalid),
+        "single use"
+    );
 
     // Expired tokens are refused.
-    let token = match app.login("ghe", None).await {
-        Ok(Outcome::Paused { token, .. }) => token,
-        other => panic!("expected a pause, got {other:?}"),
-    };
+    let bob = browser();
+    let (_, token) = paused(app.login_in(&bob, "ghe", None).await);
     app.clock.advance(3601);
-    let late = MemoryStrategy::new("http://app.test")
-        .with_param("partial_token", &token)
-        .with_param("email", "late@example.com");
-    let result = app.auth.complete(&late, "ghe", None).await;
+    let result = app
+        .auth
+        .complete(&resume(&bob, &token, "late@example.com"), "ghe", None)
+        .await;
     assert_eq!(
         result.map_err(|e| e.kind()).err(),
         Some(ErrorKind::PartialInvalid)

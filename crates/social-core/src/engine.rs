@@ -22,6 +22,8 @@ use crate::{
 pub const NEXT_KEY: &str = "social_auth.next";
 /// The request parameter carrying a partial-pipeline token.
 pub const PARTIAL_TOKEN_PARAM: &str = "partial_token";
+/// The session key holding the token of the pipeline paused in this session.
+pub const PARTIAL_SESSION_KEY: &str = "social_auth.partial";
 
 /// How a completed callback ended.
 #[derive(Debug, Clone)]
@@ -329,16 +331,37 @@ impl SocialAuth {
             AuthError::new(ErrorKind::PartialInvalid, Stage::Pipeline, why.to_owned())
                 .with_provider(backend)
         };
+        // A token resumes only in the session that paused: otherwise an attacker could pause
+        // a login into their own account and have a victim's browser finish it.
+        let mine = match strategy.session_get(PARTIAL_SESSION_KEY).await? {
+            Some(Value::String(mine)) => mine,
+            _ => return Err(invalid("this session paused no pipeline")),
+        };
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            mine.as_bytes(),
+            token.as_bytes(),
+        )) {
+            return Err(invalid("the partial token belongs to another session"));
+        }
+        let storage_error = |e| AuthError::storage(Stage::Pipeline, e);
+        let peek = self
+            .inner
+            .storage
+            .partial(token)
+            .await
+            .map_err(storage_error)?;
+        if peek.is_some_and(|p| p.backend != backend) {
+            return Err(invalid("the partial token belongs to another backend"));
+        }
+        // Taking it makes it single-use, also against a concurrent resume.
         let partial = self
             .inner
             .storage
             .take_partial(token)
             .await
-            .map_err(|e| AuthError::storage(Stage::Pipeline, e))?
+            .map_err(storage_error)?
             .ok_or_else(|| invalid("unknown or used partial token"))?;
-        if partial.backend != backend {
-            return Err(invalid("the partial token belongs to another backend"));
-        }
+        strategy.session_remove(PARTIAL_SESSION_KEY).await?;
         if partial.expires_at <= self.inner.clock.now() {
             return Err(invalid("the partial token expired"));
         }
@@ -373,7 +396,7 @@ impl SocialAuth {
         match end {
             PipelineEnd::Respond(flow) => Ok(Outcome::Respond(flow)),
             PipelineEnd::Paused { url, next_step } => {
-                let token = oauth2_free_token();
+                let token = random_token();
                 let data = serde_json::to_value(&state).map_err(|e| {
                     AuthError::new(ErrorKind::Unknown, Stage::Pipeline, e.to_string())
                 })?;
@@ -390,6 +413,9 @@ impl SocialAuth {
                     .store_partial(partial)
                     .await
                     .map_err(|e| AuthError::storage(Stage::Pipeline, e))?;
+                strategy
+                    .session_set(PARTIAL_SESSION_KEY, Value::String(token.clone()))
+                    .await?;
                 let mut url = url.clone();
                 url.push(if url.contains('?') { '&' } else { '?' });
                 url.push_str(&format!("{PARTIAL_TOKEN_PARAM}={token}&backend={backend}"));
@@ -534,7 +560,7 @@ impl SocialAuth {
 }
 
 /// 256 random bits, URL-safe: the partial-pipeline token.
-fn oauth2_free_token() -> String {
+fn random_token() -> String {
     use base64::Engine as _;
     let bytes: [u8; 32] = rand::random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)

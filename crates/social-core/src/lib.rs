@@ -24,7 +24,10 @@ pub mod strategy;
 
 pub use async_trait::async_trait;
 pub use backend::{Backend, BackendCx, Capabilities, Flow, Protocol, ProviderCx, Registry};
-pub use engine::{Login, NEXT_KEY, Outcome, PARTIAL_TOKEN_PARAM, SocialAuth, SocialAuthBuilder};
+pub use engine::{
+    Login, NEXT_KEY, Outcome, PARTIAL_SESSION_KEY, PARTIAL_TOKEN_PARAM, SocialAuth,
+    SocialAuthBuilder,
+};
 pub use error::{AuthError, ErrorKind, Result, Stage};
 pub use model::{
     AuthResponse, NewSocialAccount, NewUser, SocialAccount, Tokens, User, UserDetails, UserId,

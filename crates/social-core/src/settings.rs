@@ -389,6 +389,12 @@ impl Settings {
                 "must be at least 1 second",
             ));
         }
+        if self.partial_max_age == 0 {
+            return Err(AuthError::config(
+                "SOCIAL_AUTH_PARTIAL_MAX_AGE",
+                "must be at least 1 second",
+            ));
+        }
         if self.state_max_age == 0 {
             return Err(AuthError::config(
                 "SOCIAL_AUTH_STATE_MAX_AGE",

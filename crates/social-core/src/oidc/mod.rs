@@ -1,1 +1,622 @@
 //! The OpenID Connect protocol base (feature `oidc`).
+//!
+//! A provider implements [`OidcProvider`] — mostly its issuer, default scope and a mapping of
+//! claims to [`UserDetails`] — and [`OidcBackend`] does the rest on top of the OAuth 2.0 base:
+//! discovery from the issuer URL, the authorization code flow with PKCE S256 and a fresh
+//! `nonce` per login kept with the pending state, ID-token validation per OpenID Connect Core
+//! 1.0 section 3.1.3.7 (allow-listed algorithms, never `none` nor HMAC; `iss`, `aud`, `azp`,
+//! `exp`, `iat`, `nonce`), userinfo merged into the claims (its `sub` must be the token's),
+//! refresh, revoke, and an RP-initiated logout URL. Discovery documents and keys live in a
+//! shared [`OidcCache`] that refetches a provider's keys once when a token names an unknown
+//! key id.
+//!
+//! [`OidcBackend::generic`] needs nothing but settings, and can be registered any number of
+//! times under different names:
+//!
+//! | Setting (`SOCIAL_AUTH_<NAME>_...`) | Meaning | Default |
+//! |---|---|---|
+//! | `OIDC_ENDPOINT` | the issuer URL discovery starts from | the provider's; required for `generic` |
+//! | `KEY`, `SECRET` | client id and secret | required |
+//! | `SCOPE`, `EXTRA_SCOPE` | scope; must contain `openid` | `openid profile email` |
+//! | `JWT_ALGORITHMS` | accepted ID-token algorithms (`RS256,ES256,PS256`, ...; no `none`, no `HS*`) | `RS256` |
+//! | `JWT_LEEWAY` | tolerated clock skew in seconds (at most 300) | 30 |
+//! | `ID_TOKEN_MAX_AGE` | how old an ID token may be by its `iat`, in seconds | 600 |
+//! | `MULTI_TENANT` | accept a `{tenantid}` issuer template, filled from the token's `tid` | false |
+//! | `TOKEN_ENDPOINT_AUTH_METHOD` | `client_secret_basic` or `client_secret_post` | the provider's |
+//! | `AUTHORIZATION_URL`, `ACCESS_TOKEN_URL`, `USERINFO_URL`, `JWKS_URL`, `REVOKE_TOKEN_URL`, `END_SESSION_URL` | overrides of discovered endpoints | discovered |
+
+mod cache;
+mod config;
+mod id_token;
+
+use std::{fmt, sync::Arc};
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+
+pub use cache::{OidcCache, ProviderMetadata};
+pub use id_token::{IdToken, IdTokenRules, KeySet, NonceCheck, TENANT_PLACEHOLDER};
+pub use jsonwebtoken::Algorithm;
+
+use config::OidcConfig;
+
+use crate::{
+    backend::{Backend, BackendCx, Capabilities, Flow, Protocol, ProviderCx},
+    error::{AuthError, ErrorKind, Result, Stage},
+    extra_data::ExtraDataField,
+    model::{AuthResponse, Tokens, UserDetails},
+    oauth2::{ClientAuth, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenResponse},
+    settings::{BackendSettings, env_name},
+};
+
+/// An OpenID Connect provider: its issuer and what differs from the standard.
+///
+/// Every method has a default that follows the specifications, so a well-behaved provider is
+/// its name and issuer.
+#[async_trait]
+pub trait OidcProvider: Send + Sync + 'static {
+    /// The default backend name: `linkedin-openidconnect`.
+    const NAME: &'static str;
+
+    /// The issuer URL; `None` when it must come from the `OIDC_ENDPOINT` setting.
+    fn issuer(&self) -> Option<&'static str>;
+
+    /// The scope asked for by default; it must contain `openid`.
+    fn default_scope(&self) -> &'static [&'static str] {
+        &["openid", "profile", "email"]
+    }
+
+    /// PKCE support; S256 unless the provider refuses it.
+    fn pkce(&self) -> Pkce {
+        Pkce::S256
+    }
+
+    /// Client authentication at the token endpoint, unless `TOKEN_ENDPOINT_AUTH_METHOD` says
+    /// otherwise; HTTP Basic is the specification's default.
+    fn client_auth(&self) -> ClientAuth {
+        ClientAuth::Basic
+    }
+
+    /// Whether the provider echoes the `nonce` in its ID tokens. When it does not, a nonce is
+    /// still sent and, should a token carry one, checked.
+    fn echoes_nonce(&self) -> bool {
+        true
+    }
+
+    /// Whether refresh tokens can be used.
+    fn refresh(&self) -> bool {
+        true
+    }
+
+    /// Whether tokens can be revoked (through the discovered `revocation_endpoint` or the
+    /// `REVOKE_TOKEN_URL` setting).
+    fn revoke(&self) -> bool {
+        false
+    }
+
+    /// Query arguments added to the authorization redirect, from the provider's settings.
+    fn auth_params(&self, cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
+        let _ = cx;
+        Ok(Vec::new())
+    }
+
+    /// Checks provider-specific settings at start-up.
+    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
+        let _ = (name, settings);
+        Ok(())
+    }
+
+    /// Adjusts or checks the user's claims — the validated ID token's, merged with userinfo —
+    /// before they are mapped; the place for hosted-domain checks and such.
+    async fn claims(
+        &self,
+        cx: &ProviderCx<'_>,
+        token: &TokenResponse,
+        claims: Value,
+    ) -> Result<Value> {
+        let _ = (cx, token);
+        Ok(claims)
+    }
+
+    /// The stable user id; the `sub` claim by default.
+    fn user_id(&self, claims: &Value) -> Result<String> {
+        crate::oauth2::required_id(claims, "sub")
+    }
+
+    /// Maps the claims to user details; the standard claims by default.
+    fn user_details(&self, claims: &Value) -> UserDetails {
+        standard_details(claims)
+    }
+
+    /// The extra data kept by default.
+    fn extra_data(&self) -> Vec<ExtraDataField> {
+        Vec::new()
+    }
+}
+
+/// Maps the standard claims (OpenID Connect Core 1.0 section 5.1) to user details.
+pub fn standard_details(claims: &Value) -> UserDetails {
+    let text = |name: &str| claims.get(name).and_then(Value::as_str);
+    let verified = match claims.get("email_verified") {
+        Some(Value::Bool(b)) => *b,
+        // Some providers send the boolean as text.
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
+    UserDetails::new()
+        .username(text("preferred_username").or_else(|| text("nickname")))
+        .email(text("email"))
+        .email_verified(verified)
+        .names(text("given_name"), text("family_name"))
+        .fullname(text("name"))
+        .picture(text("picture"))
+        .profile_url(text("profile"))
+        .locale(text("locale"))
+}
+
+/// The generic provider: everything comes from settings. See [`OidcBackend::generic`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Generic;
+
+impl OidcProvider for Generic {
+    const NAME: &'static str = "oidc";
+
+    fn issuer(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// [`Backend`] for any [`OidcProvider`].
+pub struct OidcBackend<P> {
+    name: String,
+    provider: Arc<P>,
+    cache: Arc<OidcCache>,
+}
+
+impl<P: OidcProvider> fmt::Debug for OidcBackend<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcBackend")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcBackend<Generic> {
+    /// A generic OpenID Connect backend named `name`, configured by settings alone:
+    /// `SOCIAL_AUTH_<NAME>_OIDC_ENDPOINT` (the issuer URL), `_KEY` and `_SECRET`.
+    pub fn generic(name: &str) -> Self {
+        Self::named(name, Generic)
+    }
+}
+
+impl<P: OidcProvider> OidcBackend<P> {
+    /// The provider under its default name, with the [global](OidcCache::global) cache.
+    pub fn new(provider: P) -> Self {
+        Self::named(P::NAME, provider)
+    }
+
+    /// The provider under another name.
+    pub fn named(name: &str, provider: P) -> Self {
+        Self {
+            name: name.to_owned(),
+            provider: Arc::new(provider),
+            cache: OidcCache::global(),
+        }
+    }
+
+    /// Uses `cache` instead of the global one.
+    #[must_use]
+    pub fn with_cache(mut self, cache: Arc<OidcCache>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+
+    /// The cache of discovery documents and keys.
+    pub fn cache(&self) -> &Arc<OidcCache> {
+        &self.cache
+    }
+
+    fn config(&self, settings: &BackendSettings) -> Result<OidcConfig> {
+        OidcConfig::read(
+            &self.name,
+            settings,
+            self.provider.issuer(),
+            self.provider.client_auth(),
+        )
+    }
+
+    /// The OAuth 2.0 base for one request, with the discovered endpoints.
+    async fn base(&self, cx: &ProviderCx<'_>, stage: Stage) -> Result<OAuth2Backend<Login<P>>> {
+        let config = self.config(cx.backend)?;
+        let metadata = self
+            .cache
+            .metadata(cx, &config.issuer, config.multi_tenant, stage)
+            .await?;
+        let login = Login {
+            provider: self.provider.clone(),
+            cache: self.cache.clone(),
+            metadata,
+            config,
+        };
+        Ok(OAuth2Backend::named(&self.name, login))
+    }
+
+    /// The provider's RP-initiated logout URL (OpenID Connect RP-Initiated Logout 1.0), or
+    /// `None` when it publishes no `end_session_endpoint`.
+    pub async fn logout_url(
+        &self,
+        cx: &ProviderCx<'_>,
+        request: &LogoutRequest<'_>,
+    ) -> Result<Option<String>> {
+        let base = self.base(cx, Stage::Disconnect).await?;
+        let login = base.provider();
+        let endpoint = cx
+            .backend
+            .endpoints
+            .get("end_session_url")
+            .or(login.metadata.end_session_endpoint.as_ref());
+        match endpoint {
+            Some(endpoint) => end_session_url(endpoint, cx.key()?, request).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// What to send to the provider's logout endpoint.
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct LogoutRequest<'a> {
+    /// The ID token of the login being ended (stored as `id_token` in the account's extra
+    /// data).
+    pub id_token_hint: Option<&'a str>,
+    /// Where the provider sends the browser afterwards; it must be registered there.
+    pub post_logout_redirect_uri: Option<&'a str>,
+    /// Opaque value the provider passes back to `post_logout_redirect_uri`.
+    pub state: Option<&'a str>,
+}
+
+impl<'a> LogoutRequest<'a> {
+    /// A request with the ID token of the session being ended.
+    pub fn new(id_token_hint: Option<&'a str>) -> Self {
+        Self {
+            id_token_hint,
+            ..Self::default()
+        }
+    }
+
+    /// Sets where the provider sends the browser afterwards.
+    #[must_use]
+    pub fn post_logout_redirect_uri(mut self, uri: &'a str) -> Self {
+        self.post_logout_redirect_uri = Some(uri);
+        self
+    }
+
+    /// Sets the value passed back to the redirect.
+    #[must_use]
+    pub fn state(mut self, state: &'a str) -> Self {
+        self.state = Some(state);
+        self
+    }
+}
+
+/// Builds an RP-initiated logout URL on `endpoint` for client `client_id`.
+pub fn end_session_url(
+    endpoint: &str,
+    client_id: &str,
+    request: &LogoutRequest<'_>,
+) -> Result<String> {
+    let mut url = url::Url::parse(endpoint).map_err(|e| {
+        AuthError::new(
+            ErrorKind::InvalidResponse,
+            Stage::Disconnect,
+            format!("end_session_endpoint `{endpoint}`: {e}"),
+        )
+    })?;
+    {
+        let mut query = url.query_pairs_mut();
+        if let Some(hint) = request.id_token_hint {
+            query.append_pair("id_token_hint", hint);
+        }
+        // Lets the provider check the redirect even without a hint it can still read.
+        query.append_pair("client_id", client_id);
+        if let Some(uri) = request.post_logout_redirect_uri {
+            query.append_pair("post_logout_redirect_uri", uri);
+        }
+        if let Some(state) = request.state {
+            query.append_pair("state", state);
+        }
+    }
+    Ok(url.into())
+}
+
+#[async_trait]
+impl<P: OidcProvider> Backend for OidcBackend<P> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn protocol(&self) -> Protocol {
+        Protocol::OpenIdConnect
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            pkce: self.provider.pkce() == Pkce::S256,
+            refresh: self.provider.refresh(),
+            revoke: self.provider.revoke(),
+        }
+    }
+
+    fn validate(&self, settings: &BackendSettings) -> Result<()> {
+        for (setting, value) in [
+            ("key", settings.key.as_deref()),
+            ("secret", settings.secret.as_ref().map(|s| s.secret())),
+        ] {
+            if value.is_none_or(str::is_empty) {
+                return Err(AuthError::config(
+                    &env_name(Some(&self.name), setting),
+                    "is not set",
+                ));
+            }
+        }
+        self.config(settings)?;
+        if let Some(scope) = &settings.scope
+            && !scope.iter().any(|s| s == "openid")
+        {
+            return Err(AuthError::config(
+                &env_name(Some(&self.name), "scope"),
+                "must contain `openid`",
+            ));
+        }
+        self.provider.validate(&self.name, settings)
+    }
+
+    async fn start(&self, cx: &BackendCx<'_>) -> Result<Flow> {
+        let base = self.base(&cx.provider, Stage::Begin).await;
+        base.map_err(|e| e.or_provider(&self.name))?.start(cx).await
+    }
+
+    async fn complete(&self, cx: &BackendCx<'_>) -> Result<AuthResponse> {
+        let base = self.base(&cx.provider, Stage::Token).await;
+        base.map_err(|e| e.or_provider(&self.name))?
+            .complete(cx)
+            .await
+    }
+
+    async fn refresh_token(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<Tokens> {
+        let base = self
+            .base(cx, Stage::Token)
+            .await
+            .map_err(|e| e.or_provider(&self.name))?;
+        let fresh = base.refresh_token(cx, tokens).await?;
+        // A refreshed ID token must describe the same user (Core 1.0 section 12.2); it carries
+        // no nonce.
+        if let Some(id_token) = &fresh.id_token {
+            let login = base.provider();
+            let validated = login
+                .validate(cx, id_token.secret(), NonceCheck::Skip)
+                .await?;
+            let previous = tokens
+                .id_token
+                .as_ref()
+                .and_then(|t| id_token::unverified_claims(t.secret()));
+            if let Some(previous) = previous
+                && previous.get("sub").and_then(Value::as_str) != Some(validated.sub())
+            {
+                return Err(
+                    id_token::rejected("a refreshed ID token names another `sub`")
+                        .with_provider(&self.name),
+                );
+            }
+        }
+        Ok(fresh)
+    }
+
+    async fn revoke_token(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<()> {
+        let base = self.base(cx, Stage::Token).await;
+        base.map_err(|e| e.or_provider(&self.name))?
+            .revoke_token(cx, tokens)
+            .await
+    }
+}
+
+/// The OAuth 2.0 provider one OpenID Connect request runs on: the provider, its discovered
+/// metadata and its settings.
+struct Login<P> {
+    provider: Arc<P>,
+    cache: Arc<OidcCache>,
+    metadata: Arc<ProviderMetadata>,
+    config: OidcConfig,
+}
+
+/// Claims that describe the ID token itself: userinfo never overrides them.
+const TOKEN_CLAIMS: &[&str] = &[
+    "iss",
+    "aud",
+    "azp",
+    "exp",
+    "iat",
+    "nbf",
+    "nonce",
+    "auth_time",
+    "at_hash",
+    "c_hash",
+    "acr",
+    "amr",
+    "sid",
+    "jti",
+    "tid",
+];
+
+impl<P: OidcProvider> Login<P> {
+    async fn validate(
+        &self,
+        cx: &ProviderCx<'_>,
+        token: &str,
+        nonce: NonceCheck<'_>,
+    ) -> Result<IdToken> {
+        let mut rules = IdTokenRules::new(self.metadata.issuer.clone(), cx.key()?);
+        rules.algorithms.clone_from(&self.config.algorithms);
+        rules.leeway = self.config.leeway;
+        rules.max_age = self.config.max_age;
+        rules.multi_tenant = self.config.multi_tenant;
+        let jwks = cx
+            .backend
+            .endpoints
+            .get("jwks_url")
+            .unwrap_or(&self.metadata.jwks_uri);
+        self.cache
+            .validate_id_token(cx, jwks, &rules, token, nonce)
+            .await
+    }
+
+    async fn userinfo(&self, cx: &ProviderCx<'_>, access_token: &str) -> Result<Option<Value>> {
+        let url = cx
+            .backend
+            .endpoints
+            .get("userinfo_url")
+            .or(self.metadata.userinfo_endpoint.as_ref());
+        let Some(url) = url else {
+            return Ok(None);
+        };
+        let request = http::Request::get(url)
+            .header(http::header::ACCEPT, "application/json")
+            .header(
+                http::header::AUTHORIZATION,
+                format!("Bearer {access_token}"),
+            )
+            .body(Vec::new())
+            .map_err(|e| {
+                AuthError::config(
+                    &env_name(Some(cx.name), "userinfo_url"),
+                    format!("`{url}`: {e}"),
+                )
+            })?;
+        let info: Value = cx
+            .json(request, Stage::Profile, "userinfo endpoint")
+            .await?;
+        if !info.is_object() {
+            return Err(AuthError::new(
+                ErrorKind::InvalidResponse,
+                Stage::Profile,
+                "userinfo endpoint did not answer a JSON object",
+            )
+            .with_provider(cx.name));
+        }
+        Ok(Some(info))
+    }
+}
+
+#[async_trait]
+impl<P: OidcProvider> OAuth2Provider for Login<P> {
+    const NAME: &'static str = P::NAME;
+
+    fn spec(&self) -> OAuth2Spec {
+        OAuth2Spec {
+            // The discovered endpoints come from `endpoint` below.
+            authorization_url: "",
+            token_url: "",
+            revoke_url: self.provider.revoke().then_some(""),
+            default_scope: self.provider.default_scope(),
+            pkce: self.provider.pkce(),
+            client_auth: self.config.client_auth,
+            refresh: self.provider.refresh(),
+            ..OAuth2Spec::DEFAULT
+        }
+    }
+
+    fn endpoint(&self, settings: &BackendSettings, name: &str, default: &str) -> String {
+        if let Some(url) = settings.endpoints.get(name) {
+            return url.clone();
+        }
+        let discovered = match name {
+            "authorization_url" => Some(&self.metadata.authorization_endpoint),
+            "access_token_url" => Some(&self.metadata.token_endpoint),
+            "revoke_token_url" => self.metadata.revocation_endpoint.as_ref(),
+            _ => None,
+        };
+        discovered.map_or_else(|| default.to_owned(), Clone::clone)
+    }
+
+    fn auth_params(&self, cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
+        self.provider.auth_params(cx)
+    }
+
+    fn login_params(&self, _cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
+        // Fresh for every login; it binds the ID token to this browser session.
+        let nonce = oauth2::CsrfToken::new_random().secret().clone();
+        Ok(vec![("nonce".to_owned(), nonce)])
+    }
+
+    async fn user_data(&self, cx: &ProviderCx<'_>, _token: &TokenResponse) -> Result<Value> {
+        Err(AuthError::new(
+            ErrorKind::Unknown,
+            Stage::Token,
+            "an OpenID Connect login needs the nonce it sent",
+        )
+        .with_provider(cx.name))
+    }
+
+    async fn login_user_data(
+        &self,
+        cx: &ProviderCx<'_>,
+        token: &TokenResponse,
+        sent: &[(String, String)],
+    ) -> Result<Value> {
+        let Some(id_token) = token.tokens.id_token.as_ref() else {
+            return Err(
+                id_token::rejected("the token response holds no `id_token`").with_provider(cx.name)
+            );
+        };
+        let Some(nonce) = sent.iter().find(|(k, _)| k == "nonce").map(|(_, v)| v) else {
+            return Err(AuthError::new(
+                ErrorKind::StateMissing,
+                Stage::Callback,
+                "the pending login holds no nonce",
+            ));
+        };
+        let check = if self.provider.echoes_nonce() {
+            NonceCheck::Required(nonce)
+        } else {
+            NonceCheck::IfPresent(nonce)
+        };
+        let validated = self.validate(cx, id_token.secret(), check).await?;
+        let mut claims: Map<String, Value> = validated.claims.clone();
+        if let Some(info) = self.userinfo(cx, token.access_token()).await? {
+            // Core 1.0 section 5.3.4: a userinfo answer about someone else must not be used.
+            if info.get("sub").and_then(Value::as_str) != Some(validated.sub()) {
+                return Err(AuthError::new(
+                    ErrorKind::Failed,
+                    Stage::Profile,
+                    "userinfo `sub` differs from the ID token's",
+                )
+                .with_provider(cx.name));
+            }
+            if let Value::Object(info) = info {
+                for (k, v) in info {
+                    if !TOKEN_CLAIMS.contains(&k.as_str()) {
+                        claims.insert(k, v);
+                    }
+                }
+            }
+        }
+        self.provider.claims(cx, token, Value::Object(claims)).await
+    }
+
+    fn user_id(&self, user: &Value) -> Result<String> {
+        self.provider.user_id(user)
+    }
+
+    fn user_details(&self, user: &Value) -> UserDetails {
+        self.provider.user_details(user)
+    }
+
+    fn extra_data(&self) -> Vec<ExtraDataField> {
+        self.provider.extra_data()
+    }
+}

@@ -1,0 +1,283 @@
+//! The OpenID Connect settings of one backend, read and checked once per use.
+
+use std::str::FromStr;
+
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
+
+use crate::{
+    error::{AuthError, Result},
+    oauth2::ClientAuth,
+    settings::{BackendSettings, TomlValue, env_name},
+};
+
+/// Clock skew beyond this is a misconfigured server, not a tolerance.
+const MAX_LEEWAY: u64 = 300;
+const DEFAULT_LEEWAY: u64 = 30;
+/// python-social-auth's default: an ID token older than ten minutes is refused.
+const DEFAULT_MAX_AGE: u64 = 600;
+
+/// The OpenID Connect settings of one backend.
+#[derive(Debug, Clone)]
+pub(crate) struct OidcConfig {
+    /// The issuer URL discovery starts from (`OIDC_ENDPOINT`).
+    pub(crate) issuer: String,
+    /// The signature algorithms accepted (`JWT_ALGORITHMS`).
+    pub(crate) algorithms: Vec<Algorithm>,
+    /// Tolerated clock skew in seconds (`JWT_LEEWAY`).
+    pub(crate) leeway: i64,
+    /// How old an ID token may be, by its `iat`, in seconds (`ID_TOKEN_MAX_AGE`).
+    pub(crate) max_age: i64,
+    /// Whether the discovered issuer may hold a `{tenantid}` placeholder (`MULTI_TENANT`).
+    pub(crate) multi_tenant: bool,
+    /// Client authentication at the token endpoint (`TOKEN_ENDPOINT_AUTH_METHOD`).
+    pub(crate) client_auth: ClientAuth,
+}
+
+impl OidcConfig {
+    /// Reads backend `name`'s settings; `issuer` and `client_auth` are the provider's defaults.
+    pub(crate) fn read(
+        name: &str,
+        settings: &BackendSettings,
+        issuer: Option<&str>,
+        client_auth: ClientAuth,
+    ) -> Result<Self> {
+        let setting = |s: &str| env_name(Some(name), s);
+        // The issuer can also sit with the other endpoints, where TOML users look for it.
+        let configured = settings
+            .option("oidc_endpoint")
+            .or_else(|| settings.endpoints.get("oidc_endpoint").cloned())
+            .filter(|s| !s.trim().is_empty());
+        let issuer = match configured.as_deref().or(issuer) {
+            Some(issuer) => issuer.trim().to_owned(),
+            None => {
+                return Err(AuthError::config(
+                    &setting("oidc_endpoint"),
+                    "is not set: give the issuer URL, such as `https://login.example.com`",
+                ));
+            }
+        };
+        check_url(&setting("oidc_endpoint"), &issuer)?;
+
+        let algorithms = match list(settings, "jwt_algorithms") {
+            None => vec![Algorithm::RS256],
+            Some(names) => {
+                let mut algorithms = Vec::new();
+                for alg in names {
+                    algorithms.push(parse_algorithm(&setting("jwt_algorithms"), &alg)?);
+                }
+                if algorithms.is_empty() {
+                    return Err(AuthError::config(
+                        &setting("jwt_algorithms"),
+                        "names no algorithm",
+                    ));
+                }
+                algorithms
+            }
+        };
+        let leeway =
+            number(settings, &setting("jwt_leeway"), "jwt_leeway")?.unwrap_or(DEFAULT_LEEWAY);
+        if leeway > MAX_LEEWAY {
+            return Err(AuthError::config(
+                &setting("jwt_leeway"),
+                format!("{leeway} seconds is more clock skew than {MAX_LEEWAY} allowed"),
+            ));
+        }
+        let max_age = number(settings, &setting("id_token_max_age"), "id_token_max_age")?
+            .unwrap_or(DEFAULT_MAX_AGE);
+        if max_age == 0 {
+            return Err(AuthError::config(
+                &setting("id_token_max_age"),
+                "must be at least 1 second",
+            ));
+        }
+        let multi_tenant = settings.flag(name, "multi_tenant")?.unwrap_or(false);
+        let client_auth = match settings.option("token_endpoint_auth_method").as_deref() {
+            None => client_auth,
+            Some("client_secret_basic") => ClientAuth::Basic,
+            Some("client_secret_post") => ClientAuth::Body,
+            Some(other) => {
+                return Err(AuthError::config(
+                    &setting("token_endpoint_auth_method"),
+                    format!("`{other}` is not `client_secret_basic` or `client_secret_post`"),
+                ));
+            }
+        };
+        Ok(Self {
+            issuer,
+            algorithms,
+            leeway: i64::try_from(leeway).unwrap_or(i64::MAX),
+            max_age: i64::try_from(max_age).unwrap_or(i64::MAX),
+            multi_tenant,
+            client_auth,
+        })
+    }
+}
+
+/// An accepted ID-token algorithm: `none` and HMAC are refused, since keys come from a public
+/// JWKS and an HMAC "secret" there would be the public key itself (algorithm confusion).
+fn parse_algorithm(setting: &str, name: &str) -> Result<Algorithm> {
+    if name.eq_ignore_ascii_case("none") {
+        return Err(AuthError::config(setting, "`none` is never accepted"));
+    }
+    let alg = Algorithm::from_str(name)
+        .map_err(|_| AuthError::config(setting, format!("`{name}` is not a JWS algorithm")))?;
+    if alg.family() == AlgorithmFamily::Hmac {
+        return Err(AuthError::config(
+            setting,
+            format!(
+                "`{name}` is a shared-secret algorithm: ID tokens are checked with public keys"
+            ),
+        ));
+    }
+    Ok(alg)
+}
+
+/// Checks an issuer or endpoint URL: https, or http on a loopback host (local tests).
+pub(crate) fn check_url(setting: &str, value: &str) -> Result<()> {
+    let url = url::Url::parse(value)
+        .map_err(|e| AuthError::config(setting, format!("`{value}`: {e}")))?;
+    if url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&url)) {
+        Ok(())
+    } else {
+        Err(AuthError::config(
+            setting,
+            format!("`{value}` must be an https URL (http only on a loopback address)"),
+        ))
+    }
+}
+
+pub(crate) fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn list(settings: &BackendSettings, key: &str) -> Option<Vec<String>> {
+    let split = |text: &str| {
+        text.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    match settings.options.get(key)? {
+        TomlValue::String(text) => Some(split(text)),
+        TomlValue::Array(items) => Some(
+            items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                .collect(),
+        ),
+        other => Some(split(&other.to_string())),
+    }
+}
+
+fn number(settings: &BackendSettings, setting: &str, key: &str) -> Result<Option<u64>> {
+    match settings.options.get(key) {
+        None => Ok(None),
+        Some(TomlValue::Integer(n)) => u64::try_from(*n)
+            .map(Some)
+            .map_err(|_| AuthError::config(setting, format!("`{n}` is negative"))),
+        Some(TomlValue::String(s)) => s
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| AuthError::config(setting, format!("`{s}` is not a whole number"))),
+        Some(other) => Err(AuthError::config(
+            setting,
+            format!("`{other}` is not a whole number"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> BackendSettings {
+        let mut s = BackendSettings::default();
+        for (k, v) in pairs {
+            s.options
+                .insert((*k).to_owned(), TomlValue::String((*v).to_owned()));
+        }
+        s
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = OidcConfig::read(
+            "corp",
+            &settings(&[("oidc_endpoint", "https://id.example.com")]),
+            None,
+            ClientAuth::Basic,
+        )
+        .expect("valid");
+        assert_eq!(c.algorithms, vec![Algorithm::RS256]);
+        assert_eq!((c.leeway, c.max_age, c.multi_tenant), (30, 600, false));
+        let c = OidcConfig::read(
+            "corp",
+            &settings(&[
+                ("oidc_endpoint", "http://127.0.0.1:9/realms/x"),
+                ("jwt_algorithms", "RS256, ES256,PS256"),
+                ("jwt_leeway", "5"),
+                ("multi_tenant", "true"),
+                ("token_endpoint_auth_method", "client_secret_post"),
+            ]),
+            None,
+            ClientAuth::Basic,
+        )
+        .expect("valid");
+        assert_eq!(
+            c.algorithms,
+            vec![Algorithm::RS256, Algorithm::ES256, Algorithm::PS256]
+        );
+        assert_eq!((c.leeway, c.multi_tenant), (5, true));
+        assert_eq!(c.client_auth, ClientAuth::Body);
+    }
+
+    #[test]
+    fn errors_name_the_setting() {
+        for (pairs, setting) in [
+            (vec![], "SOCIAL_AUTH_CORP_OIDC_ENDPOINT"),
+            (
+                vec![("oidc_endpoint", "http://id.example.com")],
+                "SOCIAL_AUTH_CORP_OIDC_ENDPOINT",
+            ),
+            (
+                vec![
+                    ("oidc_endpoint", "https://id.example.com"),
+                    ("jwt_algorithms", "none"),
+                ],
+                "SOCIAL_AUTH_CORP_JWT_ALGORITHMS",
+            ),
+            (
+                vec![
+                    ("oidc_endpoint", "https://id.example.com"),
+                    ("jwt_algorithms", "RS256,HS256"),
+                ],
+                "SOCIAL_AUTH_CORP_JWT_ALGORITHMS",
+            ),
+            (
+                vec![
+                    ("oidc_endpoint", "https://id.example.com"),
+                    ("jwt_leeway", "3600"),
+                ],
+                "SOCIAL_AUTH_CORP_JWT_LEEWAY",
+            ),
+            (
+                vec![
+                    ("oidc_endpoint", "https://id.example.com"),
+                    ("multi_tenant", "maybe"),
+                ],
+                "SOCIAL_AUTH_CORP_MULTI_TENANT",
+            ),
+        ] {
+            let err = OidcConfig::read("corp", &settings(&pairs), None, ClientAuth::Basic)
+                .expect_err("invalid");
+            assert!(err.details().starts_with(setting), "{pairs:?}: {err}");
+        }
+    }
+}

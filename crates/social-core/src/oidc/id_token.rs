@@ -1,0 +1,435 @@
+//! ID-token validation (OpenID Connect Core 1.0, section 3.1.3.7) against a key set.
+
+use std::{fmt, str::FromStr};
+
+use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+use jsonwebtoken::{
+    Algorithm, AlgorithmFamily, DecodingKey, Validation,
+    jwk::{AlgorithmParameters, EllipticCurve, Jwk},
+};
+use serde_json::{Map, Value};
+use subtle::ConstantTimeEq;
+
+use crate::error::{AuthError, ErrorKind, Result, Stage};
+
+/// The placeholder Microsoft-style multi-tenant issuers carry in their discovery document.
+pub const TENANT_PLACEHOLDER: &str = "{tenantid}";
+
+/// The verification keys of a provider, parsed from its JWKS.
+///
+/// Symmetric (`oct`) keys and encryption keys are dropped: ID tokens are checked with public
+/// signature keys only. Keys this crate cannot read are skipped, not fatal, so that one exotic
+/// key does not break logins signed with the others.
+#[derive(Clone, Default)]
+pub struct KeySet {
+    keys: Vec<Key>,
+}
+
+#[derive(Clone)]
+struct Key {
+    kid: Option<String>,
+    alg: Option<Algorithm>,
+    family: AlgorithmFamily,
+    curve: Option<EllipticCurve>,
+    key: DecodingKey,
+}
+
+impl fmt::Debug for KeySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.keys.iter().map(|k| k.kid.as_deref().unwrap_or("-")))
+            .finish()
+    }
+}
+
+impl KeySet {
+    /// Parses a JWKS document (`{"keys": [...]}`).
+    pub fn from_jwks(jwks: &Value) -> Result<Self> {
+        let Some(keys) = jwks.get("keys").and_then(Value::as_array) else {
+            return Err(AuthError::new(
+                ErrorKind::InvalidResponse,
+                Stage::Token,
+                "the JWKS has no `keys` array",
+            ));
+        };
+        let keys = keys.iter().filter_map(Key::parse).collect();
+        Ok(Self { keys })
+    }
+
+    /// How many usable keys the set holds.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the set holds no usable key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Whether a key with this `kid` is in the set.
+    pub fn contains(&self, kid: &str) -> bool {
+        self.keys.iter().any(|k| k.kid.as_deref() == Some(kid))
+    }
+}
+
+impl Key {
+    fn parse(value: &Value) -> Option<Self> {
+        if value
+            .get("use")
+            .and_then(Value::as_str)
+            .is_some_and(|u| u != "sig")
+        {
+            return None;
+        }
+        let jwk: Jwk = serde_json::from_value(value.clone()).ok()?;
+        let (family, curve) = match &jwk.algorithm {
+            AlgorithmParameters::RSA(_) => (AlgorithmFamily::Rsa, None),
+            AlgorithmParameters::EllipticCurve(p) => (AlgorithmFamily::Ec, Some(p.curve.clone())),
+            AlgorithmParameters::OctetKeyPair(p) => (AlgorithmFamily::Ed, Some(p.curve.clone())),
+            // A shared secret published in a JWKS is public: never a verification key.
+            _ => return None,
+        };
+        let alg = match value.get("alg").and_then(Value::as_str) {
+            None => None,
+            Some(name) => Some(Algorithm::from_str(name).ok()?),
+        };
+        Some(Self {
+            kid: jwk.common.key_id.clone(),
+            alg,
+            family,
+            curve,
+            key: DecodingKey::from_jwk(&jwk).ok()?,
+        })
+    }
+
+    /// Whether this key may verify a signature made with `alg`.
+    fn fits(&self, alg: Algorithm) -> bool {
+        let curve_fits = match (alg, &self.curve) {
+            (Algorithm::ES256, Some(c)) => *c == EllipticCurve::P256,
+            (Algorithm::ES384, Some(c)) => *c == EllipticCurve::P384,
+            (Algorithm::EdDSA, Some(c)) => *c == EllipticCurve::Ed25519,
+            _ => true,
+        };
+        self.family == alg.family() && self.alg.is_none_or(|a| a == alg) && curve_fits
+    }
+}
+
+/// How the `nonce` claim is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NonceCheck<'a> {
+    /// The token must carry this nonce.
+    Required(&'a str),
+    /// A nonce in the token must be this one; a token without one passes. For providers that
+    /// take a `nonce` but do not echo it (LinkedIn).
+    IfPresent(&'a str),
+    /// No nonce is expected (ID tokens from a refresh).
+    Skip,
+}
+
+/// What an ID token must satisfy besides its signature, per OpenID Connect Core 1.0 section
+/// 3.1.3.7.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IdTokenRules {
+    /// The issuer from the discovery document; `iss` must equal it exactly. May hold
+    /// [`TENANT_PLACEHOLDER`] when `multi_tenant` is set.
+    pub issuer: String,
+    /// Our client id: `aud` must contain it, and `azp` must equal it when present (and be
+    /// present when there are several audiences).
+    pub client_id: String,
+    /// The accepted signature algorithms; HMAC algorithms and `none` never pass.
+    pub algorithms: Vec<Algorithm>,
+    /// Tolerated clock skew, in seconds, for `exp`, `iat` and `nbf`.
+    pub leeway: i64,
+    /// How old the token may be by its `iat`, in seconds.
+    pub max_age: i64,
+    /// Replace [`TENANT_PLACEHOLDER`] in `issuer` with the token's `tid` before comparing.
+    pub multi_tenant: bool,
+}
+
+impl IdTokenRules {
+    /// Rules for `issuer` and `client_id` with the defaults: RS256, 30 s leeway, ten minutes
+    /// maximum age, single tenant.
+    pub fn new(issuer: impl Into<String>, client_id: impl Into<String>) -> Self {
+        Self {
+            issuer: issuer.into(),
+            client_id: client_id.into(),
+            algorithms: vec![Algorithm::RS256],
+            leeway: 30,
+            max_age: 600,
+            multi_tenant: false,
+        }
+    }
+
+    /// Validates `token` with `keys` at time `now` (Unix seconds). Every failure is
+    /// [`ErrorKind::Failed`] whose details name the rule.
+    pub fn check(
+        &self,
+        token: &str,
+        keys: &KeySet,
+        now: i64,
+        nonce: NonceCheck<'_>,
+    ) -> Result<IdToken> {
+        self.check_inner(token, keys, now, nonce)
+            .map_err(|r| match r {
+                Rejection::UnknownKey(kid) => {
+                    rejected(&format!("no key `{kid}` in the provider's JWKS"))
+                }
+                Rejection::Invalid(why) => rejected(&why),
+            })
+    }
+
+    pub(crate) fn check_inner(
+        &self,
+        token: &str,
+        keys: &KeySet,
+        now: i64,
+        nonce: NonceCheck<'_>,
+    ) -> Result<IdToken, Rejection> {
+        let invalid = |why: String| Rejection::Invalid(why);
+        let parts = token.split('.').count();
+        if parts == 5 {
+            return Err(invalid(
+                "encrypted ID tokens (JWE) are not supported".into(),
+            ));
+        }
+        if parts != 3 {
+            return Err(invalid("not a signed JWT".into()));
+        }
+        let header = token.split('.').next().unwrap_or_default();
+        let header: Map<String, Value> = URL_SAFE_NO_PAD
+            .decode(header)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| invalid("unreadable JOSE header".into()))?;
+        let alg_name = header.get("alg").and_then(Value::as_str).unwrap_or("");
+        if alg_name.eq_ignore_ascii_case("none") {
+            return Err(invalid("unsigned token (`alg: none`) refused".into()));
+        }
+        let alg = Algorithm::from_str(alg_name)
+            .map_err(|_| invalid(format!("unsupported algorithm `{alg_name}`")))?;
+        if alg.family() == AlgorithmFamily::Hmac {
+            // The provider's public key would serve as the HMAC secret: algorithm confusion.
+            return Err(invalid(format!(
+                "`{alg_name}` refused: ID tokens are checked with public keys"
+            )));
+        }
+        if !self.algorithms.contains(&alg) {
+            return Err(invalid(format!("algorithm `{alg_name}` is not allowed")));
+        }
+        if header.contains_key("crit") {
+            return Err(invalid(
+                "critical header extensions are not supported".into(),
+            ));
+        }
+        let kid = header.get("kid").and_then(Value::as_str);
+        let key = self.select(keys, alg, kid)?;
+
+        let mut validation = Validation::new(alg);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.leeway = 0;
+        let claims = match jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+        {
+            Ok(data) => data.claims,
+            Err(e) => {
+                return Err(match e.kind() {
+                    jsonwebtoken::errors::ErrorKind::InvalidSignature => {
+                        invalid("the signature does not verify".into())
+                    }
+                    _ => invalid(format!("undecodable token: {e}")),
+                });
+            }
+        };
+        self.check_claims(&claims, now, nonce).map_err(invalid)?;
+        Ok(IdToken {
+            alg,
+            kid: kid.map(str::to_owned),
+            claims,
+        })
+    }
+
+    fn select<'k>(
+        &self,
+        keys: &'k KeySet,
+        alg: Algorithm,
+        kid: Option<&str>,
+    ) -> Result<&'k Key, Rejection> {
+        match kid {
+            Some(kid) => {
+                let mut named = keys.keys.iter().filter(|k| k.kid.as_deref() == Some(kid));
+                let mut any = false;
+                for key in named.by_ref() {
+                    any = true;
+                    if key.fits(alg) {
+                        return Ok(key);
+                    }
+                }
+                if any {
+                    Err(Rejection::Invalid(format!(
+                        "key `{kid}` is not a {alg:?} key"
+                    )))
+                } else {
+                    Err(Rejection::UnknownKey(kid.to_owned()))
+                }
+            }
+            None => {
+                let mut fitting = keys.keys.iter().filter(|k| k.fits(alg));
+                match (fitting.next(), fitting.next()) {
+                    (Some(key), None) => Ok(key),
+                    (None, _) => Err(Rejection::UnknownKey(format!("(none, {alg:?})"))),
+                    (Some(_), Some(_)) => Err(Rejection::Invalid(
+                        "no `kid` in the token and several keys could have signed it".into(),
+                    )),
+                }
+            }
+        }
+    }
+
+    fn check_claims(
+        &self,
+        claims: &Map<String, Value>,
+        now: i64,
+        nonce: NonceCheck<'_>,
+    ) -> Result<(), String> {
+        let text = |name: &str| claims.get(name).and_then(Value::as_str);
+        let time = |name: &str| claims.get(name).and_then(numeric_date);
+
+        let iss = text("iss").ok_or("no `iss`")?;
+        let expected_iss = if self.multi_tenant && self.issuer.contains(TENANT_PLACEHOLDER) {
+            let tid = text("tid").ok_or("multi-tenant issuer but no `tid`")?;
+            if tid.is_empty() || !tid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                return Err("`tid` is not a tenant id".into());
+            }
+            self.issuer.replace(TENANT_PLACEHOLDER, tid)
+        } else {
+            self.issuer.clone()
+        };
+        if iss != expected_iss {
+            return Err(format!("`iss` is `{iss}`, expected `{expected_iss}`"));
+        }
+        if text("sub").is_none_or(str::is_empty) {
+            return Err("no `sub`".into());
+        }
+
+        let audiences: Vec<&str> = match claims.get("aud") {
+            Some(Value::String(aud)) => vec![aud.as_str()],
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+            _ => return Err("no `aud`".into()),
+        };
+        if !audiences.contains(&self.client_id.as_str()) {
+            return Err("`aud` does not contain our client id".into());
+        }
+        match claims.get("azp") {
+            None if audiences.len() > 1 => {
+                return Err("several audiences but no `azp`".into());
+            }
+            None => {}
+            Some(azp) if azp.as_str() == Some(self.client_id.as_str()) => {}
+            Some(_) => return Err("`azp` is not our client id".into()),
+        }
+
+        let exp = time("exp").ok_or("no `exp`")?;
+        if exp.saturating_add(self.leeway) <= now {
+            return Err(format!("expired {} seconds ago", now - exp));
+        }
+        let iat = time("iat").ok_or("no `iat`")?;
+        if iat > now.saturating_add(self.leeway) {
+            return Err(format!("`iat` is {} seconds in the future", iat - now));
+        }
+        if iat < now.saturating_sub(self.max_age).saturating_sub(self.leeway) {
+            return Err(format!(
+                "issued {} seconds ago, more than the {} allowed",
+                now - iat,
+                self.max_age
+            ));
+        }
+        if let Some(nbf) = time("nbf")
+            && nbf > now.saturating_add(self.leeway)
+        {
+            return Err("not valid yet (`nbf`)".into());
+        }
+
+        let (expected, required) = match nonce {
+            NonceCheck::Required(n) => (n, true),
+            NonceCheck::IfPresent(n) => (n, false),
+            NonceCheck::Skip => return Ok(()),
+        };
+        match claims.get("nonce") {
+            None if required => Err("no `nonce`".into()),
+            None => Ok(()),
+            Some(Value::String(sent)) if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) => {
+                Ok(())
+            }
+            Some(_) => Err("`nonce` does not match this login".into()),
+        }
+    }
+}
+
+/// Why a token was refused; an unknown key may be cured by refetching the JWKS.
+#[derive(Debug)]
+pub(crate) enum Rejection {
+    UnknownKey(String),
+    Invalid(String),
+}
+
+pub(crate) fn rejected(why: &str) -> AuthError {
+    AuthError::new(
+        ErrorKind::Failed,
+        Stage::Token,
+        format!("ID token rejected: {why}"),
+    )
+}
+
+/// A JSON NumericDate: seconds, possibly fractional.
+fn numeric_date(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.is_finite())
+            // Truncation is the point: sub-second precision does not matter here.
+            .map(|f| f as i64)
+    })
+}
+
+/// A validated ID token.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct IdToken {
+    /// The algorithm it was signed with.
+    pub alg: Algorithm,
+    /// The key id from its header.
+    pub kid: Option<String>,
+    /// Its claims.
+    pub claims: Map<String, Value>,
+}
+
+impl fmt::Debug for IdToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IdToken")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .field("sub", &self.sub())
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdToken {
+    /// The subject: the provider's stable user id.
+    pub fn sub(&self) -> &str {
+        self.claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
+/// The claims of a JWT without checking anything: only for tokens this application stored
+/// itself after validating them.
+pub(crate) fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
