@@ -9,13 +9,13 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use social_core::{AuthError, ErrorKind, Outcome, PARTIAL_TOKEN_PARAM, SocialAuth, Stage, UserId};
+use social_core::{Outcome, SocialAuth, Stage, UserId};
 use tower_sessions::Session;
 
 use crate::{
     csrf::{self, CSRF_FIELD, csrf_token},
     pages,
-    session::{self as sess, claim_partial, log_in, remember_partial},
+    session::{self as sess, log_in},
     strategy::{AxumStrategy, ReadError, RequestData, backend_path},
 };
 
@@ -252,23 +252,6 @@ async fn complete_login(
         Ok(current) => current,
         Err(response) => return response,
     };
-    if let Some(token) = data.params.get(PARTIAL_TOKEN_PARAM) {
-        // Core's tokens are unguessable but not bound to a browser: without this, a token
-        // of the attacker's own paused login could log a victim into the attacker's account.
-        match claim_partial(&session, token).await {
-            Ok(true) => {}
-            Ok(false) => {
-                let error = AuthError::new(
-                    ErrorKind::PartialInvalid,
-                    Stage::Pipeline,
-                    "the partial token was not issued to this session",
-                )
-                .with_provider(&backend);
-                return pages::login_failed(auth, &session, error).await;
-            }
-            Err(e) => return session_failed(e),
-        }
-    }
     let strategy = AxumStrategy::new(
         &data,
         &host,
@@ -290,10 +273,8 @@ async fn complete_login(
             tracing::info!(user = %user.id, backend, "inactive user was not logged in");
             Redirect::to(&redirect_url).into_response()
         }
-        Ok(Outcome::Paused { url, token }) => match remember_partial(&session, &token).await {
-            Ok(()) => Redirect::to(&url).into_response(),
-            Err(e) => session_failed(e),
-        },
+        // Core binds the token to this session: only this browser can resume.
+        Ok(Outcome::Paused { url, .. }) => Redirect::to(&url).into_response(),
         Ok(Outcome::Respond(flow)) => pages::flow_response(flow),
         Ok(other) => {
             tracing::error!(outcome = ?other, "social-axum does not know this login outcome");

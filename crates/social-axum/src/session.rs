@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 use social_core::{AuthError, Login, Settings, UserId};
-use subtle::ConstantTimeEq;
 use tower_sessions::{
     Expiry, Session, cookie::time::OffsetDateTime, session::Error as SessionError,
 };
@@ -15,10 +14,6 @@ pub(crate) type SessionResult<T> = Result<T, SessionError>;
 pub const USER_ID_KEY: &str = "social_auth.user_id";
 /// The session key holding the last login error until [`take_error`] reads it.
 pub const ERROR_KEY: &str = "social_auth.error";
-/// Partial-pipeline tokens issued to this session; only these may resume a pipeline here.
-const PARTIALS_KEY: &str = "social_auth.partials";
-/// Enough for a user who opens a few logins in parallel tabs, small enough to stay cheap.
-const MAX_PARTIALS: usize = 4;
 
 /// A failed login, kept in the session for the error page to show once.
 ///
@@ -108,42 +103,6 @@ pub(crate) async fn log_in(
         None => {}
     }
     Ok(())
-}
-
-/// Remembers that this session was sent to resume a paused pipeline with `token`.
-pub(crate) async fn remember_partial(session: &Session, token: &str) -> SessionResult<()> {
-    let mut tokens = partials(session).await?;
-    tokens.push(token.to_owned());
-    if tokens.len() > MAX_PARTIALS {
-        tokens.drain(..tokens.len() - MAX_PARTIALS);
-    }
-    session.insert(PARTIALS_KEY, tokens).await
-}
-
-/// Forgets `token` and says whether this session held it (compared in constant time).
-pub(crate) async fn claim_partial(session: &Session, token: &str) -> SessionResult<bool> {
-    let mut tokens = partials(session).await?;
-    let Some(index) = tokens
-        .iter()
-        .position(|held| bool::from(held.as_bytes().ct_eq(token.as_bytes())))
-    else {
-        return Ok(false);
-    };
-    tokens.remove(index);
-    if tokens.is_empty() {
-        session.remove_value(PARTIALS_KEY).await?;
-    } else {
-        session.insert(PARTIALS_KEY, tokens).await?;
-    }
-    Ok(true)
-}
-
-async fn partials(session: &Session) -> SessionResult<Vec<String>> {
-    Ok(session
-        .get_value(PARTIALS_KEY)
-        .await?
-        .and_then(|value| serde_json::from_value(value).ok())
-        .unwrap_or_default())
 }
 
 /// A session failure as core sees it.
