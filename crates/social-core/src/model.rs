@@ -295,6 +295,20 @@ pub struct User {
 }
 
 impl User {
+    /// An active user with only an id and a username; set the other fields after.
+    pub fn new(id: UserId, username: impl Into<String>) -> Self {
+        Self {
+            id,
+            username: username.into(),
+            email: None,
+            email_verified: false,
+            first_name: None,
+            last_name: None,
+            fullname: None,
+            is_active: true,
+        }
+    }
+
     /// Sets the user field `name` to `value`; `false` when there is no such field.
     pub fn set_field(&mut self, name: &str, value: &str) -> bool {
         let text = value.to_owned();
@@ -376,6 +390,19 @@ pub struct SocialAccount {
 }
 
 impl SocialAccount {
+    /// An account as a storage read it; `extra_data` and the times can be set after.
+    pub fn new(id: i64, user_id: UserId, provider: &str, uid: &str) -> Self {
+        Self {
+            id,
+            user_id,
+            provider: provider.to_owned(),
+            uid: uid.to_owned(),
+            extra_data: Map::new(),
+            created_at: 0,
+            modified_at: 0,
+        }
+    }
+
     /// The tokens stored with the account.
     pub fn tokens(&self) -> Option<Tokens> {
         Tokens::read_from(&self.extra_data)

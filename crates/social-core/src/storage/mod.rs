@@ -62,6 +62,27 @@ pub struct OpenIdAssociation {
     pub assoc_type: String,
 }
 
+impl OpenIdAssociation {
+    /// An association of `server_url` under `handle`.
+    pub fn new(
+        server_url: &str,
+        handle: &str,
+        secret: &str,
+        issued: i64,
+        lifetime: i64,
+        assoc_type: &str,
+    ) -> Self {
+        Self {
+            server_url: server_url.to_owned(),
+            handle: handle.to_owned(),
+            secret: secret.to_owned(),
+            issued,
+            lifetime,
+            assoc_type: assoc_type.to_owned(),
+        }
+    }
+}
+
 /// An e-mail validation code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -74,6 +95,18 @@ pub struct Code {
     pub verified: bool,
     /// When it was created, in Unix seconds.
     pub created_at: i64,
+}
+
+impl Code {
+    /// An unused code for `email`.
+    pub fn new(email: &str, code: &str, created_at: i64) -> Self {
+        Self {
+            email: email.to_owned(),
+            code: code.to_owned(),
+            verified: false,
+            created_at,
+        }
+    }
 }
 
 /// A paused pipeline.
@@ -92,7 +125,23 @@ pub struct Partial {
     pub expires_at: i64,
 }
 
+impl Partial {
+    /// A paused pipeline of `backend`, resumable with `token` until `expires_at`.
+    pub fn new(token: &str, backend: &str, next_step: usize, data: Value, expires_at: i64) -> Self {
+        Self {
+            token: token.to_owned(),
+            backend: backend.to_owned(),
+            next_step,
+            data,
+            expires_at,
+        }
+    }
+}
+
 /// The user part of storage; applications with their own user table implement this.
+///
+/// Missing records: reading one gives `Ok(None)` (an id the store never issued included),
+/// deleting one succeeds, and updating one is [`StorageError::NotFound`].
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// The user with `id`.
@@ -113,6 +162,10 @@ pub trait UserStore: Send + Sync {
 }
 
 /// Everything social login stores.
+///
+/// Missing records behave as in [`UserStore`]; creating an account for a missing user is
+/// [`StorageError::NotFound`]. Expired nonces are purged with [`Storage::purge_nonces`];
+/// expired partials and codes are not purged by social-auth yet.
 #[async_trait]
 pub trait Storage: UserStore {
     /// The account of `provider` with `uid` (case-sensitive).

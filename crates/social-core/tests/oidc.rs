@@ -1,0 +1,711 @@
+//! OpenID Connect: one test per ID-token rule, the shared key cache (single-flight refetch on
+//! an unknown `kid`), the generic backend end to end, and the OIDC conformance checks.
+
+#![cfg(feature = "oidc")]
+#![allow(missing_docs, unreachable_pub, clippy::unwrap_used)]
+
+use std::{sync::Arc, time::Duration};
+
+use serde_json::{Value, json};
+use social_core::{
+    Backend, BackendSettings, ErrorKind, MemoryStorage, MemoryStrategy, Outcome, ProviderCx,
+    Registry, Secret, Settings, SocialAuth,
+    clock::{Clock, FixedClock, SystemClock},
+    http::ReqwestClient,
+    oidc::{
+        Algorithm, IdTokenRules, KeySet, LogoutRequest, NonceCheck, OidcBackend, OidcCache,
+        end_session_url,
+    },
+    settings::TomlValue,
+};
+use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
+
+/// What `social-testkit` will export as `social_testkit::oidc` (see its `oidc.rs`).
+mod provider {
+    pub use social_testkit::provider::*;
+}
+#[allow(dead_code)]
+#[path = "../../social-testkit/src/oidc.rs"]
+mod oidc;
+
+use oidc::{TestKey, hs256, jwks, unsigned};
+use provider::CLIENT_ID;
+
+const ISSUER: &str = "https://id.example.com";
+const NOW: i64 = 1_700_000_000;
+const NONCE: &str = "n-0S6_WzA2Mj";
+
+fn claims() -> Value {
+    oidc::claims(ISSUER, "user-1", Some(NONCE), NOW)
+}
+
+fn rules() -> IdTokenRules {
+    IdTokenRules::new(ISSUER, CLIENT_ID)
+}
+
+fn keys(keys: &[&TestKey]) -> KeySet {
+    KeySet::from_jwks(&jwks(keys)).unwrap()
+}
+
+#[track_caller]
+fn refused(result: social_core::Result<social_core::oidc::IdToken>, why: &str) {
+    match result {
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Failed, "{e}");
+            assert!(e.details().contains(why), "expected `{why}` in: {e}");
+        }
+        Ok(t) => panic!("accepted, expected `{why}`: {t:?}"),
+    }
+}
+
+fn check(token: &str, set: &KeySet) -> social_core::Result<social_core::oidc::IdToken> {
+    rules().check(token, set, NOW, NonceCheck::Required(NONCE))
+}
+
+// --- ID-token rules (OpenID Connect Core 1.0 section 3.1.3.7) -------------------------------
+
+#[test]
+fn valid_rs256_token_passes() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let token = check(&key.sign(&claims()), &keys(&[&key])).unwrap();
+    assert_eq!(token.sub(), "user-1");
+    assert_eq!(token.alg, Algorithm::RS256);
+}
+
+#[test]
+fn valid_es256_and_ps256_tokens_pass_when_allowed() {
+    let ec = TestKey::ec();
+    let ps = TestKey::rsa(1, Algorithm::PS256);
+    let set = keys(&[&ec, &ps]);
+    let mut rules = rules();
+    rules.algorithms = vec![Algorithm::ES256, Algorithm::PS256];
+    for key in [&ec, &ps] {
+        let token = rules.check(&key.sign(&claims()), &set, NOW, NonceCheck::Required(NONCE));
+        assert!(token.is_ok(), "{key:?}: {token:?}");
+    }
+}
+
+#[test]
+fn bad_signature_is_refused() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let token = key.sign(&claims());
+    // Same header and signature, other claims.
+    let mut parts: Vec<&str> = token.split('.').collect();
+    let forged = oidc::unsigned(None, &json!({"sub": "admin"}));
+    let forged_payload = forged.split('.').nth(1).unwrap().to_owned();
+    parts[1] = &forged_payload;
+    refused(check(&parts.join("."), &keys(&[&key])), "signature");
+    // A token signed by another key under our key's kid.
+    let other = TestKey::rsa(1, Algorithm::RS256);
+    let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+    header.kid = Some(key.kid().to_owned());
+    refused(
+        check(&other.sign_with(header, &claims()), &keys(&[&key])),
+        "signature",
+    );
+}
+
+#[test]
+fn alg_none_is_refused() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    refused(
+        check(&unsigned(Some(key.kid()), &claims()), &keys(&[&key])),
+        "alg: none",
+    );
+}
+
+#[test]
+fn hs256_signed_with_the_public_key_is_refused() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let token = hs256(key.public_bytes(), Some(key.kid()), &claims());
+    refused(check(&token, &keys(&[&key])), "public keys");
+    // Even with HS256 in the rules (settings refuse it; the check refuses it again).
+    let mut rules = rules();
+    rules.algorithms.push(Algorithm::HS256);
+    refused(
+        rules.check(&token, &keys(&[&key]), NOW, NonceCheck::Required(NONCE)),
+        "public keys",
+    );
+    // A symmetric key slipped into the JWKS is never used.
+    let set = KeySet::from_jwks(&json!({"keys": [
+        {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"}, key.jwk()
+    ]}))
+    .unwrap();
+    assert_eq!(set.len(), 1, "oct keys are dropped");
+}
+
+#[test]
+fn alg_outside_the_allow_list_is_refused() {
+    let ec = TestKey::ec();
+    refused(check(&ec.sign(&claims()), &keys(&[&ec])), "not allowed");
+}
+
+#[test]
+fn wrong_issuer_is_refused() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let mut c = claims();
+    c["iss"] = json!("https://id.example.com/");
+    refused(check(&key.sign(&c), &keys(&[&key])), "`iss`");
+}
+
+#[test]
+fn audience_without_our_client_id_is_refused() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let mut c = claims();
+    c["aud"] = json!(["other-client", "third"]);
+    c["azp"] = json!("other-client");
+    refused(check(&key.sign(&c), &keys(&[&key])), "`aud`");
+}
+
+#[test]
+fn several_audiences_need_azp() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let set = keys(&[&key]);
+    let mut c = claims();
+    c["aud"] = json!([CLIENT_ID, "other-client"]);
+    refused(check(&key.sign(&c), &set), "`azp`");
+    c["azp"] = json!(CLIENT_ID);
+    assert!(check(&key.sign(&c), &set).is_ok());
+}
+
+#[test]
+fn azp_of_another_client_is_refused() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let mut c = claims();
+    c["azp"] = json!("other-client");
+    refused(check(&key.sign(&c), &keys(&[&key])), "`azp`");
+}
+
+#[test]
+fn expired_token_is_refused() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let set = keys(&[&key]);
+    let mut c = claims();
+    c["iat"] = json!(NOW - 120);
+    c["exp"] = json!(NOW - 31);
+    refused(check(&key.sign(&c), &set), "expired");
+    c["exp"] = json!(NOW - 29);
+    assert!(check(&key.sign(&c), &set).is_ok(), "within the leeway");
+}
+
+#[test]
+fn iat_beyond_the_skew_is_refused() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let set = keys(&[&key]);
+    let mut c = claims();
+    c["iat"] = json!(NOW + 31);
+    c["exp"] = json!(NOW + 600);
+    refused(check(&key.sign(&c), &set), "future");
+    c["iat"] = json!(NOW + 29);
+    assert!(check(&key.sign(&c), &set).is_ok(), "within the skew");
+    c["iat"] = json!(NOW - 631);
+    refused(check(&key.sign(&c), &set), "seconds ago");
+}
+
+#[test]
+fn nonce_must_match() {
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let set = keys(&[&key]);
+    let mut c = claims();
+    c["nonce"] = json!("another-login");
+    refused(check(&key.sign(&c), &set), "`nonce`");
+    c.as_object_mut().unwrap().remove("nonce");
+    refused(check(&key.sign(&c), &set), "no `nonce`");
+    // Providers that do not echo it: absent passes, wrong still fails.
+    let lenient = |c: &Value| rules().check(&key.sign(c), &set, NOW, NonceCheck::IfPresent(NONCE));
+    assert!(lenient(&c).is_ok());
+    c["nonce"] = json!("another-login");
+    refused(lenient(&c), "`nonce`");
+}
+
+#[test]
+fn multi_tenant_issuer_needs_the_setting_and_the_right_tid() {
+    const TEMPLATE: &str = "https://login.example.com/{tenantid}/v2.0";
+    const TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    let set = keys(&[&key]);
+    let mut c = claims();
+    c["iss"] = json!(format!("https://login.example.com/{TENANT}/v2.0"));
+    c["tid"] = json!(TENANT);
+    let mut rules = IdTokenRules::new(TEMPLATE, CLIENT_ID);
+    let run = |rules: &IdTokenRules, c: &Value| {
+        rules.check(&key.sign(c), &set, NOW, NonceCheck::Required(NONCE))
+    };
+    refused(run(&rules, &c), "`iss`");
+    rules.multi_tenant = true;
+    assert!(run(&rules, &c).is_ok(), "tenant issuer filled from tid");
+    c["tid"] = json!("00000000-0000-0000-0000-000000000000");
+    refused(run(&rules, &c), "`iss`");
+    c["tid"] = json!("x/../evil");
+    refused(run(&rules, &c), "tenant id");
+    c.as_object_mut().unwrap().remove("tid");
+    refused(run(&rules, &c), "`tid`");
+}
+
+#[test]
+fn kid_selection() {
+    let a = TestKey::rsa(0, Algorithm::RS256);
+    let b = TestKey::rsa(1, Algorithm::RS256);
+    let token = b.sign(&claims());
+    refused(check(&token, &keys(&[&a])), "no key");
+    assert!(check(&token, &keys(&[&a, &b])).is_ok());
+    let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+    header.kid = None;
+    let anonymous = b.sign_with(header, &claims());
+    assert!(check(&anonymous, &keys(&[&b])).is_ok(), "one key: no kid needed");
+    refused(check(&anonymous, &keys(&[&a, &b])), "several keys");
+}
+
+// --- The shared cache ---------------------------------------------------------------------
+
+struct Env {
+    settings: Settings,
+    http: ReqwestClient,
+    clock: Arc<FixedClock>,
+}
+
+impl Env {
+    fn new() -> Self {
+        let mut settings = Settings::default();
+        let mut backend = BackendSettings::default();
+        backend.key = Some(CLIENT_ID.into());
+        settings.backends.insert("corp".into(), backend);
+        Self {
+            settings,
+            http: ReqwestClient::new(Duration::from_secs(5), "test").unwrap(),
+            clock: Arc::new(FixedClock::new(SystemClock.now())),
+        }
+    }
+
+    fn cx(&self) -> ProviderCx<'_> {
+        ProviderCx {
+            name: "corp",
+            settings: &self.settings,
+            backend: self.settings.backend("corp"),
+            http: &self.http,
+            clock: &*self.clock,
+        }
+    }
+
+    fn claims(&self, issuer: &str) -> Value {
+        oidc::claims(issuer, "user-1", None, self.clock.now())
+    }
+}
+
+async fn jwks_mock(server: &MockServer, set: Value, times: u64, first_only: bool) {
+    let mut mock = Mock::given(matchers::method("GET"))
+        .and(matchers::path("/jwks"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(set)
+                .set_delay(Duration::from_millis(150)),
+        );
+    if first_only {
+        mock = mock.up_to_n_times(1);
+    }
+    mock.expect(times).mount(server).await;
+}
+
+#[tokio::test]
+async fn unknown_kid_refetches_once_and_accepts_the_rotated_key() {
+    let server = MockServer::start().await;
+    let (old, new) = (TestKey::rsa(0, Algorithm::RS256), TestKey::rsa(1, Algorithm::RS256));
+    jwks_mock(&server, jwks(&[&old]), 1, true).await;
+    jwks_mock(&server, jwks(&[&old, &new]), 1, false).await;
+    let env = Env::new();
+    let cache = OidcCache::new();
+    let uri = format!("{}/jwks", server.uri());
+    let rules = IdTokenRules::new(server.uri(), CLIENT_ID);
+    let claims = env.claims(&server.uri());
+    let first = cache
+        .validate_id_token(&env.cx(), &uri, &rules, &old.sign(&claims), NonceCheck::Skip)
+        .await;
+    assert!(first.is_ok(), "{first:?}");
+    let rotated = cache
+        .validate_id_token(&env.cx(), &uri, &rules, &new.sign(&claims), NonceCheck::Skip)
+        .await;
+    assert!(rotated.is_ok(), "{rotated:?}");
+    // Both keys are now cached: no more requests.
+    for key in [&old, &new] {
+        let again = cache
+            .validate_id_token(&env.cx(), &uri, &rules, &key.sign(&claims), NonceCheck::Skip)
+            .await;
+        assert!(again.is_ok());
+    }
+    server.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_logins_with_an_unknown_kid_cause_one_refetch() {
+    let server = MockServer::start().await;
+    let (old, new) = (TestKey::rsa(0, Algorithm::RS256), TestKey::rsa(1, Algorithm::RS256));
+    jwks_mock(&server, jwks(&[&old]), 1, true).await;
+    jwks_mock(&server, jwks(&[&old, &new]), 1, false).await;
+    let env = Arc::new(Env::new());
+    let cache = Arc::new(OidcCache::new());
+    let uri = format!("{}/jwks", server.uri());
+    let rules = Arc::new(IdTokenRules::new(server.uri(), CLIENT_ID));
+    let claims = env.claims(&server.uri());
+    cache
+        .validate_id_token(&env.cx(), &uri, &rules, &old.sign(&claims), NonceCheck::Skip)
+        .await
+        .unwrap();
+    let token = Arc::new(new.sign(&claims));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..16 {
+        let (env, cache, rules, token, uri) = (
+            env.clone(),
+            cache.clone(),
+            rules.clone(),
+            token.clone(),
+            uri.clone(),
+        );
+        tasks.spawn(async move {
+            cache
+                .validate_id_token(&env.cx(), &uri, &rules, &token, NonceCheck::Skip)
+                .await
+                .map(|t| t.sub().to_owned())
+        });
+    }
+    let results = tasks.join_all().await;
+    assert_eq!(results.len(), 16);
+    assert!(results.iter().all(|r| r.as_deref().ok() == Some("user-1")), "{results:?}");
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn kid_unknown_after_the_refetch_is_refused_without_more_requests() {
+    let server = MockServer::start().await;
+    let (known, stranger) = (TestKey::rsa(0, Algorithm::RS256), TestKey::rsa(1, Algorithm::RS256));
+    // The initial fetch and exactly one refetch.
+    jwks_mock(&server, jwks(&[&known]), 2, false).await;
+    let env = Env::new();
+    let cache = OidcCache::new();
+    let uri = format!("{}/jwks", server.uri());
+    let rules = IdTokenRules::new(server.uri(), CLIENT_ID);
+    let claims = env.claims(&server.uri());
+    let token = stranger.sign(&claims);
+    for attempt in 0..3 {
+        let result = cache
+            .validate_id_token(&env.cx(), &uri, &rules, &token, NonceCheck::Skip)
+            .await;
+        refused(result, "no key");
+        let _ = attempt;
+    }
+    server.verify().await;
+    // After the cool-down, an unknown kid may refetch again.
+    server.reset().await;
+    jwks_mock(&server, jwks(&[&known, &stranger]), 1, false).await;
+    env.clock.advance(11);
+    let claims = env.claims(&server.uri());
+    let result = cache
+        .validate_id_token(&env.cx(), &uri, &rules, &stranger.sign(&claims), NonceCheck::Skip)
+        .await;
+    assert!(result.is_ok(), "{result:?}");
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn keys_expire_after_the_ttl_and_survive_a_failed_refresh() {
+    let server = MockServer::start().await;
+    let key = TestKey::rsa(0, Algorithm::RS256);
+    jwks_mock(&server, jwks(&[&key]), 1, true).await;
+    let env = Env::new();
+    let cache = OidcCache::new().with_ttl(Duration::from_secs(60));
+    let uri = format!("{}/jwks", server.uri());
+    assert_eq!(cache.keys(&env.cx(), &uri).await.unwrap().len(), 1);
+    assert_eq!(cache.keys(&env.cx(), &uri).await.unwrap().len(), 1);
+    server.verify().await;
+    server.reset().await;
+    Mock::given(matchers::any())
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    env.clock.advance(61);
+    let stale = cache.keys(&env.cx(), &uri).await;
+    assert!(stale.is_ok_and(|k| k.contains(key.kid())), "stale keys keep serving");
+    server.verify().await;
+}
+
+// --- The generic backend ------------------------------------------------------------------
+
+const DISCOVERY: &str = r#"{
+  "issuer": "{issuer}",
+  "authorization_endpoint": "{server}/protocol/openid-connect/auth",
+  "token_endpoint": "{server}/protocol/openid-connect/token",
+  "userinfo_endpoint": "{server}/protocol/openid-connect/userinfo",
+  "jwks_uri": "{server}/protocol/openid-connect/certs",
+  "end_session_endpoint": "{server}/protocol/openid-connect/logout",
+  "response_types_supported": ["code"],
+  "subject_types_supported": ["public"],
+  "id_token_signing_alg_values_supported": ["RS256", "ES256"],
+  "code_challenge_methods_supported": ["S256"]
+}"#;
+
+const TOKEN: &str = r#"{
+  "access_token": "eyJhbGciOiJSUzI1NiJ9.access.sig",
+  "token_type": "Bearer",
+  "expires_in": 300,
+  "refresh_token": "eyJhbGciOiJIUzI1NiJ9.refresh.sig",
+  "scope": "openid profile email"
+}"#;
+
+const USERINFO: &str = r#"{
+  "sub": "f1d2c3b4-0000-4000-8000-000000000001",
+  "preferred_username": "jdoe",
+  "name": "Jane Doe",
+  "given_name": "Jane",
+  "family_name": "Doe",
+  "email": "jane.doe@example.com",
+  "email_verified": true
+}"#;
+
+fn generic_fixture() -> oidc::OidcFixture {
+    oidc::OidcFixture::new(
+        "corp",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/oidc_generic"),
+        "/realms/corp",
+        DISCOVERY,
+        TOKEN,
+        "f1d2c3b4-0000-4000-8000-000000000001",
+        json!({"email": "jane.doe@example.com", "email_verified": true}),
+    )
+    .userinfo(USERINFO)
+}
+
+fn generic() -> Arc<dyn Backend> {
+    Arc::new(OidcBackend::generic("corp").with_cache(Arc::default()))
+}
+
+crate::oidc_conformance!(backend = generic(), fixture = generic_fixture());
+
+mod es256 {
+    use super::*;
+
+    fn fixture() -> oidc::OidcFixture {
+        generic_fixture()
+            .es256()
+            .option("jwt_algorithms", "ES256")
+    }
+
+    #[tokio::test]
+    async fn login_with_es256() {
+        oidc::login(generic(), fixture()).await;
+    }
+
+    #[tokio::test]
+    async fn id_token_failures_with_es256() {
+        oidc::id_token_failures(generic(), fixture()).await;
+    }
+}
+
+#[test]
+fn generic_backend_requires_the_endpoint_setting() {
+    let storage = Arc::new(MemoryStorage::new());
+    let settings = Settings::default()
+        .with_vars(
+            [
+                ("SOCIAL_AUTH_CORP_KEY", "id"),
+                ("SOCIAL_AUTH_CORP_SECRET", "s3cret"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+            &["corp"],
+        )
+        .unwrap();
+    let build = |settings: Settings| {
+        SocialAuth::builder(Registry::new().with(OidcBackend::generic("corp")))
+            .settings(settings)
+            .storage(storage.clone())
+            .build()
+    };
+    let err = build(settings.clone()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(
+        err.details().contains("SOCIAL_AUTH_CORP_OIDC_ENDPOINT"),
+        "{err}"
+    );
+    let settings = settings
+        .with_vars(
+            [
+                ("SOCIAL_AUTH_CORP_OIDC_ENDPOINT", "https://id.example.com/realms/corp"),
+                ("SOCIAL_AUTH_CORP_SCOPE", "profile,email"),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+            &["corp"],
+        )
+        .unwrap();
+    let err = build(settings.clone()).unwrap_err();
+    assert!(err.details().contains("SOCIAL_AUTH_CORP_SCOPE"), "{err}");
+    let mut ok = settings;
+    ok.backends.get_mut("corp").unwrap().scope = None;
+    let auth = build(ok).unwrap();
+    let backend = auth.backend("corp", social_core::Stage::Begin).unwrap();
+    assert_eq!(backend.protocol(), social_core::Protocol::OpenIdConnect);
+}
+
+/// Two generic backends, each under its own name and issuer, driven without the test harness
+/// so that every endpoint comes from discovery.
+#[tokio::test]
+async fn several_generic_backends_use_their_own_discovery() {
+    let servers = [MockServer::start().await, MockServer::start().await];
+    let keys = [TestKey::rsa(0, Algorithm::RS256), TestKey::ec()];
+    let mut settings = Settings::default();
+    for ((name, server), key) in ["corp", "partner"].iter().zip(&servers).zip(&keys) {
+        let issuer = format!("{}/realms/{name}", server.uri());
+        let doc = DISCOVERY
+            .replace("{issuer}", &issuer)
+            .replace("{server}", &server.uri());
+        Mock::given(matchers::path(format!(
+            "/realms/{name}/.well-known/openid-configuration"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(doc, "application/json"))
+        .expect(1)
+        .mount(server)
+        .await;
+        Mock::given(matchers::path("/protocol/openid-connect/certs"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(jwks(&[key])))
+            .mount(server)
+            .await;
+        let mut backend = BackendSettings::default();
+        backend.key = Some(CLIENT_ID.into());
+        backend.secret = Some(Secret::new("s3cret"));
+        backend
+            .options
+            .insert("oidc_endpoint".into(), TomlValue::String(issuer));
+        backend.options.insert(
+            "jwt_algorithms".into(),
+            TomlValue::String("RS256,ES256".into()),
+        );
+        settings.backends.insert((*name).to_owned(), backend);
+    }
+    let cache = Arc::new(OidcCache::new());
+    let auth = SocialAuth::builder(
+        Registry::new()
+            .with(OidcBackend::generic("corp").with_cache(cache.clone()))
+            .with(OidcBackend::generic("partner").with_cache(cache.clone())),
+    )
+    .settings(settings)
+    .storage(Arc::new(MemoryStorage::new()))
+    .build()
+    .unwrap();
+    for ((name, server), key) in ["corp", "partner"].iter().zip(&servers).zip(&keys) {
+        let session = MemoryStrategy::new("http://testserver");
+        let flow = auth.begin(&session, name).await.unwrap();
+        let url = url::Url::parse(flow.redirect_url().unwrap()).unwrap();
+        assert_eq!(
+            &url[..url::Position::AfterPath],
+            format!("{}/protocol/openid-connect/auth", server.uri())
+        );
+        let q = |n: &str| url.query_pairs().find(|(k, _)| k == n).map(|(_, v)| v.into_owned());
+        let mut c = oidc::claims(
+            &format!("{}/realms/{name}", server.uri()),
+            &format!("{name}-user"),
+            q("nonce").as_deref(),
+            SystemClock.now(),
+        );
+        c["name"] = json!("Pat Doe");
+        let body = json!({"access_token": "at", "token_type": "Bearer", "id_token": key.sign(&c)});
+        Mock::given(matchers::path("/protocol/openid-connect/token"))
+            .and(matchers::header_exists("authorization"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+            .expect(1)
+            .mount(server)
+            .await;
+        Mock::given(matchers::path("/protocol/openid-connect/userinfo"))
+            .and(matchers::header("authorization", "Bearer at"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"sub": format!("{name}-user"), "email": format!("pat@{name}.example")}),
+            ))
+            .expect(1)
+            .mount(server)
+            .await;
+        let callback = session
+            .next_request()
+            .with_param("code", "c")
+            .with_param("state", &q("state").unwrap());
+        match auth.complete(&callback, name, None).await {
+            Ok(Outcome::LoggedIn(login)) => {
+                assert_eq!(login.account.unwrap().uid, format!("{name}-user"));
+                assert_eq!(login.user.email, Some(format!("pat@{name}.example")));
+                assert_eq!(login.user.fullname.as_deref(), Some("Pat Doe"));
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    for server in &servers {
+        server.verify().await;
+    }
+}
+
+#[tokio::test]
+async fn multi_tenant_discovery_needs_the_setting() {
+    let server = MockServer::start().await;
+    let doc = DISCOVERY
+        .replace("{issuer}", &format!("{}/{{tenantid}}/v2.0", server.uri()))
+        .replace("{server}", &server.uri());
+    Mock::given(matchers::path("/common/v2.0/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(doc, "application/json"))
+        .mount(&server)
+        .await;
+    let mut env = Env::new();
+    let cache = OidcCache::new();
+    let issuer = format!("{}/common/v2.0", server.uri());
+    let err = cache
+        .metadata(&env.cx(), &issuer, false, social_core::Stage::Begin)
+        .await
+        .unwrap_err();
+    assert!(err.details().contains("MULTI_TENANT"), "{err}");
+    let doc = cache
+        .metadata(&env.cx(), &issuer, true, social_core::Stage::Begin)
+        .await
+        .unwrap();
+    assert!(doc.issuer.ends_with("/{tenantid}/v2.0"));
+    // A template of another origin is refused even with the setting.
+    let doc = DISCOVERY
+        .replace("{issuer}", "https://elsewhere.example.com/{tenantid}/v2.0")
+        .replace("{server}", &server.uri());
+    Mock::given(matchers::path("/other/v2.0/.well-known/openid-configuration"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(doc, "application/json"))
+        .mount(&server)
+        .await;
+    let other = format!("{}/other/v2.0", server.uri());
+    let err = cache
+        .metadata(&env.cx(), &other, true, social_core::Stage::Begin)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse, "{err}");
+    // The backend hands out the provider's logout URL.
+    let backend = OidcBackend::generic("corp").with_cache(Arc::new(cache));
+    let corp = env.settings.backends.get_mut("corp").unwrap();
+    corp.options.insert("oidc_endpoint".into(), TomlValue::String(issuer));
+    corp.options.insert("multi_tenant".into(), TomlValue::Boolean(true));
+    let url = backend
+        .logout_url(&env.cx(), &LogoutRequest::new(Some("h")).state("s"))
+        .await
+        .unwrap();
+    assert_eq!(
+        url,
+        Some(format!(
+            "{}/protocol/openid-connect/logout?id_token_hint=h&client_id={CLIENT_ID}&state=s",
+            server.uri()
+        ))
+    );
+}
+
+#[test]
+fn logout_url_carries_hint_redirect_and_state() {
+    let url = end_session_url(
+        "https://id.example.com/logout?ui=1",
+        CLIENT_ID,
+        &LogoutRequest::new(Some("eyJ.hint.sig"))
+            .post_logout_redirect_uri("https://app.example.com/bye")
+            .state("xyz"),
+    )
+    .unwrap();
+    assert_eq!(
+        url,
+        "https://id.example.com/logout?ui=1&id_token_hint=eyJ.hint.sig&client_id=test-client-id\
+         &post_logout_redirect_uri=https%3A%2F%2Fapp.example.com%2Fbye&state=xyz"
+    );
+}
