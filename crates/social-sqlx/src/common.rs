@@ -3,8 +3,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use social_core::{
     SocialAccount, User, UserId,
     storage::{Code, OpenIdAssociation, Partial, StorageError, StorageResult},
@@ -52,12 +51,6 @@ pub(crate) fn account_taken<'a>(provider: &'a str, uid: &'a str) -> impl FnOnce(
     move || format!("{provider} account {uid} is already associated")
 }
 
-/// Core's records are `#[non_exhaustive]` without constructors: serde is the one way to build
-/// them outside core.
-fn build<T: DeserializeOwned>(value: Value) -> StorageResult<T> {
-    serde_json::from_value(value).map_err(StorageError::backend)
-}
-
 pub(crate) const USER_COLUMNS: &str =
     "id, username, email, email_verified, first_name, last_name, fullname, is_active";
 
@@ -75,16 +68,14 @@ pub(crate) struct UserRow {
 
 impl UserRow {
     pub(crate) fn into_user(self) -> StorageResult<User> {
-        build(json!({
-            "id": self.id.to_string(),
-            "username": self.username,
-            "email": self.email,
-            "email_verified": self.email_verified,
-            "first_name": self.first_name,
-            "last_name": self.last_name,
-            "fullname": self.fullname,
-            "is_active": self.is_active,
-        }))
+        let mut user = User::new(UserId(self.id.to_string()), self.username);
+        user.email = self.email;
+        user.email_verified = self.email_verified;
+        user.first_name = self.first_name;
+        user.last_name = self.last_name;
+        user.fullname = self.fullname;
+        user.is_active = self.is_active;
+        Ok(user)
     }
 }
 
@@ -104,15 +95,12 @@ pub(crate) struct AccountRow {
 
 impl AccountRow {
     pub(crate) fn into_account(self) -> StorageResult<SocialAccount> {
-        build(json!({
-            "id": self.id,
-            "user_id": self.user_id.to_string(),
-            "provider": self.provider,
-            "uid": self.uid,
-            "extra_data": self.extra_data.0,
-            "created_at": self.created_at,
-            "modified_at": self.modified_at,
-        }))
+        let user = UserId(self.user_id.to_string());
+        let mut account = SocialAccount::new(self.id, user, &self.provider, &self.uid);
+        account.extra_data = self.extra_data.0;
+        account.created_at = self.created_at;
+        account.modified_at = self.modified_at;
+        Ok(account)
     }
 }
 
@@ -131,14 +119,14 @@ pub(crate) struct AssociationRow {
 
 impl AssociationRow {
     pub(crate) fn into_association(self) -> StorageResult<OpenIdAssociation> {
-        build(json!({
-            "server_url": self.server_url,
-            "handle": self.handle,
-            "secret": self.secret,
-            "issued": self.issued,
-            "lifetime": self.lifetime,
-            "assoc_type": self.assoc_type,
-        }))
+        Ok(OpenIdAssociation::new(
+            &self.server_url,
+            &self.handle,
+            &self.secret,
+            self.issued,
+            self.lifetime,
+            &self.assoc_type,
+        ))
     }
 }
 
@@ -154,12 +142,9 @@ pub(crate) struct CodeRow {
 
 impl CodeRow {
     pub(crate) fn into_code(self) -> StorageResult<Code> {
-        build(json!({
-            "code": self.code,
-            "email": self.email,
-            "verified": self.verified,
-            "created_at": self.created_at,
-        }))
+        let mut code = Code::new(&self.email, &self.code, self.created_at);
+        code.verified = self.verified;
+        Ok(code)
     }
 }
 
@@ -176,13 +161,14 @@ pub(crate) struct PartialRow {
 
 impl PartialRow {
     pub(crate) fn into_partial(self) -> StorageResult<Partial> {
-        build(json!({
-            "token": self.token,
-            "backend": self.backend,
-            "next_step": self.next_step,
-            "data": self.data.0,
-            "expires_at": self.expires_at,
-        }))
+        let next_step = usize::try_from(self.next_step).map_err(StorageError::backend)?;
+        Ok(Partial::new(
+            &self.token,
+            &self.backend,
+            next_step,
+            self.data.0,
+            self.expires_at,
+        ))
     }
 }
 
