@@ -14,8 +14,8 @@ pub(crate) const CSS_PATH: &str = "/static/demo.css";
 /// Which bar tops a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Frame<'a> {
-    /// The demo app; `user` is the logged-in username, if any.
-    App { user: Option<&'a str> },
+    /// The demo app; `user` is the logged-in username and the session's CSRF token.
+    App { user: Option<(&'a str, &'a str)> },
     /// The dev provider, visibly not the app.
     DevProvider,
 }
@@ -25,9 +25,10 @@ pub(crate) fn page(frame: Frame<'_>, css_href: &str, title: &str, body: &str) ->
     let bar = match frame {
         Frame::App { user } => {
             let nav = match user {
-                Some(name) => format!(
-                    r#"<a href="/profile/">{}</a><form class="inline" method="post" action="/logout/"><button class="link" type="submit">Log out</button></form>"#,
-                    esc(name)
+                Some((name, csrf)) => format!(
+                    r#"<a href="/profile/">{}</a><form class="inline" method="post" action="/logout/">{}<button class="link" type="submit">Log out</button></form>"#,
+                    esc(name),
+                    hidden(social_axum::CSRF_FIELD, csrf),
                 ),
                 None => String::new(),
             };

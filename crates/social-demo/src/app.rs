@@ -1,0 +1,387 @@
+//! Start-up: settings with the demo's defaults, the registry, storage, sessions and routes.
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    Router,
+    extract::{FromRef, Request},
+    middleware::{self, Next},
+    response::Response,
+    routing::{get, post},
+};
+use social_core::{
+    Backend, Registry, Secret, Settings, SocialAuth, Storage,
+    pipeline::{Pipeline, RequireEmail},
+    settings::env_name,
+};
+use social_sqlx::{PostgresStorage, SqliteStorage};
+use tower_sessions::{
+    Expiry, MemoryStore, SessionManagerLayer, SessionStore,
+    cookie::{SameSite, time::Duration},
+    session_store::ExpiredDeletion,
+};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+use crate::{
+    config::{Config, DevProviderMode, SessionBackend, StartError, redacted},
+    dev_backend::Dev,
+    dev_provider::{DevClient, DevKey, DevProvider, MOUNT_PATH},
+    html, pages,
+};
+
+/// The backends served by the dev provider: `dev`, and `dev2`, a second client of the same
+/// provider, so that a second dev account can be associated with a user.
+pub const DEV_BACKENDS: &[&str] = &["dev", "dev2"];
+
+/// Where the partial pipeline asks for a missing e-mail address.
+pub const EMAIL_FORM_PATH: &str = "/email/";
+
+/// The session cookie's name.
+const SESSION_COOKIE: &str = "social_demo_session";
+
+/// The router state.
+#[derive(Clone)]
+pub(crate) struct AppState {
+    pub(crate) auth: SocialAuth,
+    pub(crate) startup: Arc<Startup>,
+}
+
+impl FromRef<AppState> for SocialAuth {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
+    }
+}
+
+/// What start-up found: the backends offered, and why the others are not.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Startup {
+    /// Backends offered, dev ones first.
+    pub enabled: Vec<String>,
+    /// Backends with some configuration that is wrong, and what is wrong (naming the setting).
+    pub skipped: Vec<(String, String)>,
+    /// Compiled-in providers with no configuration at all.
+    pub unconfigured: Vec<String>,
+}
+
+impl Startup {
+    /// One line per fact, for the console.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("enabled: {}", self.enabled.join(", "))];
+        for (name, why) in &self.skipped {
+            lines.push(format!("skipped {name}: {why}"));
+        }
+        if !self.unconfigured.is_empty() {
+            let hint = self
+                .unconfigured
+                .iter()
+                .map(|n| {
+                    format!(
+                        "{} + {}",
+                        env_name(Some(n), "key"),
+                        env_name(Some(n), "secret")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            lines.push(format!(
+                "not configured: {} (set {hint})",
+                self.unconfigured.join(", ")
+            ));
+        }
+        lines
+    }
+}
+
+/// A built demo: its router, and the parts tests and benchmarks look at.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Demo {
+    /// Serve this.
+    pub router: Router,
+    /// The social login engine (its storage holds users and accounts).
+    pub auth: SocialAuth,
+    /// What start-up enabled and skipped.
+    pub startup: Startup,
+}
+
+/// The demo's router for `config`: see [`build`].
+pub async fn app(config: Config) -> Result<Router, StartError> {
+    build(config).await.map(|demo| demo.router)
+}
+
+/// Builds the demo: opens (and migrates) the database, picks the backends, mounts the pages,
+/// the social routes and, unless configured otherwise, the dev provider.
+pub async fn build(config: Config) -> Result<Demo, StartError> {
+    let Config {
+        public_url,
+        database_url,
+        sessions,
+        settings,
+        dev_provider,
+    } = config;
+    let mut settings = with_demo_defaults(settings);
+    let issuer = match &dev_provider {
+        DevProviderMode::BuiltIn => Some(format!("{public_url}{MOUNT_PATH}")),
+        DevProviderMode::External { issuer } => Some(issuer.clone()),
+        DevProviderMode::Off => None,
+    };
+    if dev_provider == DevProviderMode::BuiltIn {
+        give_dev_backends_clients(&mut settings);
+    }
+    let (registry, startup) = pick_backends(&settings, issuer.as_deref());
+    for line in startup.lines() {
+        tracing::info!("{line}");
+    }
+    let database = Database::open(&database_url).await?;
+    let pipeline = Pipeline::default()
+        .insert_before("get_username", RequireEmail::new(EMAIL_FORM_PATH))
+        .ok_or_else(|| {
+            StartError::config("pipeline", "the default pipeline has no `get_username`")
+        })?;
+    let auth = SocialAuth::builder(registry)
+        .settings(settings)
+        .storage(database.storage())
+        .pipeline(pipeline)
+        .build()
+        .map_err(StartError::Settings)?;
+    let state = AppState {
+        auth: auth.clone(),
+        startup: Arc::new(startup.clone()),
+    };
+    let mut router = Router::new()
+        .route("/", get(pages::home))
+        .route("/profile/", get(pages::profile))
+        .route("/error/", get(pages::error))
+        .route(EMAIL_FORM_PATH, get(pages::email_form))
+        .route("/logout/", post(pages::logout))
+        .route("/refresh/{association_id}/", post(pages::refresh))
+        .route(html::CSS_PATH, get(|| async { html::css() }))
+        .merge(social_axum::routes(auth.clone()))
+        .fallback(pages::not_found);
+    if let (DevProviderMode::BuiltIn, Some(issuer)) = (&dev_provider, &issuer) {
+        let key =
+            DevKey::shared().map_err(|e| StartError::config("dev provider", e.to_string()))?;
+        let clients = dev_clients(&auth, &public_url);
+        tracing::info!(issuer, "dev provider mounted");
+        router = router.nest(MOUNT_PATH, DevProvider::new(issuer, key, clients).router());
+    }
+    let router = router
+        .with_state(state)
+        .layer(middleware::from_fn(log_request));
+    let secure = public_url.starts_with("https://");
+    let session_store_failed = |source| StartError::Database {
+        url: redacted(&database_url),
+        source,
+    };
+    let router = match (sessions, &database) {
+        (SessionBackend::Memory, _) => with_sessions(router, MemoryStore::default(), secure),
+        (SessionBackend::Database, Database::Sqlite(storage)) => {
+            let store = SqliteStore::new(storage.pool().clone());
+            store.migrate().await.map_err(session_store_failed)?;
+            delete_expired_sessions(store.clone());
+            with_sessions(router, store, secure)
+        }
+        (SessionBackend::Database, Database::Postgres(storage)) => {
+            let store = PostgresStore::new(storage.pool().clone());
+            store.migrate().await.map_err(session_store_failed)?;
+            delete_expired_sessions(store.clone());
+            with_sessions(router, store, secure)
+        }
+    };
+    Ok(Demo {
+        router,
+        auth,
+        startup,
+    })
+}
+
+/// The demo's defaults where the settings have the library's: a profile page after login,
+/// an error page, and that page rather than the developer one even in debug builds.
+fn with_demo_defaults(mut settings: Settings) -> Settings {
+    if settings.login_redirect_url == "/" {
+        settings.login_redirect_url = "/profile/".into();
+    }
+    if settings.login_error_url == "/" {
+        settings.login_error_url = "/error/".into();
+    }
+    if settings.raise_exceptions.is_none() {
+        settings.raise_exceptions = Some(false);
+    }
+    settings
+}
+
+/// Gives each dev backend a client id and a fresh secret unless configured.
+fn give_dev_backends_clients(settings: &mut Settings) {
+    for name in DEV_BACKENDS {
+        let backend = settings.backends.entry((*name).to_owned()).or_default();
+        if backend.key.is_none() {
+            backend.key = Some(format!("social-demo-{name}"));
+        }
+        if backend.secret.is_none() {
+            let bytes: [u8; 24] = rand::random();
+            backend.secret = Some(Secret::new(hex(&bytes)));
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The built-in provider's clients: one per registered dev backend, its callback reachable
+/// both as `127.0.0.1` and as `localhost`.
+fn dev_clients(auth: &SocialAuth, public_url: &str) -> Vec<DevClient> {
+    let origins = loopback_aliases(public_url);
+    DEV_BACKENDS
+        .iter()
+        .filter(|name| auth.registry().get(name).is_some())
+        .filter_map(|name| {
+            let settings = auth.settings().backend(name);
+            let key = settings.key.as_deref()?;
+            let secret = settings.secret.as_ref()?;
+            let uris = origins.iter().map(|o| format!("{o}/complete/{name}/"));
+            Some(DevClient::new(key, secret.secret(), uris))
+        })
+        .collect()
+}
+
+/// `public_url`, plus the same with `localhost` for `127.0.0.1` or the other way round.
+fn loopback_aliases(public_url: &str) -> Vec<String> {
+    let mut origins = vec![public_url.to_owned()];
+    for (from, to) in [
+        ("//127.0.0.1:", "//localhost:"),
+        ("//localhost:", "//127.0.0.1:"),
+    ] {
+        if public_url.contains(from) {
+            origins.push(public_url.replacen(from, to, 1));
+        }
+    }
+    origins
+}
+
+/// The registry: the compiled-in providers whose settings are complete, and the dev backends.
+fn pick_backends(settings: &Settings, dev_issuer: Option<&str>) -> (Registry, Startup) {
+    let mut startup = Startup::default();
+    let mut registry = Registry::new();
+    let mut offer = |backend: Arc<dyn Backend>, startup: &mut Startup| {
+        let name = backend.name().to_owned();
+        match backend.validate(settings.backend(&name)) {
+            Ok(()) => {
+                registry.insert(backend);
+                startup.enabled.push(name);
+            }
+            Err(error) => startup.skipped.push((name, error.details().to_owned())),
+        }
+    };
+    if let Some(issuer) = dev_issuer {
+        for name in DEV_BACKENDS {
+            offer(Arc::new(Dev::backend(name, issuer)), &mut startup);
+        }
+    }
+    let configured = social_auth::registry_for(settings);
+    for backend in social_auth::registry().iter() {
+        let name = backend.name();
+        match configured.get(name) {
+            Some(backend) => offer(backend.clone(), &mut startup),
+            None if settings.backend(name).secret.is_some() => startup.skipped.push((
+                name.to_owned(),
+                format!(
+                    "{} is set but {} is not",
+                    env_name(Some(name), "secret"),
+                    env_name(Some(name), "key")
+                ),
+            )),
+            None => startup.unconfigured.push(name.to_owned()),
+        }
+    }
+    (registry, startup)
+}
+
+/// The application database.
+enum Database {
+    Sqlite(SqliteStorage),
+    Postgres(PostgresStorage),
+}
+
+impl Database {
+    async fn open(url: &str) -> Result<Self, StartError> {
+        let failed = |source| StartError::Database {
+            url: redacted(url),
+            source,
+        };
+        if url.starts_with("sqlite:") {
+            SqliteStorage::connect(url)
+                .await
+                .map(Self::Sqlite)
+                .map_err(failed)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            PostgresStorage::connect(url)
+                .await
+                .map(Self::Postgres)
+                .map_err(failed)
+        } else {
+            Err(StartError::config(
+                "DATABASE_URL",
+                format!(
+                    "`{}` is neither a sqlite: nor a postgres:// URL",
+                    redacted(url)
+                ),
+            ))
+        }
+    }
+
+    fn storage(&self) -> Arc<dyn Storage> {
+        match self {
+            Self::Sqlite(s) => Arc::new(s.clone()),
+            Self::Postgres(s) => Arc::new(s.clone()),
+        }
+    }
+}
+
+fn with_sessions<S>(router: Router, store: S, secure: bool) -> Router
+where
+    S: SessionStore + Clone,
+{
+    router.layer(
+        SessionManagerLayer::new(store)
+            .with_name(SESSION_COOKIE)
+            .with_secure(secure)
+            // Lax, not Strict: the provider's redirect back is a cross-site navigation that
+            // must carry the session holding the login's state.
+            .with_same_site(SameSite::Lax)
+            .with_http_only(true)
+            .with_expiry(Expiry::OnInactivity(Duration::hours(12))),
+    )
+}
+
+/// Sweeps expired sessions out of a database store every hour.
+fn delete_expired_sessions<S>(store: S)
+where
+    S: ExpiredDeletion + Clone + 'static,
+{
+    tokio::spawn(async move {
+        if let Err(error) = store
+            .continuously_delete_expired(tokio::time::Duration::from_secs(3_600))
+            .await
+        {
+            tracing::warn!(%error, "expired sessions are no longer deleted");
+        }
+    });
+}
+
+/// One line per request, without the query string (it carries codes and tokens).
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::debug!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}

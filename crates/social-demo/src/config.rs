@@ -1,0 +1,237 @@
+//! How the demo is configured: [`Config`], read from the environment by [`Config::from_env`].
+
+use std::{fmt, path::Path};
+
+use social_core::{AuthError, Settings};
+
+/// The file read for social login settings when `SOCIAL_AUTH_CONFIG` is not set.
+pub const DEFAULT_SETTINGS_FILE: &str = "social-demo.toml";
+/// The database used when `DATABASE_URL` is not set: a SQLite file in the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://social-demo.sqlite?mode=rwc";
+
+/// Where sessions are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SessionBackend {
+    /// In this process's memory: lost at restart, invisible to other instances.
+    #[default]
+    Memory,
+    /// In the application database (tower-sessions-sqlx-store), shared by every instance
+    /// on it.
+    Database,
+}
+
+/// Which dev provider the `dev` backends use.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum DevProviderMode {
+    /// Mount the built-in one at `/dev-provider/` and register its clients automatically.
+    #[default]
+    BuiltIn,
+    /// Use one running elsewhere (another instance, a test's), whose issuer is given; the
+    /// backends' `KEY` and `SECRET` must be set to clients it knows.
+    External {
+        /// The issuer, such as `http://127.0.0.1:9000/dev-provider`.
+        issuer: String,
+    },
+    /// No dev provider and no `dev` backends.
+    Off,
+}
+
+/// How one demo instance runs.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Where browsers reach the app, without a trailing slash: `http://127.0.0.1:8000`.
+    pub public_url: String,
+    /// `sqlite://...` or `postgres://...`.
+    pub database_url: String,
+    /// Where sessions are kept.
+    pub sessions: SessionBackend,
+    /// Social login settings as loaded, before the demo's own defaults are applied.
+    pub settings: Settings,
+    /// Which dev provider the `dev` backends use.
+    pub dev_provider: DevProviderMode,
+}
+
+impl Config {
+    /// The defaults: SQLite in the working directory, sessions in memory, the built-in dev
+    /// provider, default settings.
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            sessions: SessionBackend::Memory,
+            settings: Settings::default(),
+            dev_provider: DevProviderMode::BuiltIn,
+        }
+    }
+
+    /// Uses the database at `url`.
+    #[must_use]
+    pub fn database_url(mut self, url: &str) -> Self {
+        self.database_url = url.to_owned();
+        self
+    }
+
+    /// Keeps sessions in `backend`.
+    #[must_use]
+    pub fn sessions(mut self, backend: SessionBackend) -> Self {
+        self.sessions = backend;
+        self
+    }
+
+    /// Uses these social login settings.
+    #[must_use]
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Uses this dev provider.
+    #[must_use]
+    pub fn dev_provider(mut self, mode: DevProviderMode) -> Self {
+        self.dev_provider = mode;
+        self
+    }
+
+    /// Reads the configuration from the environment:
+    ///
+    /// | Variable | Meaning | Default |
+    /// |---|---|---|
+    /// | `DATABASE_URL` | `sqlite://...` or `postgres://...` | [`DEFAULT_DATABASE_URL`] |
+    /// | `SESSION_STORE` | `memory` or `db` | `memory` |
+    /// | `DEV_PROVIDER` | `on`, `off`, or the issuer URL of one running elsewhere | `on` |
+    /// | `SOCIAL_AUTH_CONFIG` | a TOML settings file | [`DEFAULT_SETTINGS_FILE`] if present |
+    /// | `SOCIAL_AUTH_*` | social login settings, over the file's | |
+    pub fn from_env(public_url: &str) -> Result<Self, StartError> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let mut config = Self::new(public_url);
+        if let Some(url) = var("DATABASE_URL") {
+            config.database_url = url;
+        }
+        config.sessions = match var("SESSION_STORE").as_deref().map(str::to_ascii_lowercase) {
+            None => SessionBackend::Memory,
+            Some(v) if v == "memory" => SessionBackend::Memory,
+            Some(v) if v == "db" || v == "database" => SessionBackend::Database,
+            Some(v) => {
+                return Err(StartError::config(
+                    "SESSION_STORE",
+                    format!("`{v}` is neither `memory` nor `db`"),
+                ));
+            }
+        };
+        config.dev_provider = match var("DEV_PROVIDER") {
+            None => DevProviderMode::BuiltIn,
+            Some(v) if matches!(v.to_ascii_lowercase().as_str(), "on" | "1" | "true" | "yes") => {
+                DevProviderMode::BuiltIn
+            }
+            Some(v)
+                if matches!(
+                    v.to_ascii_lowercase().as_str(),
+                    "off" | "0" | "false" | "no"
+                ) =>
+            {
+                DevProviderMode::Off
+            }
+            Some(v) if v.starts_with("http://") || v.starts_with("https://") => {
+                DevProviderMode::External {
+                    issuer: v.trim_end_matches('/').to_owned(),
+                }
+            }
+            Some(v) => {
+                return Err(StartError::config(
+                    "DEV_PROVIDER",
+                    format!("`{v}` is not `on`, `off` or an issuer URL"),
+                ));
+            }
+        };
+        config.settings = load_settings(var("SOCIAL_AUTH_CONFIG").as_deref())?;
+        Ok(config)
+    }
+}
+
+/// Reads `file` (or [`DEFAULT_SETTINGS_FILE`] when it exists), then the `SOCIAL_AUTH_*`
+/// environment variables over it.
+fn load_settings(file: Option<&str>) -> Result<Settings, StartError> {
+    let settings = match file {
+        Some(path) => Settings::from_toml_file(path)
+            .map_err(|e| StartError::config(&format!("SOCIAL_AUTH_CONFIG={path}"), e.details()))?,
+        None if Path::new(DEFAULT_SETTINGS_FILE).exists() => {
+            Settings::from_toml_file(DEFAULT_SETTINGS_FILE)
+                .map_err(|e| StartError::config(DEFAULT_SETTINGS_FILE, e.details()))?
+        }
+        None => Settings::default(),
+    };
+    let mut names = social_auth::provider_names();
+    names.extend(crate::DEV_BACKENDS.iter().map(|n| (*n).to_owned()));
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    // SOCIAL_AUTH_CONFIG names the file, not a setting: keep it out of the settings.
+    let vars = std::env::vars().filter(|(name, _)| name != "SOCIAL_AUTH_CONFIG");
+    settings
+        .with_vars(vars, &names)
+        .map_err(StartError::Settings)
+}
+
+/// Why the demo could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// A setting has a value the demo cannot use.
+    Config {
+        /// The setting at fault (an environment variable or a file).
+        setting: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// Social login refused its settings; the message names the setting.
+    Settings(AuthError),
+    /// The database or the session store could not be opened or migrated.
+    Database {
+        /// The database URL, without its password.
+        url: String,
+        /// The driver's error.
+        source: social_sqlx::sqlx::Error,
+    },
+}
+
+impl StartError {
+    pub(crate) fn config(setting: &str, problem: impl Into<String>) -> Self {
+        Self::Config {
+            setting: setting.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Config { setting, problem } => write!(f, "{setting}: {problem}"),
+            Self::Settings(e) => write!(f, "settings: {}", e.details()),
+            Self::Database { url, source } => write!(f, "database {url}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Database { source, .. } => Some(source),
+            Self::Settings(e) => Some(e),
+            Self::Config { .. } => None,
+        }
+    }
+}
+
+/// `url` with its password replaced, for messages and logs.
+pub(crate) fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only fails for URLs that cannot have a password, which this one has.
+            let _ = parsed.set_password(Some("***"));
+            parsed.into()
+        }
+        _ => url.to_owned(),
+    }
+}
