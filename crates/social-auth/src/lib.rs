@@ -2,12 +2,16 @@
 
 pub use social_core::*;
 
+#[cfg(feature = "axum")]
+pub use social_axum as axum;
 #[cfg(feature = "facebook")]
 pub use social_facebook as facebook;
 #[cfg(feature = "github")]
 pub use social_github as github;
 #[cfg(feature = "google")]
 pub use social_google as google;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use social_sqlx as sqlx;
 
 /// Every provider compiled in through Cargo features, under its default name.
 pub fn registry() -> Registry {
