@@ -365,8 +365,7 @@ fn parse_xrds(text: &str) -> std::result::Result<Vec<Service>, String> {
     // Yadis: when XRI resolution chains several XRDs, the last one describes the resource.
     let xrd = root
         .children()
-        .filter(|n| is(*n, XRD_NS, "XRD"))
-        .last()
+        .rfind(|n| is(*n, XRD_NS, "XRD"))
         .ok_or("no XRD element")?;
     let mut ranked = Vec::new();
     for (index, service) in xrd
@@ -465,8 +464,8 @@ fn parse_head(html: &str) -> Head {
     while let Some(offset) = lower[at..].find('<') {
         let start = at + offset;
         let rest = &lower[start..];
-        if rest.starts_with("<!--") {
-            match rest[4..].find("-->") {
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            match comment.find("-->") {
                 Some(end) => {
                     at = start + 4 + end + 3;
                     continue;

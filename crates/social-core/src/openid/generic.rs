@@ -3,7 +3,7 @@
 use super::{OpenIdBackend, OpenIdProvider};
 use crate::{
     backend::BackendCx,
-    error::{Result, Stage},
+    error::{AuthError, Result, Stage},
     settings::BackendSettings,
     strategy::required_param,
 };
@@ -29,7 +29,11 @@ impl OpenIdProvider for OpenId {
     const NAME: &'static str = "openid";
 
     fn identifier(&self, cx: &BackendCx<'_>) -> Result<String> {
-        required_param(cx.strategy, IDENTIFIER_PARAM, Stage::Begin)
+        let identifier = required_param(cx.strategy, IDENTIFIER_PARAM, Stage::Begin)?;
+        if identifier.trim().is_empty() {
+            return Err(AuthError::missing_parameter(Stage::Begin, IDENTIFIER_PARAM));
+        }
+        Ok(identifier)
     }
 
     fn local_hosts_allowed(&self, settings: &BackendSettings) -> bool {
