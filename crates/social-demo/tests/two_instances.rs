@@ -1,0 +1,205 @@
+//! Two demo instances on one PostgreSQL database with one shared session store: a login that
+//! starts on one instance completes on the other, as behind a load balancer.
+//!
+//! Needs `TEST_POSTGRES_URL` (a role that may create databases). Under `CI=true` its absence
+//! is a failure; elsewhere the test says what is missing and passes.
+
+mod common;
+
+use axum::Router;
+use common::{Browser, listen, serve_on};
+use reqwest::StatusCode;
+use social_core::{BackendSettings, Secret, Settings};
+use social_demo::{
+    Config, DevProviderMode, SessionBackend,
+    dev_provider::{DevClient, DevKey, DevProvider, MOUNT_PATH},
+};
+use social_sqlx::sqlx::{Connection, Executor, PgConnection};
+
+/// The PostgreSQL server to use, or `None` (after saying why) when the test cannot run here.
+fn postgres_url() -> Option<String> {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("TEST_POSTGRES_URL is not set: CI must provide PostgreSQL for this test")
+        }
+        _ => {
+            eprintln!(
+                "skipped: set TEST_POSTGRES_URL=postgres://user:password@127.0.0.1/db to run it"
+            );
+            None
+        }
+    }
+}
+
+/// A database of its own for one test, dropped by [`FreshDatabase::drop_now`].
+struct FreshDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl FreshDatabase {
+    async fn create(admin_url: &str) -> Self {
+        let name = format!("social_demo_test_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to TEST_POSTGRES_URL: {e}"));
+        admin
+            .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+            .await
+            .unwrap_or_else(|e| panic!("cannot create a test database (CREATEDB needed): {e}"));
+        let mut url = url::Url::parse(admin_url).expect("TEST_POSTGRES_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        Self {
+            admin_url: admin_url.to_owned(),
+            name,
+            url: url.into(),
+        }
+    }
+
+    async fn drop_now(self) {
+        if let Ok(mut admin) = PgConnection::connect(&self.admin_url).await {
+            let sql = format!(r#"DROP DATABASE IF EXISTS "{}" WITH (FORCE)"#, self.name);
+            if let Err(error) = admin.execute(sql.as_str()).await {
+                eprintln!("could not drop {}: {error}", self.name);
+            }
+        }
+    }
+}
+
+const KEY: &str = "two-instances";
+const SECRET: &str = "two-instances-secret";
+
+fn settings() -> Settings {
+    let mut dev = BackendSettings::default();
+    dev.key = Some(KEY.into());
+    dev.secret = Some(Secret::new(SECRET));
+    let mut settings = Settings::default();
+    settings.backends.insert("dev".into(), dev);
+    settings
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_started_on_one_instance_completes_on_the_other() {
+    let Some(admin_url) = postgres_url() else {
+        return;
+    };
+    let database = FreshDatabase::create(&admin_url).await;
+
+    // Instance A's address is the public one; B sits behind the same name.
+    let (listener_a, front) = listen().await;
+    let (listener_b, url_b) = listen().await;
+    let front_host = front.trim_start_matches("http://").to_owned();
+
+    // One dev provider outside both instances, so that either can redeem its codes.
+    let (provider_listener, provider_url) = listen().await;
+    let issuer = format!("{provider_url}{MOUNT_PATH}");
+    let provider = DevProvider::new(
+        &issuer,
+        DevKey::shared().expect("key"),
+        [DevClient::new(
+            KEY,
+            SECRET,
+            [format!("{front}/complete/dev/")],
+        )],
+    );
+    let provider: Router = Router::new().nest(MOUNT_PATH, provider.router());
+    tokio::spawn(async move { axum::serve(provider_listener, provider).await });
+
+    let config = || {
+        Config::new(&front)
+            .database_url(&database.url)
+            .sessions(SessionBackend::Database)
+            .dev_provider(DevProviderMode::External {
+                issuer: issuer.clone(),
+            })
+            .settings(settings())
+    };
+    let a = serve_on(listener_a, front.clone(), config()).await;
+    let b = serve_on(listener_b, url_b.clone(), config()).await;
+    assert!(
+        a.startup.enabled.contains(&"dev".to_owned()),
+        "{:?}",
+        a.startup
+    );
+    assert!(
+        b.startup.enabled.contains(&"dev".to_owned()),
+        "{:?}",
+        b.startup
+    );
+
+    // Start on A: the state and PKCE verifier go into the shared session store.
+    let mut browser = Browser::new(&front);
+    let start = browser.get("/login/dev/").await;
+    let authorize = start.location.expect("A sends the browser to the provider");
+    assert!(authorize.starts_with(&issuer), "{authorize}");
+    let (action, query) = authorize.split_once('?').expect("a query");
+    let mut form: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    form.push(("preset".into(), "alice".into()));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let callback = browser
+        .post(action, &form)
+        .await
+        .location
+        .expect("the provider redirects back");
+    let callback_path = callback
+        .strip_prefix(&front)
+        .expect("back to the public address")
+        .to_owned();
+
+    // Complete on B.
+    browser.switch_to(&url_b, &front_host);
+    let done = browser.get(&callback_path).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(done.location.as_deref(), Some("/profile/"));
+    let on_b = browser.get("/profile/").await;
+    assert_eq!(on_b.status, StatusCode::OK);
+    assert!(on_b.body.contains(r#"<dd id="username">alice</dd>"#));
+
+    // A sees the same session and the same user.
+    browser.switch_to(&front, &front_host);
+    let on_a = browser.get("/profile/").await;
+    assert_eq!(on_a.status, StatusCode::OK);
+    assert!(on_a.body.contains(r#"<dd id="username">alice</dd>"#));
+
+    // A paused pipeline crosses instances too: paused on A, resumed on B.
+    let csrf = on_a.input("csrf_token").expect("csrf");
+    browser.post("/logout/", &[("csrf_token", &csrf)]).await;
+    let paused = browser
+        .dev_login("dev", &[("preset", "bob"), ("withhold_email", "1")])
+        .await;
+    let form_url = paused.location.expect("to the e-mail form");
+    let token = browser
+        .get(&form_url)
+        .await
+        .input("partial_token")
+        .expect("token");
+    browser.switch_to(&url_b, &front_host);
+    let resumed = browser
+        .post(
+            "/complete/dev/",
+            &[("partial_token", &token), ("email", "bob@builder.test")],
+        )
+        .await;
+    assert_eq!(
+        resumed.location.as_deref(),
+        Some("/profile/"),
+        "{}",
+        resumed.body
+    );
+    let bob = browser.get("/profile/").await;
+    assert!(bob.body.contains("bob@builder.test"));
+
+    let users = a
+        .auth
+        .storage()
+        .social_account("dev", "bob")
+        .await
+        .expect("storage");
+    assert!(users.is_some(), "B's login is in A's database");
+    drop((a, b));
+    database.drop_now().await;
+}
