@@ -252,7 +252,10 @@ fn kid_selection() {
     let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
     header.kid = None;
     let anonymous = b.sign_with(header, &claims());
-    assert!(check(&anonymous, &keys(&[&b])).is_ok(), "one key: no kid needed");
+    assert!(
+        check(&anonymous, &keys(&[&b])).is_ok(),
+        "one key: no kid needed"
+    );
     refused(check(&anonymous, &keys(&[&a, &b])), "several keys");
 }
 
@@ -309,7 +312,10 @@ async fn jwks_mock(server: &MockServer, set: Value, times: u64, first_only: bool
 #[tokio::test]
 async fn unknown_kid_refetches_once_and_accepts_the_rotated_key() {
     let server = MockServer::start().await;
-    let (old, new) = (TestKey::rsa(0, Algorithm::RS256), TestKey::rsa(1, Algorithm::RS256));
+    let (old, new) = (
+        TestKey::rsa(0, Algorithm::RS256),
+        TestKey::rsa(1, Algorithm::RS256),
+    );
     jwks_mock(&server, jwks(&[&old]), 1, true).await;
     jwks_mock(&server, jwks(&[&old, &new]), 1, false).await;
     let env = Env::new();
@@ -318,17 +324,35 @@ async fn unknown_kid_refetches_once_and_accepts_the_rotated_key() {
     let rules = IdTokenRules::new(server.uri(), CLIENT_ID);
     let claims = env.claims(&server.uri());
     let first = cache
-        .validate_id_token(&env.cx(), &uri, &rules, &old.sign(&claims), NonceCheck::Skip)
+        .validate_id_token(
+            &env.cx(),
+            &uri,
+            &rules,
+            &old.sign(&claims),
+            NonceCheck::Skip,
+        )
         .await;
     assert!(first.is_ok(), "{first:?}");
     let rotated = cache
-        .validate_id_token(&env.cx(), &uri, &rules, &new.sign(&claims), NonceCheck::Skip)
+        .validate_id_token(
+            &env.cx(),
+            &uri,
+            &rules,
+            &new.sign(&claims),
+            NonceCheck::Skip,
+        )
         .await;
     assert!(rotated.is_ok(), "{rotated:?}");
     // Both keys are now cached: no more requests.
     for key in [&old, &new] {
         let again = cache
-            .validate_id_token(&env.cx(), &uri, &rules, &key.sign(&claims), NonceCheck::Skip)
+            .validate_id_token(
+                &env.cx(),
+                &uri,
+                &rules,
+                &key.sign(&claims),
+                NonceCheck::Skip,
+            )
             .await;
         assert!(again.is_ok());
     }
@@ -338,16 +362,26 @@ async fn unknown_kid_refetches_once_and_accepts_the_rotated_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_logins_with_an_unknown_kid_cause_one_refetch() {
     let server = MockServer::start().await;
-    let (old, new) = (TestKey::rsa(0, Algorithm::RS256), TestKey::rsa(1, Algorithm::RS256));
+    let (old, new) = (
+        TestKey::rsa(0, Algorithm::RS256),
+        TestKey::rsa(1, Algorithm::RS256),
+    );
     jwks_mock(&server, jwks(&[&old]), 1, true).await;
     jwks_mock(&server, jwks(&[&old, &new]), 1, false).await;
     let env = Arc::new(Env::new());
-    let cache = Arc::new(OidcCache::new());
+    // No cool-down: only single-flight may keep the waiting logins from refetching.
+    let cache = Arc::new(OidcCache::new().with_refetch_cooldown(Duration::ZERO));
     let uri = format!("{}/jwks", server.uri());
     let rules = Arc::new(IdTokenRules::new(server.uri(), CLIENT_ID));
     let claims = env.claims(&server.uri());
     cache
-        .validate_id_token(&env.cx(), &uri, &rules, &old.sign(&claims), NonceCheck::Skip)
+        .validate_id_token(
+            &env.cx(),
+            &uri,
+            &rules,
+            &old.sign(&claims),
+            NonceCheck::Skip,
+        )
         .await
         .unwrap();
     let token = Arc::new(new.sign(&claims));
@@ -369,14 +403,20 @@ async fn concurrent_logins_with_an_unknown_kid_cause_one_refetch() {
     }
     let results = tasks.join_all().await;
     assert_eq!(results.len(), 16);
-    assert!(results.iter().all(|r| r.as_deref().ok() == Some("user-1")), "{results:?}");
+    assert!(
+        results.iter().all(|r| r.as_deref().ok() == Some("user-1")),
+        "{results:?}"
+    );
     server.verify().await;
 }
 
 #[tokio::test]
 async fn kid_unknown_after_the_refetch_is_refused_without_more_requests() {
     let server = MockServer::start().await;
-    let (known, stranger) = (TestKey::rsa(0, Algorithm::RS256), TestKey::rsa(1, Algorithm::RS256));
+    let (known, stranger) = (
+        TestKey::rsa(0, Algorithm::RS256),
+        TestKey::rsa(1, Algorithm::RS256),
+    );
     // The initial fetch and exactly one refetch.
     jwks_mock(&server, jwks(&[&known]), 2, false).await;
     let env = Env::new();
@@ -399,7 +439,13 @@ async fn kid_unknown_after_the_refetch_is_refused_without_more_requests() {
     env.clock.advance(11);
     let claims = env.claims(&server.uri());
     let result = cache
-        .validate_id_token(&env.cx(), &uri, &rules, &stranger.sign(&claims), NonceCheck::Skip)
+        .validate_id_token(
+            &env.cx(),
+            &uri,
+            &rules,
+            &stranger.sign(&claims),
+            NonceCheck::Skip,
+        )
         .await;
     assert!(result.is_ok(), "{result:?}");
     server.verify().await;
@@ -424,7 +470,10 @@ async fn keys_expire_after_the_ttl_and_survive_a_failed_refresh() {
         .await;
     env.clock.advance(61);
     let stale = cache.keys(&env.cx(), &uri).await;
-    assert!(stale.is_ok_and(|k| k.contains(key.kid())), "stale keys keep serving");
+    assert!(
+        stale.is_ok_and(|k| k.contains(key.kid())),
+        "stale keys keep serving"
+    );
     server.verify().await;
 }
 
@@ -484,9 +533,7 @@ mod es256 {
     use super::*;
 
     fn fixture() -> oidc::OidcFixture {
-        generic_fixture()
-            .es256()
-            .option("jwt_algorithms", "ES256")
+        generic_fixture().es256().option("jwt_algorithms", "ES256")
     }
 
     #[tokio::test]
@@ -528,7 +575,10 @@ fn generic_backend_requires_the_endpoint_setting() {
     let settings = settings
         .with_vars(
             [
-                ("SOCIAL_AUTH_CORP_OIDC_ENDPOINT", "https://id.example.com/realms/corp"),
+                (
+                    "SOCIAL_AUTH_CORP_OIDC_ENDPOINT",
+                    "https://id.example.com/realms/corp",
+                ),
                 ("SOCIAL_AUTH_CORP_SCOPE", "profile,email"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
@@ -597,7 +647,11 @@ async fn several_generic_backends_use_their_own_discovery() {
             &url[..url::Position::AfterPath],
             format!("{}/protocol/openid-connect/auth", server.uri())
         );
-        let q = |n: &str| url.query_pairs().find(|(k, _)| k == n).map(|(_, v)| v.into_owned());
+        let q = |n: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == n)
+                .map(|(_, v)| v.into_owned())
+        };
         let mut c = oidc::claims(
             &format!("{}/realms/{name}", server.uri()),
             &format!("{name}-user"),
@@ -644,10 +698,12 @@ async fn multi_tenant_discovery_needs_the_setting() {
     let doc = DISCOVERY
         .replace("{issuer}", &format!("{}/{{tenantid}}/v2.0", server.uri()))
         .replace("{server}", &server.uri());
-    Mock::given(matchers::path("/common/v2.0/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(doc, "application/json"))
-        .mount(&server)
-        .await;
+    Mock::given(matchers::path(
+        "/common/v2.0/.well-known/openid-configuration",
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_raw(doc, "application/json"))
+    .mount(&server)
+    .await;
     let mut env = Env::new();
     let cache = OidcCache::new();
     let issuer = format!("{}/common/v2.0", server.uri());
@@ -665,10 +721,12 @@ async fn multi_tenant_discovery_needs_the_setting() {
     let doc = DISCOVERY
         .replace("{issuer}", "https://elsewhere.example.com/{tenantid}/v2.0")
         .replace("{server}", &server.uri());
-    Mock::given(matchers::path("/other/v2.0/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(doc, "application/json"))
-        .mount(&server)
-        .await;
+    Mock::given(matchers::path(
+        "/other/v2.0/.well-known/openid-configuration",
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_raw(doc, "application/json"))
+    .mount(&server)
+    .await;
     let other = format!("{}/other/v2.0", server.uri());
     let err = cache
         .metadata(&env.cx(), &other, true, social_core::Stage::Begin)
@@ -678,8 +736,10 @@ async fn multi_tenant_discovery_needs_the_setting() {
     // The backend hands out the provider's logout URL.
     let backend = OidcBackend::generic("corp").with_cache(Arc::new(cache));
     let corp = env.settings.backends.get_mut("corp").unwrap();
-    corp.options.insert("oidc_endpoint".into(), TomlValue::String(issuer));
-    corp.options.insert("multi_tenant".into(), TomlValue::Boolean(true));
+    corp.options
+        .insert("oidc_endpoint".into(), TomlValue::String(issuer));
+    corp.options
+        .insert("multi_tenant".into(), TomlValue::Boolean(true));
     let url = backend
         .logout_url(&env.cx(), &LogoutRequest::new(Some("h")).state("s"))
         .await
