@@ -194,7 +194,7 @@ fn form(
 <h2>Or be someone we know</h2>
 <div class="buttons">{presets}</div>
 <label class="check"><input type="checkbox" name="withhold_email" value="1"> Withhold the e-mail address (the application will have to ask for it)</label>
-<div class="row"><button class="danger" type="submit" name="action" value="deny">Deny</button></div>
+<div class="row"><button class="danger" type="submit" name="action" value="deny" formnovalidate>Deny</button></div>
 </form></div>"#,
         client = esc(&request.client_id),
         scope = esc(&scope),

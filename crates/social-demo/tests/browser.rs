@@ -1,0 +1,354 @@
+//! The demo in a real browser: headless Chromium driven through chromedriver.
+//!
+//! Needs chromedriver (`$CHROMEDRIVER`, default `chromedriver` on `PATH`) and Chromium
+//! (`$CHROMIUM`, default `/usr/bin/chromium`). Under `CI=true` a missing one is a failure;
+//! elsewhere the test says what is missing and passes. Set `DEMO_SCREENSHOTS=<dir>` to keep a
+//! PNG of each step.
+
+mod common;
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use common::serve;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// chromedriver and Chromium, or `None` (after saying why) when the test cannot run here.
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    let driver = std::env::var_os("CHROMEDRIVER")
+        .map(PathBuf::from)
+        .or_else(|| on_path("chromedriver"));
+    let chromium =
+        PathBuf::from(std::env::var_os("CHROMIUM").unwrap_or_else(|| "/usr/bin/chromium".into()));
+    let mut missing = Vec::new();
+    match &driver {
+        Some(path) if path.is_file() => {}
+        Some(path) => missing.push(format!(
+            "chromedriver at {} ($CHROMEDRIVER)",
+            path.display()
+        )),
+        None => missing.push("chromedriver on PATH (or set $CHROMEDRIVER)".to_owned()),
+    }
+    if !chromium.is_file() {
+        missing.push(format!("Chromium at {} ($CHROMIUM)", chromium.display()));
+    }
+    if missing.is_empty() {
+        return driver.map(|d| (d, chromium));
+    }
+    let message = format!(
+        "missing {}; on Debian: apt-get install chromium chromium-driver",
+        missing.join(" and ")
+    );
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "the browser test cannot run under CI=true: {message}"
+    );
+    eprintln!("skipped: {message}");
+    None
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// chromedriver, killed when dropped, and the browser profile directory, removed.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+async fn start_driver(path: &Path) -> Driver {
+    let port = free_port();
+    let child = Command::new(path)
+        .arg(format!("--port={port}"))
+        .arg("--silent")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
+    let profile = std::env::temp_dir().join(format!(
+        "social-demo-chromium-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let driver = Driver {
+        child,
+        port,
+        profile,
+    };
+    let status = format!("http://127.0.0.1:{port}/status");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client
+            .get(&status)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return driver;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer on port {port} within 10 s");
+}
+
+async fn open_browser(driver: &Driver, chromium: &Path) -> Client {
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1000,900",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain([format!("--user-data-dir={}", driver.profile.display())])
+    .collect::<Vec<_>>();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": chromium, "args": args}),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .unwrap_or_else(|e| panic!("chromedriver could not start Chromium: {e}"))
+}
+
+/// The browser, with helpers that wait for what they look for.
+struct Tab {
+    client: Client,
+    base: String,
+    shots: Option<PathBuf>,
+}
+
+impl Tab {
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("goto {path}: {e}"));
+    }
+
+    /// The element `css` selects, waiting up to 10 s for it to appear.
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        let found = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(e) => panic!("no `{css}` on {}: {e}", self.path().await),
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        element.text().await.unwrap_or_default()
+    }
+
+    async fn has(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// The path (and query) the browser shows now.
+    async fn path(&self) -> String {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        url.strip_prefix(&self.base).unwrap_or(&url).to_owned()
+    }
+
+    /// Waits up to 10 s for the browser to reach a path starting with `prefix`.
+    async fn until_path(&self, prefix: &str) {
+        self.until(|path| path.starts_with(prefix), prefix).await;
+    }
+
+    /// Waits up to 10 s for the browser to be at exactly `path`.
+    async fn until_at(&self, path: &str) {
+        self.until(|p| p == path, path).await;
+    }
+
+    async fn until(&self, reached: impl Fn(&str) -> bool, what: &str) {
+        for _ in 0..100 {
+            if reached(&self.path().await) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("expected to reach {what}, still at {}", self.path().await);
+    }
+
+    async fn shot(&self, name: &str) {
+        let Some(dir) = &self.shots else { return };
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::create_dir_all(dir);
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
+    }
+}
+
+/// What a person does: log in, connect a second account, disconnect it, give an e-mail the
+/// provider withheld, log out, cancel a login, and try a forged callback.
+async fn scenario(tab: Tab) {
+    tab.goto("/").await;
+    tab.shot("1-home").await;
+    tab.click(r#"a[data-backend="dev"]"#).await;
+    tab.until_path("/dev-provider/authorize?").await;
+    tab.shot("2-dev-provider").await;
+    tab.click(r#"button[name="preset"][value="alice"]"#).await;
+    tab.until_path("/profile/").await;
+    assert_eq!(tab.text("#username").await, "alice");
+    assert!(
+        tab.has(r#"section[data-provider="dev"][data-uid="alice"]"#)
+            .await
+    );
+
+    // A second account, made up on the provider's form, through the second client.
+    tab.click(r#"a[data-backend="dev2"]"#).await;
+    tab.until_path("/dev-provider/authorize?").await;
+    tab.fill("#username", "bobby").await;
+    tab.fill("#email", "bobby@example.net").await;
+    tab.click(r#"button[name="action"][value="allow"]"#).await;
+    tab.until_path("/profile/").await;
+    assert!(
+        tab.has(r#"section[data-provider="dev2"][data-uid="bobby"]"#)
+            .await
+    );
+    assert_eq!(
+        tab.text("#username").await,
+        "alice",
+        "associated, not switched"
+    );
+    tab.shot("3-two-accounts").await;
+
+    tab.click(r#"section[data-provider="dev2"] button.danger"#)
+        .await;
+    tab.until_path("/profile/").await;
+    let mut gone = false;
+    for _ in 0..100 {
+        gone = !tab.has(r#"section[data-provider="dev2"]"#).await;
+        if gone {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "disconnected");
+    assert!(tab.has(r#"section[data-provider="dev"]"#).await);
+
+    // Log out, then a new user whose provider withholds the e-mail address.
+    tab.click(r#"header form[action="/logout/"] button"#).await;
+    tab.until_at("/").await;
+    tab.find(r#"a[data-backend="dev"][href^="/login/dev/"]"#)
+        .await;
+    tab.click(r#"a[data-backend="dev"]"#).await;
+    tab.until_path("/dev-provider/authorize?").await;
+    tab.fill("#username", "carol").await;
+    tab.click(r#"input[name="withhold_email"]"#).await;
+    tab.click(r#"button[name="action"][value="allow"]"#).await;
+    tab.until_path("/email/?partial_token=").await;
+    tab.shot("4-email-form").await;
+    tab.fill("#email", "carol@example.org").await;
+    tab.click(r#"form[action="/complete/dev/"] button"#).await;
+    tab.until_path("/profile/").await;
+    assert_eq!(tab.text("#username").await, "carol");
+    assert!(tab.text("#email").await.contains("carol@example.org"));
+    tab.click(r#"header form[action="/logout/"] button"#).await;
+    tab.until_at("/").await;
+    tab.find("h1").await;
+    assert!(
+        !tab.has(r#"header form[action="/logout/"]"#).await,
+        "logged out"
+    );
+
+    // A cancelled login.
+    tab.click(r#"a[data-backend="dev"]"#).await;
+    tab.until_path("/dev-provider/authorize?").await;
+    tab.click(r#"button[name="action"][value="deny"]"#).await;
+    tab.until_path("/error/").await;
+    assert_eq!(tab.text("#error-code").await, "auth_canceled");
+    assert!(!tab.text("#error-message").await.is_empty());
+    tab.shot("5-cancelled").await;
+
+    // A forged callback.
+    tab.goto("/complete/dev/?code=x&state=forged").await;
+    tab.until_path("/error/").await;
+    let code = tab.text("#error-code").await;
+    assert!(code.starts_with("state_"), "a state error, got {code}");
+    tab.shot("6-forged").await;
+    tab.goto("/profile/").await;
+    tab.until_path("/?next=").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_connects_disconnects_and_meets_errors() {
+    let Some((driver_path, chromium)) = tools() else {
+        return;
+    };
+    let server = serve(|c| c).await;
+    let driver = start_driver(&driver_path).await;
+    let client = open_browser(&driver, &chromium).await;
+    let tab = Tab {
+        client: client.clone(),
+        base: server.url.clone(),
+        shots: std::env::var_os("DEMO_SCREENSHOTS").map(PathBuf::from),
+    };
+    // Run it as a task so that a failed assertion still closes the browser.
+    let outcome = tokio::spawn(scenario(tab)).await;
+    if let Err(error) = client.close().await {
+        eprintln!("closing the browser: {error}");
+    }
+    drop(driver);
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
