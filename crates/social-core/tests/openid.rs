@@ -425,6 +425,31 @@ fn kit_expect<T: std::fmt::Debug>(result: social_core::Result<T>, kind: ErrorKin
 }
 
 #[tokio::test]
+async fn an_op_endpoint_on_a_private_address_is_refused() {
+    let h = OpenIdHarness::new(Arc::new(openid::backend()), BackendSettings::default()).await;
+    h.op.html("https://mallory.example/", "http://10.0.0.5/admin", None)
+        .await;
+    let params = [(
+        "openid_identifier".to_owned(),
+        "https://mallory.example/".to_owned(),
+    )];
+    kit_expect(
+        h.try_begin(&params).await.map(|(_, flow)| flow),
+        ErrorKind::Failed,
+        "private OP endpoint",
+    );
+    assert_eq!(
+        h.op.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .len(),
+        1,
+        "only the identifier page was fetched"
+    );
+}
+
+#[tokio::test]
 async fn local_identifiers_only_when_allowed() {
     let (h, _) = generic_with(
         OP,

@@ -300,19 +300,19 @@ fn document(response: &HttpResponse, stage: Stage) -> Result<String> {
     Ok(String::from_utf8_lossy(body).into_owned())
 }
 
-/// Checks that discovery may fetch `url`.
+/// Checks that the RP may contact `url`: http(s), and not local unless `allow_local`.
 pub(crate) fn check_target(url: &Url, allow_local: bool, stage: Stage) -> Result<()> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(discovery_error(
             stage,
-            format!("discovery refuses `{}`: not http(s)", excerpt(url.as_str())),
+            format!("refusing `{}`: not http(s)", excerpt(url.as_str())),
         ));
     }
     if !allow_local && is_local_host(url) {
         return Err(discovery_error(
             stage,
             format!(
-                "discovery refuses `{}`: a local or private address",
+                "refusing `{}`: a local or private address",
                 url.host_str().unwrap_or_default()
             ),
         ));

@@ -274,6 +274,16 @@ impl<P: OpenIdProvider> Backend for OpenIdBackend<P> {
                 format!("no OpenID 2.0 endpoint for `{identifier}`"),
             )
         })?;
+        let mut url = Url::parse(&endpoint.op_endpoint).map_err(|e| {
+            AuthError::new(
+                ErrorKind::Failed,
+                Stage::Begin,
+                format!("OP endpoint `{}`: {e}", excerpt(&endpoint.op_endpoint)),
+            )
+        })?;
+        // The OP endpoint receives direct requests (associate, check_authentication): it is
+        // held to the same rule as the identifier.
+        discovery::check_target(&url, allow_local, Stage::Begin)?;
         let association = association::for_login(cx, &endpoint.op_endpoint).await;
         let state = random_state();
         let mut return_to = Url::parse(&cx.redirect_uri()).map_err(|e| {
@@ -317,13 +327,6 @@ impl<P: OpenIdProvider> Backend for OpenIdBackend<P> {
         cx.strategy
             .session_set(&pending_key(&self.name), pending)
             .await?;
-        let mut url = Url::parse(&endpoint.op_endpoint).map_err(|e| {
-            AuthError::new(
-                ErrorKind::Failed,
-                Stage::Begin,
-                format!("OP endpoint `{}`: {e}", excerpt(&endpoint.op_endpoint)),
-            )
-        })?;
         url.query_pairs_mut().extend_pairs(&params);
         if url.as_str().len() < MAX_REDIRECT_URL {
             Ok(Flow::Redirect(url.into()))
