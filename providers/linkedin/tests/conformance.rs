@@ -1,0 +1,40 @@
+//! LinkedIn passes the OpenID Connect conformance checks, with an ID token minted at run time
+//! and recorded discovery, token and userinfo answers.
+
+#![allow(missing_docs, unreachable_pub)]
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+/// What `social-testkit` will export as `social_testkit::oidc` (see its `oidc.rs`).
+mod provider {
+    pub use social_testkit::provider::*;
+}
+#[allow(dead_code)]
+#[path = "../../../crates/social-testkit/src/oidc.rs"]
+mod oidc;
+
+fn fixture() -> oidc::OidcFixture {
+    oidc::OidcFixture::new(
+        social_linkedin::NAME,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
+        "/oauth",
+        include_str!("fixtures/openid-configuration.json"),
+        include_str!("fixtures/token.json"),
+        "782bbtaQ",
+        // What LinkedIn puts in its ID tokens besides the registered claims.
+        json!({
+            "name": "John Doe", "given_name": "John", "family_name": "Doe",
+            "email": "doe@example.com", "email_verified": "true", "locale": "en_US",
+            "picture": "https://media.licdn.com/dms/image/scrubbed/profile-displayphoto-shrink_100_100/0/",
+        }),
+    )
+    .userinfo(include_str!("fixtures/userinfo.json"))
+    .without_nonce_echo()
+}
+
+crate::oidc_conformance!(
+    backend = Arc::new(social_linkedin::backend().with_cache(Arc::default())),
+    fixture = fixture(),
+);
