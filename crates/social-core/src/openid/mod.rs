@@ -255,17 +255,8 @@ impl<P: OpenIdProvider> Backend for OpenIdBackend<P> {
                 format!("the OpenID identifier `{}` {why}", excerpt(&raw)),
             )
         })?;
+        // Discovery refuses local addresses itself, redirects and Yadis locations included.
         let allow_local = self.provider.local_hosts_allowed(pcx.backend);
-        if !allow_local && is_local_host(&identifier) {
-            return Err(AuthError::new(
-                ErrorKind::Failed,
-                Stage::Begin,
-                format!(
-                    "the OpenID identifier `{}` names a local or private address",
-                    excerpt(identifier.as_str())
-                ),
-            ));
-        }
         let discovered = discover(pcx, &identifier, allow_local, Stage::Begin).await?;
         let endpoint = discovered.preferred().ok_or_else(|| {
             AuthError::new(
