@@ -1,6 +1,6 @@
 //! [`SocialAuth`]: the registry, settings, storage and pipeline put together.
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::{fmt, sync::Arc};
 
 use serde_json::Value;
 
@@ -173,14 +173,13 @@ impl SocialAuthBuilder {
 #[cfg(feature = "reqwest")]
 fn default_client(settings: &Settings) -> Result<Arc<dyn HttpClient>> {
     Ok(Arc::new(crate::http::ReqwestClient::new(
-        Duration::from_secs(settings.http_timeout),
+        std::time::Duration::from_secs(settings.http_timeout),
         &settings.user_agent,
     )?))
 }
 
 #[cfg(not(feature = "reqwest"))]
 fn default_client(_: &Settings) -> Result<Arc<dyn HttpClient>> {
-    let _ = Duration::ZERO;
     Err(AuthError::config(
         "http_client",
         "feature `reqwest` is off: pass a client to the builder",

@@ -5,7 +5,9 @@
 //! another client library. [`ReqwestClient`] (feature `reqwest`, on by default) is the
 //! production implementation: one pooled client, redirects off, timeouts on.
 
-use std::{fmt, future::Future, time::Duration};
+use std::future::Future;
+#[cfg(feature = "reqwest")]
+use std::{fmt, time::Duration};
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
