@@ -754,6 +754,27 @@ async fn multi_tenant_discovery_needs_the_setting() {
 }
 
 #[test]
+fn standard_claims_map_to_details() {
+    let details = social_core::oidc::standard_details(&json!({
+        "sub": "1", "given_name": "Ada", "family_name": "Lovelace", "email": "ada@example.com",
+        "email_verified": "true", "preferred_username": "ada", "locale": "en-GB",
+    }));
+    assert_eq!(
+        details.fullname.as_deref(),
+        Some("Ada Lovelace"),
+        "no `name`: joined"
+    );
+    assert_eq!(details.username.as_deref(), Some("ada"));
+    assert!(details.email_verified, "\"true\" as text counts");
+    let details = social_core::oidc::standard_details(&json!({
+        "sub": "1", "name": "Countess Lovelace", "given_name": "Ada", "email_verified": false,
+    }));
+    assert_eq!(details.fullname.as_deref(), Some("Countess Lovelace"));
+    assert_eq!(details.first_name.as_deref(), Some("Ada"));
+    assert!(!details.email_verified);
+}
+
+#[test]
 fn logout_url_carries_hint_redirect_and_state() {
     let url = end_session_url(
         "https://id.example.com/logout?ui=1",

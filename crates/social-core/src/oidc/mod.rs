@@ -143,15 +143,19 @@ pub fn standard_details(claims: &Value) -> UserDetails {
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
         _ => false,
     };
-    UserDetails::new()
+    let details = UserDetails::new()
         .username(text("preferred_username").or_else(|| text("nickname")))
         .email(text("email"))
         .email_verified(verified)
         .names(text("given_name"), text("family_name"))
-        .fullname(text("name"))
         .picture(text("picture"))
         .profile_url(text("profile"))
-        .locale(text("locale"))
+        .locale(text("locale"));
+    // `name` wins over the joined given and family names, but its absence must not erase them.
+    match text("name") {
+        Some(name) => details.fullname(Some(name)),
+        None => details,
+    }
 }
 
 /// The generic provider: everything comes from settings. See [`OidcBackend::generic`].
@@ -418,10 +422,21 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
     }
 
     async fn revoke_token(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<()> {
-        let base = self.base(cx, Stage::Token).await;
-        base.map_err(|e| e.or_provider(&self.name))?
-            .revoke_token(cx, tokens)
+        let base = self
+            .base(cx, Stage::Token)
             .await
+            .map_err(|e| e.or_provider(&self.name))?;
+        let known = cx.backend.endpoints.contains_key("revoke_token_url")
+            || base.provider().metadata.revocation_endpoint.is_some();
+        if !self.provider.revoke() || !known {
+            return Err(AuthError::new(
+                ErrorKind::Unsupported,
+                Stage::Token,
+                "the provider publishes no revocation endpoint",
+            )
+            .with_provider(&self.name));
+        }
+        base.revoke_token(cx, tokens).await
     }
 }
 
