@@ -182,10 +182,11 @@ impl<'a> ProviderCx<'a> {
         if let Some(token) = bearer {
             request = request.header(::http::header::AUTHORIZATION, format!("Bearer {token}"));
         }
+        // The URL itself stays out of the message: query strings may carry API keys.
         let request = request.body(Vec::new()).map_err(|e| {
             AuthError::config(
                 &env_name(Some(self.name), "api_url"),
-                format!("`{url}`: {e}"),
+                format!("not a valid request URL: {e}"),
             )
         })?;
         self.json(request, Stage::Profile, "user API").await
