@@ -753,6 +753,63 @@ async fn multi_tenant_discovery_needs_the_setting() {
     );
 }
 
+/// A provider that declares revocation, as Google would.
+struct Revocable;
+
+impl social_core::oidc::OidcProvider for Revocable {
+    const NAME: &'static str = "revocable";
+
+    fn issuer(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn revoke(&self) -> bool {
+        true
+    }
+}
+
+#[tokio::test]
+async fn revocation_uses_the_discovered_endpoint() {
+    let server = MockServer::start().await;
+    let issuer = format!("{}/realms/corp", server.uri());
+    let with_revocation = DISCOVERY
+        .replace("{issuer}", &issuer)
+        .replace("{server}", &server.uri())
+        .replace(
+            r#""end_session_endpoint""#,
+            &format!(
+                r#""revocation_endpoint": "{}/revoke", "end_session_endpoint""#,
+                server.uri()
+            ),
+        );
+    Mock::given(matchers::path(
+        "/realms/corp/.well-known/openid-configuration",
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_raw(with_revocation, "application/json"))
+    .mount(&server)
+    .await;
+    Mock::given(matchers::method("POST"))
+        .and(matchers::path("/revoke"))
+        .and(matchers::body_string_contains("token=at-1"))
+        .and(matchers::header_exists("authorization"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut env = Env::new();
+    let corp = env.settings.backends.get_mut("corp").unwrap();
+    corp.secret = Some(Secret::new("s3cret"));
+    corp.options
+        .insert("oidc_endpoint".into(), TomlValue::String(issuer));
+    let tokens = social_core::Tokens::new("at-1");
+    let revocable = OidcBackend::named("corp", Revocable).with_cache(Arc::default());
+    revocable.revoke_token(&env.cx(), &tokens).await.unwrap();
+    let generic = OidcBackend::generic("corp").with_cache(Arc::default());
+    let err = generic.revoke_token(&env.cx(), &tokens).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    server.verify().await;
+}
+
 #[test]
 fn standard_claims_map_to_details() {
     let details = social_core::oidc::standard_details(&json!({

@@ -94,6 +94,27 @@ pub trait OidcProvider: Send + Sync + 'static {
         false
     }
 
+    /// Revokes `tokens` at `endpoint` (the discovered `revocation_endpoint` or
+    /// `REVOKE_TOKEN_URL`) authenticating as `auth`; the default posts RFC 7009 `token=` with
+    /// the access token.
+    async fn revoke_tokens(
+        &self,
+        cx: &ProviderCx<'_>,
+        endpoint: &str,
+        auth: ClientAuth,
+        tokens: &Tokens,
+    ) -> Result<()> {
+        let mut form = vec![
+            ("token", tokens.access_token.secret().to_owned()),
+            ("token_type_hint", "access_token".to_owned()),
+        ];
+        let request =
+            crate::oauth2::client_request(cx, auth, http::Method::POST, endpoint, &mut form)?;
+        let what = "revocation endpoint";
+        let response = cx.send(request, Stage::Token, what).await?;
+        crate::http::check_status(&response, Stage::Token, what, ErrorKind::TokenError)
+    }
+
     /// Query arguments added to the authorization redirect, from the provider's settings.
     fn auth_params(&self, cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
         let _ = cx;
@@ -621,6 +642,13 @@ impl<P: OidcProvider> OAuth2Provider for Login<P> {
             }
         }
         self.provider.claims(cx, token, Value::Object(claims)).await
+    }
+
+    async fn revoke(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<()> {
+        let endpoint = self.endpoint(cx.backend, "revoke_token_url", "");
+        self.provider
+            .revoke_tokens(cx, &endpoint, self.config.client_auth, tokens)
+            .await
     }
 
     fn user_id(&self, user: &Value) -> Result<String> {
