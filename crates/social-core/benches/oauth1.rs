@@ -22,13 +22,16 @@ fn unsigned() -> http::Request<Vec<u8>> {
 }
 
 fn signed() -> http::Request<Vec<u8>> {
-    Signer::new("xvz1evFS4wEEPTGEFPHBog", "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw")
-        .token(
-            "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
-            "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
-        )
-        .request(Method::GET, URL, PARAMS, Placement::Header)
-        .unwrap()
+    Signer::new(
+        "xvz1evFS4wEEPTGEFPHBog",
+        "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw",
+    )
+    .token(
+        "370773112-GmHxMAgYyLbNEtIKZeRNFsMKPR9EyMZeS9weJAEb",
+        "LswwdoUaIvS8ltyTt5jkRh4J50vUPVVHtR2YPi5kE",
+    )
+    .request(Method::GET, URL, PARAMS, Placement::Header)
+    .unwrap()
 }
 
 fn bench(c: &mut Criterion) {

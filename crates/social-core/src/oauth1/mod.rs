@@ -219,6 +219,9 @@ struct Pending {
     token: String,
     secret: String,
     created: i64,
+    /// Random per login: what the nonce store claims, so that a copied session is caught
+    /// even when a provider hands out the same request token twice.
+    login: String,
 }
 
 /// The session key of a backend's pending request tokens.
@@ -373,6 +376,7 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
             token,
             secret,
             created: now,
+            login: uuid::Uuid::new_v4().simple().to_string(),
         });
         let excess = pending.len().saturating_sub(MAX_PENDING);
         pending.drain(..excess);
@@ -412,9 +416,9 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
         let fresh = cx
             .storage
             .use_nonce(
-                &format!("oauth1-token:{}", self.name),
+                &format!("oauth1-login:{}", self.name),
                 pending.created,
-                &pending.token,
+                &pending.login,
             )
             .await
             .map_err(|e| AuthError::storage(Stage::Callback, e))?;

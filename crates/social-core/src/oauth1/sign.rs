@@ -61,7 +61,7 @@ impl fmt::Debug for Signer<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Signer")
             .field("consumer_key", &self.consumer_key)
-            .field("token", &self.token.map(|(token, _)| token))
+            .field("token", &self.token.map(|_| "[redacted]"))
             .field("callback", &self.callback)
             .finish_non_exhaustive()
     }

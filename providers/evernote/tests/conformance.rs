@@ -1,0 +1,110 @@
+//! Evernote passes the OAuth 1.0a conformance suite from recorded fixtures, plus its sandbox
+//! switch and expiry.
+
+use std::sync::Arc;
+
+use social_core::{
+    Backend, BackendSettings, ErrorKind, oauth1::OAuth1Provider, settings::TomlValue,
+};
+use social_evernote::Evernote;
+
+// social-testkit's OAuth 1.0a suite, compiled here until the testkit exports it; then this
+// becomes `use social_testkit::oauth1::Fixture;` and `social_testkit::oauth1_conformance!`.
+mod provider {
+    pub(crate) use social_testkit::provider::*;
+}
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../crates/social-testkit/src/oauth1.rs"]
+mod oauth1;
+
+use oauth1::Fixture;
+
+fn fixture() -> Fixture {
+    Fixture::new(
+        "evernote",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
+    )
+    .request_token("GET", "/oauth", include_str!("fixtures/request_token.txt"))
+    .authorize("/OAuth.action")
+    .access_token("GET", "/oauth", include_str!("fixtures/access_token.txt"))
+}
+
+crate::oauth1_conformance!(
+    backend = Arc::new(social_evernote::backend()),
+    fixture = fixture()
+);
+
+fn settings(sandbox: Option<&str>) -> BackendSettings {
+    let mut settings = BackendSettings::default();
+    settings.key = Some("key".into());
+    settings.secret = Some(social_core::Secret::new("secret"));
+    if let Some(value) = sandbox {
+        settings
+            .options
+            .insert("sandbox".into(), TomlValue::String(value.into()));
+    }
+    settings
+}
+
+#[test]
+fn sandbox_switches_every_host() {
+    let spec = Evernote.spec();
+    let endpoints = [
+        ("request_token_url", spec.request_token_url),
+        ("authorization_url", spec.authorization_url),
+        ("access_token_url", spec.access_token_url),
+    ];
+    let urls = |s: &BackendSettings| -> Vec<String> {
+        endpoints
+            .iter()
+            .map(|(name, default)| Evernote.endpoint(s, name, default))
+            .collect()
+    };
+    assert_eq!(
+        urls(&settings(None)),
+        [
+            "https://www.evernote.com/oauth",
+            "https://www.evernote.com/OAuth.action",
+            "https://www.evernote.com/oauth",
+        ]
+    );
+    assert_eq!(
+        urls(&settings(Some("true"))),
+        [
+            "https://sandbox.evernote.com/oauth",
+            "https://sandbox.evernote.com/OAuth.action",
+            "https://sandbox.evernote.com/oauth",
+        ]
+    );
+    // An explicit endpoint wins over the switch.
+    let mut overridden = settings(Some("true"));
+    overridden.endpoints.insert(
+        "access_token_url".into(),
+        "https://proxy.example/oauth".into(),
+    );
+    assert_eq!(urls(&overridden)[2], "https://proxy.example/oauth");
+}
+
+#[test]
+fn a_malformed_sandbox_flag_is_refused_at_start_up() {
+    let backend = social_evernote::backend();
+    assert!(backend.validate(&settings(Some("false"))).is_ok());
+    let err = backend
+        .validate(&settings(Some("sometimes")))
+        .expect_err("not a boolean");
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(
+        err.details().contains("SOCIAL_AUTH_EVERNOTE_SANDBOX"),
+        "{err}"
+    );
+}
+
+#[test]
+fn expiry_comes_from_edam_expires_in_milliseconds() {
+    let mut token = social_core::oauth1::AccessToken::new("t", "");
+    assert_eq!(Evernote.expires_at(&token), None);
+    token
+        .raw
+        .insert("edam_expires".into(), "1461107889411".into());
+    assert_eq!(Evernote.expires_at(&token), Some(1_461_107_889));
+}

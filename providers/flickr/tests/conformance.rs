@@ -1,0 +1,58 @@
+//! Flickr passes the OAuth 1.0a conformance suite from recorded fixtures, plus its own
+//! settings.
+
+use std::sync::Arc;
+
+use social_core::{Backend, BackendSettings, ErrorKind, settings::TomlValue};
+
+// social-testkit's OAuth 1.0a suite, compiled here until the testkit exports it; then this
+// becomes `use social_testkit::oauth1::Fixture;` and `social_testkit::oauth1_conformance!`.
+mod provider {
+    pub(crate) use social_testkit::provider::*;
+}
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../crates/social-testkit/src/oauth1.rs"]
+mod oauth1;
+
+use oauth1::Fixture;
+
+fn fixture() -> Fixture {
+    Fixture::new(
+        "flickr",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
+    )
+    .request_token(
+        "GET",
+        "/services/oauth/request_token",
+        include_str!("fixtures/request_token.txt"),
+    )
+    .authorize("/services/oauth/authorize")
+    .access_token(
+        "GET",
+        "/services/oauth/access_token",
+        include_str!("fixtures/access_token.txt"),
+    )
+    .option("perms", "write")
+}
+
+crate::oauth1_conformance!(
+    backend = Arc::new(social_flickr::backend()),
+    fixture = fixture()
+);
+
+#[test]
+fn perms_are_checked_at_start_up() {
+    let backend = social_flickr::backend();
+    let mut settings = BackendSettings::default();
+    settings.key = Some("key".into());
+    settings.secret = Some(social_core::Secret::new("secret"));
+    assert!(backend.validate(&settings).is_ok(), "perms default to read");
+    settings
+        .options
+        .insert("perms".into(), TomlValue::String("admin".into()));
+    let err = backend
+        .validate(&settings)
+        .expect_err("not a Flickr permission");
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.details().contains("SOCIAL_AUTH_FLICKR_PERMS"), "{err}");
+}

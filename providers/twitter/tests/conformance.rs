@@ -1,0 +1,79 @@
+//! Twitter passes the OAuth 1.0a conformance suite from recorded fixtures, plus its own
+//! mapping quirks.
+
+use std::sync::Arc;
+
+use social_core::{Value, oauth1::OAuth1Provider, serde_json::json};
+use social_twitter::Twitter;
+
+// social-testkit's OAuth 1.0a suite, compiled here until the testkit exports it; then this
+// becomes `use social_testkit::oauth1::Fixture;` and `social_testkit::oauth1_conformance!`.
+mod provider {
+    pub(crate) use social_testkit::provider::*;
+}
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../crates/social-testkit/src/oauth1.rs"]
+mod oauth1;
+
+use oauth1::Fixture;
+
+fn fixture() -> Fixture {
+    Fixture::new(
+        "twitter",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
+    )
+    .request_token(
+        "POST",
+        "/oauth/request_token",
+        include_str!("fixtures/request_token.txt"),
+    )
+    .authorize("/oauth/authenticate")
+    .access_token(
+        "POST",
+        "/oauth/access_token",
+        include_str!("fixtures/access_token.txt"),
+    )
+    .endpoint("api_url", "/1.1")
+    .api(
+        "GET",
+        "/1.1/account/verify_credentials.json",
+        include_str!("fixtures/verify_credentials.json"),
+    )
+}
+
+crate::oauth1_conformance!(
+    backend = Arc::new(social_twitter::backend()),
+    fixture = fixture()
+);
+
+fn user(value: Value) -> social_core::UserDetails {
+    Twitter.user_details(&value)
+}
+
+#[test]
+fn uid_is_the_text_id() {
+    // 2^53 + 1: a float-based JSON parser would round `id`.
+    let data = json!({"id": 9_007_199_254_740_993_u64, "id_str": "9007199254740993"});
+    assert_eq!(
+        Twitter.user_id(&data).ok().as_deref(),
+        Some("9007199254740993")
+    );
+    assert!(Twitter.user_id(&json!({"id": 1})).is_err(), "no id_str");
+}
+
+#[test]
+fn email_is_verified_when_present() {
+    let with = user(json!({"screen_name": "ada", "email": "ada@example.com"}));
+    assert_eq!(with.email.as_deref(), Some("ada@example.com"));
+    assert!(with.email_verified);
+    // No permission: no field; no verified address: null.
+    for data in [
+        json!({"screen_name": "ada"}),
+        json!({"screen_name": "ada", "email": null}),
+    ] {
+        let without = user(data);
+        assert_eq!(without.email, None);
+        assert!(!without.email_verified);
+    }
+    assert_eq!(with.profile_url.as_deref(), Some("https://x.com/ada"));
+}
