@@ -172,8 +172,8 @@ impl FakeOp {
             .await;
     }
 
-    /// Serves an XRDS document at `url` with one service of `service_type` ([`SERVER_TYPE`]
-    /// or [`SIGNON_TYPE`]) pointing at `op_endpoint`.
+    /// Serves an XRDS document at `url` with one service of `service_type` ([`social_core::openid::SERVER_TYPE`]
+    /// or [`social_core::openid::SIGNON_TYPE`]) pointing at `op_endpoint`.
     pub async fn xrds(
         &self,
         url: &str,
