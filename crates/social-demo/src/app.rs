@@ -11,8 +11,9 @@ use axum::{
 };
 use social_core::{
     Backend, Registry, Secret, Settings, SocialAuth, Storage,
+    oidc::OidcBackend,
     pipeline::{Pipeline, RequireEmail},
-    settings::env_name,
+    settings::{TomlValue, env_name},
 };
 use social_sqlx::{PostgresStorage, SqliteStorage};
 use tower_sessions::{
@@ -29,9 +30,13 @@ use crate::{
     html, pages,
 };
 
-/// The backends served by the dev provider: `dev`, and `dev2`, a second client of the same
-/// provider, so that a second dev account can be associated with a user.
-pub const DEV_BACKENDS: &[&str] = &["dev", "dev2"];
+/// The backends served by the dev provider: `dev` (OAuth 2.0), `dev2` (a second client of the
+/// same provider, to associate a second dev account) and `dev-oidc` (social-core's generic
+/// OpenID Connect backend, configured by the issuer URL alone).
+pub const DEV_BACKENDS: &[&str] = &["dev", "dev2", DEV_OIDC];
+
+/// The generic OpenID Connect backend pointed at the dev provider.
+const DEV_OIDC: &str = "dev-oidc";
 
 /// Where the partial pipeline asks for a missing e-mail address.
 pub const EMAIL_FORM_PATH: &str = "/email/";
@@ -129,6 +134,9 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
     if dev_provider == DevProviderMode::BuiltIn {
         give_dev_backends_clients(&mut settings);
     }
+    if let Some(issuer) = &issuer {
+        point_oidc_at(&mut settings, issuer);
+    }
     let (registry, startup) = pick_backends(&settings, issuer.as_deref());
     for line in startup.lines() {
         tracing::info!("{line}");
@@ -225,6 +233,18 @@ fn give_dev_backends_clients(settings: &mut Settings) {
     }
 }
 
+/// Gives `dev-oidc` the dev provider's issuer unless configured: discovery does the rest.
+fn point_oidc_at(settings: &mut Settings, issuer: &str) {
+    let backend = settings.backends.entry(DEV_OIDC.to_owned()).or_default();
+    let configured = backend.option("oidc_endpoint").is_some()
+        || backend.endpoints.contains_key("oidc_endpoint");
+    if !configured {
+        backend
+            .options
+            .insert("oidc_endpoint".into(), TomlValue::String(issuer.to_owned()));
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -276,7 +296,12 @@ fn pick_backends(settings: &Settings, dev_issuer: Option<&str>) -> (Registry, St
     };
     if let Some(issuer) = dev_issuer {
         for name in DEV_BACKENDS {
-            offer(Arc::new(Dev::backend(name, issuer)), &mut startup);
+            let backend: Arc<dyn Backend> = if *name == DEV_OIDC {
+                Arc::new(OidcBackend::generic(name))
+            } else {
+                Arc::new(Dev::backend(name, issuer))
+            };
+            offer(backend, &mut startup);
         }
     }
     let configured = social_auth::registry_for(settings);

@@ -106,6 +106,14 @@ impl Config {
     /// | `SOCIAL_AUTH_*` | social login settings, over the file's | |
     pub fn from_env(public_url: &str) -> Result<Self, StartError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let usable = url::Url::parse(public_url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if !usable {
+            return Err(StartError::config(
+                "PUBLIC_URL",
+                format!("`{public_url}` is not an http(s) URL such as `http://127.0.0.1:8000`"),
+            ));
+        }
         let mut config = Self::new(public_url);
         if let Some(url) = var("DATABASE_URL") {
             config.database_url = url;

@@ -237,8 +237,9 @@ impl Tab {
     }
 }
 
-/// What a person does: log in, connect a second account, disconnect it, give an e-mail the
-/// provider withheld, log out, cancel a login, and try a forged callback.
+/// What a person does: log in, connect a second account, disconnect it, connect one through
+/// OpenID Connect, give an e-mail the provider withheld, log out, cancel a login, and try a
+/// forged callback.
 async fn scenario(tab: Tab) {
     tab.goto("/").await;
     tab.shot("1-home").await;
@@ -284,6 +285,16 @@ async fn scenario(tab: Tab) {
     }
     assert!(gone, "disconnected");
     assert!(tab.has(r#"section[data-provider="dev"]"#).await);
+
+    // The generic OpenID Connect backend: discovery, ID token, userinfo.
+    tab.click(r#"a[data-backend="dev-oidc"]"#).await;
+    tab.until_path("/dev-provider/authorize?").await;
+    tab.click(r#"button[name="preset"][value="bob"]"#).await;
+    tab.until_path("/profile/").await;
+    assert!(
+        tab.has(r#"section[data-provider="dev-oidc"][data-uid="bob"]"#)
+            .await
+    );
 
     // Log out, then a new user whose provider withholds the e-mail address.
     tab.click(r#"header form[action="/logout/"] button"#).await;

@@ -45,6 +45,39 @@ async fn the_profile_requires_login_and_login_comes_back_to_it() {
 }
 
 #[tokio::test]
+async fn the_generic_openid_connect_backend_logs_in_through_discovery() {
+    let server = serve(|c| c).await;
+    let mut browser = Browser::new(&server.url);
+    let start = browser.get("/login/dev-oidc/").await;
+    let authorize = start.location.expect("a redirect to the provider");
+    assert!(
+        authorize.starts_with(&format!("{}/dev-provider/authorize?", server.url)),
+        "the endpoint comes from discovery: {authorize}"
+    );
+    assert!(authorize.contains("nonce="), "a nonce is sent: {authorize}");
+    assert!(authorize.contains("scope=openid"), "{authorize}");
+
+    let done = browser.dev_login("dev-oidc", &[("preset", "bob")]).await;
+    assert_eq!(done.location.as_deref(), Some("/profile/"), "{}", done.body);
+    let profile = browser.get("/profile/").await;
+    assert!(
+        profile
+            .body
+            .contains(r#"data-provider="dev-oidc" data-uid="bob""#)
+    );
+    assert!(profile.body.contains("bob@example.org"));
+    let account = server
+        .auth
+        .storage()
+        .social_account("dev-oidc", "bob")
+        .await
+        .expect("storage")
+        .expect("bob's account");
+    let tokens = account.tokens().expect("tokens are stored");
+    assert!(tokens.id_token.is_some(), "the validated ID token is kept");
+}
+
+#[tokio::test]
 async fn logout_needs_the_csrf_token_and_ends_the_session() {
     let server = serve(|c| c).await;
     let mut browser = Browser::new(&server.url);
@@ -301,7 +334,7 @@ async fn a_provider_with_a_key_but_no_secret_is_skipped_with_a_reason() {
             .1
             .contains("SOCIAL_AUTH_GOOGLE_KEY")
     );
-    assert_eq!(server.startup.enabled, ["dev", "dev2"]);
+    assert_eq!(server.startup.enabled, ["dev", "dev2", "dev-oidc"]);
     assert_eq!(server.startup.unconfigured, ["facebook"]);
     let home = Browser::new(&server.url).get("/").await;
     assert!(

@@ -267,10 +267,13 @@ struct Grants {
     spent: HashMap<String, SpentCode>,
     access: HashMap<String, TokenGrant>,
     refresh: HashMap<String, TokenGrant>,
+    /// Codes issued since expired grants were last swept out.
+    since_sweep: usize,
 }
 
 impl Grants {
-    /// Drops everything expired once the maps grow, and says whether there is room left.
+    /// Drops everything expired every 1024 codes (or when full), and says whether there is
+    /// room left.
     fn make_room(&mut self, now: i64) -> bool {
         let full = |g: &Self| {
             [
@@ -282,7 +285,10 @@ impl Grants {
             .into_iter()
             .any(|n| n >= MAX_GRANTS)
         };
-        if self.codes.len() + self.access.len() > 1_024 || full(self) {
+        // Sweeping at every code would rescan every live grant at every login.
+        self.since_sweep += 1;
+        if self.since_sweep >= 1_024 || full(self) {
+            self.since_sweep = 0;
             self.codes.retain(|_, g| g.expires_at > now);
             self.spent.retain(|_, s| s.forget_at > now);
             self.access.retain(|_, g| g.expires_at > now);
@@ -517,8 +523,10 @@ fn authenticate<'a>(
     shared: &'a Shared,
     headers: &HeaderMap,
     params: &Params,
-) -> Result<&'a DevClient, Response> {
-    let invalid_client = |why: &str| token_error(StatusCode::UNAUTHORIZED, "invalid_client", why);
+) -> Result<&'a DevClient, Box<Response>> {
+    let invalid_client =
+        |why: &str| Box::new(token_error(StatusCode::UNAUTHORIZED, "invalid_client", why));
+    let invalid_request = |why: &str| Box::new(invalid_request(why));
     let basic = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -585,7 +593,7 @@ async fn token(State(shared): St, headers: HeaderMap, body: Bytes) -> Response {
     let params = Params::parse(&body);
     let client = match authenticate(&shared, &headers, &params) {
         Ok(client) => client,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     match params.get("grant_type") {
         Ok(Some("authorization_code")) => code_grant(&shared, client, &params),
