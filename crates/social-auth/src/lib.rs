@@ -1,40 +1,137 @@
 #![doc = include_str!("../README.md")]
 
+use std::sync::Arc;
+
 pub use social_core::*;
 
 #[cfg(feature = "axum")]
 pub use social_axum as axum;
+#[cfg(feature = "evernote")]
+pub use social_evernote as evernote;
 #[cfg(feature = "facebook")]
 pub use social_facebook as facebook;
+#[cfg(feature = "flickr")]
+pub use social_flickr as flickr;
 #[cfg(feature = "github")]
 pub use social_github as github;
 #[cfg(feature = "google")]
 pub use social_google as google;
+#[cfg(feature = "linkedin")]
+pub use social_linkedin as linkedin;
+#[cfg(feature = "livejournal")]
+pub use social_livejournal as livejournal;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use social_sqlx as sqlx;
+#[cfg(feature = "steam")]
+pub use social_steam as steam;
+#[cfg(feature = "twitter")]
+pub use social_twitter as twitter;
 
-/// Every provider compiled in through Cargo features, under its default name.
+/// Every provider compiled in through Cargo features, under its default name, plus the
+/// generic `openid` backend (feature `openid`).
 pub fn registry() -> Registry {
-    #[allow(unused_mut)] // without provider features the registry stays empty
     let mut registry = Registry::new();
+    let mut add = |backend: Arc<dyn Backend>| registry.insert(backend);
     #[cfg(feature = "github")]
-    registry.insert(std::sync::Arc::new(social_github::backend()));
+    add(Arc::new(social_github::backend()));
     #[cfg(feature = "google")]
-    registry.insert(std::sync::Arc::new(social_google::backend()));
+    add(Arc::new(social_google::backend()));
     #[cfg(feature = "facebook")]
-    registry.insert(std::sync::Arc::new(social_facebook::backend()));
+    add(Arc::new(social_facebook::backend()));
+    #[cfg(feature = "twitter")]
+    add(Arc::new(social_twitter::backend()));
+    #[cfg(feature = "flickr")]
+    add(Arc::new(social_flickr::backend()));
+    #[cfg(feature = "evernote")]
+    add(Arc::new(social_evernote::backend()));
+    #[cfg(feature = "linkedin")]
+    add(Arc::new(social_linkedin::backend()));
+    #[cfg(feature = "steam")]
+    add(Arc::new(social_steam::backend()));
+    #[cfg(feature = "livejournal")]
+    add(Arc::new(social_livejournal::backend()));
+    #[cfg(feature = "openid")]
+    add(Arc::new(social_core::openid::backend()));
+    let _ = &mut add;
     registry
 }
 
-/// The compiled-in providers that have a `KEY` in `settings`: the ones an application can
-/// offer. Settings are validated when [`SocialAuth`] is built.
+/// The backends `settings` configure: every compiled-in provider that has settings (a
+/// `[backends.<name>]` table or `SOCIAL_AUTH_<NAME>_*` variables), plus a generic OpenID
+/// Connect backend for every other name with an `OIDC_ENDPOINT` (feature `oidc`) and a generic
+/// OpenID 2.0 backend for every other name with an `OPENID_IDENTIFIER` (feature `openid`).
+///
+/// Whether each one's settings are complete is checked when [`SocialAuth`] is built.
 pub fn registry_for(settings: &Settings) -> Registry {
     let mut registry = registry();
-    registry.retain(|name| settings.backend(name).key.is_some());
+    registry.retain(|name| settings.backends.contains_key(name));
+    for (name, backend) in &settings.backends {
+        if registry.get(name).is_some() {
+            continue;
+        }
+        #[cfg(feature = "oidc")]
+        if backend.option("oidc_endpoint").is_some()
+            || backend.endpoints.contains_key("oidc_endpoint")
+        {
+            registry.insert(Arc::new(social_core::oidc::OidcBackend::generic(name)));
+            continue;
+        }
+        #[cfg(feature = "openid")]
+        if backend
+            .option(social_core::openid::IDENTIFIER_PARAM)
+            .is_some()
+        {
+            registry.insert(Arc::new(social_core::openid::OpenIdBackend::named(
+                name,
+                social_core::openid::OpenId,
+            )));
+            continue;
+        }
+        let _ = (name, backend);
+    }
     registry
 }
 
 /// The names of the compiled-in providers, for [`Settings::with_env`].
 pub fn provider_names() -> Vec<String> {
     registry().names().map(str::to_owned).collect()
+}
+
+#[cfg(all(test, feature = "full"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_choose_providers_and_name_generic_backends() {
+        let settings = Settings::from_toml_str(
+            r#"
+            [backends.github]
+            key = "k"
+            [backends.corp]
+            oidc_endpoint = "https://id.corp.example"
+            [backends.partner]
+            oidc_endpoint = "https://login.partner.example"
+            [backends.myop]
+            openid_identifier = "https://op.example/"
+            "#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let registry = registry_for(&settings);
+        let names: Vec<&str> = registry.names().collect();
+        assert_eq!(names, ["corp", "github", "myop", "partner"]);
+        let protocols: Vec<Protocol> = registry.iter().map(|b| b.protocol()).collect();
+        assert_eq!(
+            protocols,
+            [
+                Protocol::OpenIdConnect,
+                Protocol::OAuth2,
+                Protocol::OpenId,
+                Protocol::OpenIdConnect
+            ]
+        );
+        assert!(
+            provider_names().len() >= 10,
+            "every provider of `full` is registered"
+        );
+    }
 }

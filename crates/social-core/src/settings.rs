@@ -221,6 +221,10 @@ impl Default for Settings {
     }
 }
 
+/// Settings whose variable declares a generic backend of the name before them:
+/// `SOCIAL_AUTH_CORP_OIDC_ENDPOINT` declares the OpenID Connect backend `corp`.
+const GENERIC_KEYS: &[&str] = &["_OIDC_ENDPOINT", "_OPENID_IDENTIFIER"];
+
 const BACKEND_KEYS: &[&str] = &[
     "KEY",
     "SECRET",
@@ -261,7 +265,23 @@ impl Settings {
         vars: impl IntoIterator<Item = (String, String)>,
         backends: &[&str],
     ) -> Result<Self> {
-        let mut prefixes: Vec<(String, &str)> = backends
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        // Generic backends (OpenID Connect, OpenID 2.0) are named by the application: a
+        // variable that configures one declares the backend.
+        let generic: Vec<String> = vars
+            .iter()
+            .filter_map(|(name, _)| {
+                let rest = name.strip_prefix("SOCIAL_AUTH_")?;
+                GENERIC_KEYS
+                    .iter()
+                    .find_map(|key| rest.strip_suffix(key))
+                    .filter(|backend| !backend.is_empty())
+                    .map(|backend| backend.to_ascii_lowercase())
+            })
+            .collect();
+        let mut names: Vec<&str> = backends.to_vec();
+        names.extend(generic.iter().map(String::as_str));
+        let mut prefixes: Vec<(String, &str)> = names
             .iter()
             .map(|b| (format!("{}_", env_backend(b)), *b))
             .collect();
@@ -540,6 +560,8 @@ mod tests {
                     ),
                     ("SOCIAL_AUTH_GITHUB_EXTRA_DATA", "login, node_id:node:true"),
                     ("SOCIAL_AUTH_CREATE_USERS", "no"),
+                    ("SOCIAL_AUTH_CORP_OIDC_ENDPOINT", "https://id.corp.example"),
+                    ("SOCIAL_AUTH_CORP_KEY", "corp-client"),
                     ("PATH", "/bin"),
                 ]),
                 &["github", "linkedin-openidconnect", "linkedin"],
@@ -571,6 +593,9 @@ mod tests {
             Some("li")
         );
         assert!(settings.backend("linkedin").key.is_none());
+        let corp = settings.backend("corp");
+        assert_eq!(corp.option("oidc_endpoint").as_deref(), Some("https://id.corp.example"));
+        assert_eq!(corp.key.as_deref(), Some("corp-client"), "a generic backend's variables");
         assert!(!settings.create_users);
         assert_eq!(settings.login_redirect_url, "/home");
         assert!(

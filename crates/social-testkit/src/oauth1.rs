@@ -870,7 +870,7 @@ fn status(code: u16, body: &str) -> ResponseTemplate {
 
 /// Runs the whole OAuth 1.0a conformance suite as one `#[tokio::test]` per check.
 ///
-/// ```ignore
+/// ```text
 /// social_testkit::oauth1_conformance!(
 ///     backend = std::sync::Arc::new(social_twitter::backend()),
 ///     fixture = fixture(),

@@ -864,7 +864,7 @@ pub async fn refresh(backend: Arc<dyn Backend>, fixture: OidcFixture) {
 /// Runs the OpenID Connect conformance checks, one `#[tokio::test]` each. `backend` is
 /// evaluated once per check: give each its own [`social_core::oidc::OidcCache`].
 ///
-/// ```ignore
+/// ```text
 /// social_testkit::oidc_conformance!(
 ///     backend = std::sync::Arc::new(
 ///         social_linkedin::backend().with_cache(std::sync::Arc::default()),

@@ -829,7 +829,7 @@ pub async fn revoke(backend: Arc<dyn Backend>, fixture: Fixture) {
 
 /// Runs the whole provider conformance suite as one `#[tokio::test]` per check.
 ///
-/// ```ignore
+/// ```text
 /// social_testkit::conformance!(
 ///     backend = std::sync::Arc::new(social_core::oauth2::OAuth2Backend::new(GitHub)),
 ///     fixture = fixture(),

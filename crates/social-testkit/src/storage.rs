@@ -4,7 +4,7 @@
 //! message naming what went wrong. [`storage_conformance!`](crate::storage_conformance) turns
 //! the whole list into one `#[tokio::test]` per behaviour, so a failure names the behaviour:
 //!
-//! ```ignore
+//! ```text
 //! social_testkit::storage_conformance!(async { social_core::MemoryStorage::new() });
 //! ```
 //!
@@ -41,7 +41,7 @@ pub const RACERS: usize = 20;
 /// The tests sit in a module named `storage_conformance` that sees the caller's items. The
 /// calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
 ///
-/// ```ignore
+/// ```text
 /// social_testkit::storage_conformance!(async { social_core::MemoryStorage::new() });
 /// social_testkit::storage_conformance!(optional: postgres_or_skip());
 /// ```

@@ -12,7 +12,9 @@ use crate::{
 pub const IDENTIFIER_PARAM: &str = "openid_identifier";
 const ALLOW_LOCAL: &str = "allow_local_identifiers";
 
-/// Any OpenID 2.0 provider, chosen by the user's identifier (`openid_identifier`).
+/// Any OpenID 2.0 provider, chosen by the user's identifier (`openid_identifier`), or one
+/// fixed provider when the backend's `OPENID_IDENTIFIER` setting names its identifier (then
+/// several generic backends can each stand for one OP).
 ///
 /// Discovery fetches whatever URL the user gives, so identifiers naming `localhost` or a
 /// literal loopback, private or link-local address are refused unless the backend's
@@ -29,6 +31,9 @@ impl OpenIdProvider for OpenId {
     const NAME: &'static str = "openid";
 
     fn identifier(&self, cx: &BackendCx<'_>) -> Result<String> {
+        if let Some(fixed) = cx.provider.backend.option(IDENTIFIER_PARAM) {
+            return Ok(fixed);
+        }
         let identifier = required_param(cx.strategy, IDENTIFIER_PARAM, Stage::Begin)?;
         if identifier.trim().is_empty() {
             return Err(AuthError::missing_parameter(Stage::Begin, IDENTIFIER_PARAM));
