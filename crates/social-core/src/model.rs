@@ -5,7 +5,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::settings::Secret;
+use crate::{
+    error::{AuthError, ErrorKind, Result, Stage},
+    settings::Secret,
+};
 
 /// The provider's user profile, normalized.
 ///
@@ -434,5 +437,19 @@ impl NewSocialAccount {
             uid: uid.to_owned(),
             extra_data,
         }
+    }
+}
+
+/// Reads a required id field as text (numbers are accepted): [`ErrorKind::InvalidResponse`]
+/// when it is missing or empty.
+pub fn required_id(user: &Value, field: &str) -> Result<String> {
+    match user.get(field) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(AuthError::new(
+            ErrorKind::InvalidResponse,
+            Stage::Profile,
+            format!("the user data has no `{field}`"),
+        )),
     }
 }

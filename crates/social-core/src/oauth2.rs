@@ -204,19 +204,7 @@ pub trait OAuth2Provider: Send + Sync + 'static {
     }
 }
 
-/// Reads a required id field as text (numbers are accepted): [`ErrorKind::InvalidResponse`]
-/// when it is missing or empty.
-pub fn required_id(user: &Value, field: &str) -> Result<String> {
-    match user.get(field) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(Value::Number(n)) => Ok(n.to_string()),
-        _ => Err(AuthError::new(
-            ErrorKind::InvalidResponse,
-            Stage::Profile,
-            format!("the user data has no `{field}`"),
-        )),
-    }
-}
+pub use crate::model::required_id;
 
 /// What the callback checks, kept in the session between start and callback.
 #[derive(Serialize, Deserialize)]

@@ -199,19 +199,7 @@ pub trait OAuth1Provider: Send + Sync + 'static {
     }
 }
 
-/// Reads a required id field as text (numbers are accepted): [`ErrorKind::InvalidResponse`]
-/// when it is missing or empty.
-pub fn required_id(user: &Value, field: &str) -> Result<String> {
-    match user.get(field) {
-        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-        Some(Value::Number(n)) => Ok(n.to_string()),
-        _ => Err(AuthError::new(
-            ErrorKind::InvalidResponse,
-            Stage::Profile,
-            format!("the user data has no `{field}`"),
-        )),
-    }
-}
+pub use crate::model::required_id;
 
 /// A request token waiting for its callback, kept in the session.
 #[derive(Serialize, Deserialize)]
