@@ -28,7 +28,8 @@ impl OAuth2Provider for Bench {
         }
     }
     async fn user_data(&self, cx: &ProviderCx<'_>, token: &TokenResponse) -> Result<Value> {
-        cx.get_json("https://provider.test/user", Some(token.access_token())).await
+        cx.get_json("https://provider.test/user", Some(token.access_token()))
+            .await
     }
     fn user_details(&self, user: &Value) -> UserDetails {
         UserDetails::new()
@@ -42,7 +43,8 @@ async fn provider(request: HttpRequest) -> std::result::Result<HttpResponse, Htt
     let body = if request.uri().path() == "/token" {
         r#"{"access_token":"gho_abc","token_type":"bearer","scope":"read:user"}"#.to_owned()
     } else {
-        r#"{"login":"octocat","id":583231,"email":"octo@example.com","name":"The Octocat"}"#.to_owned()
+        r#"{"login":"octocat","id":583231,"email":"octo@example.com","name":"The Octocat"}"#
+            .to_owned()
     };
     Ok(http::Response::builder()
         .status(200)
@@ -69,18 +71,29 @@ async fn login(auth: &SocialAuth) -> Outcome {
     let session = MemoryStrategy::new("http://app.test");
     let flow = auth.begin(&session, "bench").await.unwrap();
     let url = url::Url::parse(flow.redirect_url().unwrap()).unwrap();
-    let state = url.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
-    let callback = session.next_request().with_param("code", "c").with_param("state", &state);
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    let callback = session
+        .next_request()
+        .with_param("code", "c")
+        .with_param("state", &state);
     auth.complete(&callback, "bench", None).await.unwrap()
 }
 
 fn benches(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let auth = auth();
     let session = MemoryStrategy::new("http://app.test");
 
     c.bench_function("authorize_url", |b| {
-        b.to_async(&rt).iter(|| async { auth.begin(&session, "bench").await.unwrap() });
+        b.to_async(&rt)
+            .iter(|| async { auth.begin(&session, "bench").await.unwrap() });
     });
 
     let backend = auth.registry().get("bench").unwrap().clone();
@@ -88,8 +101,16 @@ fn benches(c: &mut Criterion) {
         b.to_async(&rt).iter(|| async {
             let flow = auth.begin(&session, "bench").await.unwrap();
             let url = url::Url::parse(flow.redirect_url().unwrap()).unwrap();
-            let state = url.query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
-            let callback = session.next_request().with_param("code", "c").with_param("state", &state);
+            let state = url
+                .query_pairs()
+                .find(|(k, _)| k == "state")
+                .unwrap()
+                .1
+                .into_owned();
+            let callback = session
+                .next_request()
+                .with_param("code", "c")
+                .with_param("state", &state);
             let cx = social_core::BackendCx {
                 provider: social_core::ProviderCx {
                     name: "bench",

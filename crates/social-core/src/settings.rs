@@ -594,8 +594,15 @@ mod tests {
         );
         assert!(settings.backend("linkedin").key.is_none());
         let corp = settings.backend("corp");
-        assert_eq!(corp.option("oidc_endpoint").as_deref(), Some("https://id.corp.example"));
-        assert_eq!(corp.key.as_deref(), Some("corp-client"), "a generic backend's variables");
+        assert_eq!(
+            corp.option("oidc_endpoint").as_deref(),
+            Some("https://id.corp.example")
+        );
+        assert_eq!(
+            corp.key.as_deref(),
+            Some("corp-client"),
+            "a generic backend's variables"
+        );
         assert!(!settings.create_users);
         assert_eq!(settings.login_redirect_url, "/home");
         assert!(
