@@ -2,7 +2,7 @@
 //! an unknown `kid`), the generic backend end to end, and the OIDC conformance checks.
 
 #![cfg(feature = "oidc")]
-#![allow(missing_docs, unreachable_pub, clippy::unwrap_used)]
+#![allow(clippy::unwrap_used)]
 
 use std::{sync::Arc, time::Duration};
 
@@ -18,18 +18,11 @@ use social_core::{
     },
     settings::TomlValue,
 };
+use social_testkit::{
+    oidc::{self, TestKey, hs256, jwks, unsigned},
+    provider::CLIENT_ID,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
-
-/// What `social-testkit` will export as `social_testkit::oidc` (see its `oidc.rs`).
-mod provider {
-    pub use social_testkit::provider::*;
-}
-#[allow(dead_code)]
-#[path = "../../social-testkit/src/oidc.rs"]
-mod oidc;
-
-use oidc::{TestKey, hs256, jwks, unsigned};
-use provider::CLIENT_ID;
 
 const ISSUER: &str = "https://id.example.com";
 const NOW: i64 = 1_700_000_000;
@@ -527,7 +520,7 @@ fn generic() -> Arc<dyn Backend> {
     Arc::new(OidcBackend::generic("corp").with_cache(Arc::default()))
 }
 
-crate::oidc_conformance!(backend = generic(), fixture = generic_fixture());
+social_testkit::oidc_conformance!(backend = generic(), fixture = generic_fixture());
 
 mod es256 {
     use super::*;

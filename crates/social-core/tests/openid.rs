@@ -1,20 +1,14 @@
 //! The OpenID 2.0 base through the generic `openid` backend, against a fake OP.
 #![cfg(feature = "openid")]
 
-// The kit lives in social-testkit (`social_testkit::openid`), where it is a public module;
-// compiled here as a private one, its public items would trip these lints.
-#[allow(unreachable_pub, dead_code, missing_docs)]
-#[path = "../../social-testkit/src/openid.rs"]
-mod kit;
-
 use std::sync::Arc;
 
-use kit::{Associations, Case, OpenIdHarness, flow_param};
 use social_core::{
     BackendSettings, ErrorKind, Flow, Outcome, SocialAuth, Storage,
     openid::{self, AX_EMAIL, AX_FIRST_NAME, AX_LAST_NAME, SERVER_TYPE, SIGNON_TYPE},
     settings::TomlValue,
 };
+use social_testkit::openid::{self as kit, Associations, Case, OpenIdHarness, flow_param};
 use wiremock::{Mock, ResponseTemplate, matchers};
 
 const OP: &str = "https://op.example/auth";

@@ -7,17 +7,7 @@ use social_core::{
     Backend, BackendSettings, ErrorKind, oauth1::OAuth1Provider, settings::TomlValue,
 };
 use social_evernote::Evernote;
-
-// social-testkit's OAuth 1.0a suite, compiled here until the testkit exports it; then this
-// becomes `use social_testkit::oauth1::Fixture;` and `social_testkit::oauth1_conformance!`.
-mod provider {
-    pub(crate) use social_testkit::provider::*;
-}
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../../crates/social-testkit/src/oauth1.rs"]
-mod oauth1;
-
-use oauth1::Fixture;
+use social_testkit::oauth1::Fixture;
 
 fn fixture() -> Fixture {
     Fixture::new(
@@ -29,7 +19,7 @@ fn fixture() -> Fixture {
     .access_token("GET", "/oauth", include_str!("fixtures/access_token.txt"))
 }
 
-crate::oauth1_conformance!(
+social_testkit::oauth1_conformance!(
     backend = Arc::new(social_evernote::backend()),
     fixture = fixture()
 );

@@ -4,17 +4,7 @@
 use std::sync::Arc;
 
 use social_core::{Backend, BackendSettings, ErrorKind, settings::TomlValue};
-
-// social-testkit's OAuth 1.0a suite, compiled here until the testkit exports it; then this
-// becomes `use social_testkit::oauth1::Fixture;` and `social_testkit::oauth1_conformance!`.
-mod provider {
-    pub(crate) use social_testkit::provider::*;
-}
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../../crates/social-testkit/src/oauth1.rs"]
-mod oauth1;
-
-use oauth1::Fixture;
+use social_testkit::oauth1::Fixture;
 
 fn fixture() -> Fixture {
     Fixture::new(
@@ -35,7 +25,7 @@ fn fixture() -> Fixture {
     .option("perms", "write")
 }
 
-crate::oauth1_conformance!(
+social_testkit::oauth1_conformance!(
     backend = Arc::new(social_flickr::backend()),
     fixture = fixture()
 );

@@ -1,19 +1,10 @@
 //! LinkedIn passes the OpenID Connect conformance checks, with an ID token minted at run time
 //! and recorded discovery, token and userinfo answers.
 
-#![allow(missing_docs, unreachable_pub)]
-
 use std::sync::Arc;
 
 use serde_json::json;
-
-/// What `social-testkit` will export as `social_testkit::oidc` (see its `oidc.rs`).
-mod provider {
-    pub use social_testkit::provider::*;
-}
-#[allow(dead_code)]
-#[path = "../../../crates/social-testkit/src/oidc.rs"]
-mod oidc;
+use social_testkit::oidc;
 
 fn fixture() -> oidc::OidcFixture {
     oidc::OidcFixture::new(
@@ -34,7 +25,7 @@ fn fixture() -> oidc::OidcFixture {
     .without_nonce_echo()
 }
 
-crate::oidc_conformance!(
+social_testkit::oidc_conformance!(
     backend = Arc::new(social_linkedin::backend().with_cache(Arc::default())),
     fixture = fixture(),
 );

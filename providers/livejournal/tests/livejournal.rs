@@ -1,16 +1,12 @@
 //! LiveJournal against a fake OP: HTML discovery on the journal's identity URL; every request
 //! goes to the fake server whatever its host, so the backend keeps LiveJournal's real URLs.
 
-// The kit lives in social-testkit (`social_testkit::openid`), where it is a public module;
-// compiled here as a private one, its public items would trip these lints.
-#[allow(unreachable_pub, dead_code, missing_docs)]
-#[path = "../../../crates/social-testkit/src/openid.rs"]
-mod kit;
-
 use std::sync::Arc;
 
-use kit::{Associations, Case, ORIGINAL_URL_HEADER, OpenIdHarness, flow_param};
 use social_core::{BackendSettings, ErrorKind};
+use social_testkit::openid::{
+    self as kit, Associations, Case, ORIGINAL_URL_HEADER, OpenIdHarness, flow_param,
+};
 
 const OP: &str = "https://www.livejournal.com/openid/server.bml";
 const IDENTITY: &str = "https://exampleuser.livejournal.com/";

@@ -1,15 +1,8 @@
 //! Steam against a fake OP and a recorded `GetPlayerSummaries` answer; every request goes to
 //! the fake server whatever its host, so the backend keeps Steam's real URLs.
 
-// The kit lives in social-testkit (`social_testkit::openid`), where it is a public module;
-// compiled here as a private one, its public items would trip these lints.
-#[allow(unreachable_pub, dead_code, missing_docs)]
-#[path = "../../../crates/social-testkit/src/openid.rs"]
-mod kit;
-
 use std::sync::Arc;
 
-use kit::{Associations, Case, OpenIdHarness, flow_params};
 use social_core::{
     BackendSettings, ErrorKind, MemoryStorage, Registry, Settings, SocialAuth,
     openid::{OpenIdProvider as _, SERVER_TYPE, SIGNON_TYPE},
@@ -17,6 +10,7 @@ use social_core::{
     settings::TomlValue,
 };
 use social_steam::Steam;
+use social_testkit::openid::{self as kit, Associations, Case, OpenIdHarness, flow_params};
 use wiremock::{Mock, ResponseTemplate, matchers};
 
 const OP: &str = "https://steamcommunity.com/openid/login";

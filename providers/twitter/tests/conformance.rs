@@ -4,18 +4,8 @@
 use std::sync::Arc;
 
 use social_core::{Value, oauth1::OAuth1Provider, serde_json::json};
+use social_testkit::oauth1::Fixture;
 use social_twitter::Twitter;
-
-// social-testkit's OAuth 1.0a suite, compiled here until the testkit exports it; then this
-// becomes `use social_testkit::oauth1::Fixture;` and `social_testkit::oauth1_conformance!`.
-mod provider {
-    pub(crate) use social_testkit::provider::*;
-}
-#[allow(dead_code, unreachable_pub)]
-#[path = "../../../crates/social-testkit/src/oauth1.rs"]
-mod oauth1;
-
-use oauth1::Fixture;
 
 fn fixture() -> Fixture {
     Fixture::new(
@@ -41,7 +31,7 @@ fn fixture() -> Fixture {
     )
 }
 
-crate::oauth1_conformance!(
+social_testkit::oauth1_conformance!(
     backend = Arc::new(social_twitter::backend()),
     fixture = fixture()
 );
