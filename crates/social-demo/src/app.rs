@@ -65,8 +65,8 @@ pub struct Startup {
     pub enabled: Vec<String>,
     /// Backends with some configuration that is wrong, and what is wrong (naming the setting).
     pub skipped: Vec<(String, String)>,
-    /// Compiled-in providers with no configuration at all.
-    pub unconfigured: Vec<String>,
+    /// Compiled-in providers with no configuration at all, and what each needs.
+    pub unconfigured: Vec<(String, String)>,
 }
 
 impl Startup {
@@ -77,21 +77,10 @@ impl Startup {
             lines.push(format!("skipped {name}: {why}"));
         }
         if !self.unconfigured.is_empty() {
-            let hint = self
-                .unconfigured
-                .iter()
-                .map(|n| {
-                    format!(
-                        "{} + {}",
-                        env_name(Some(n), "key"),
-                        env_name(Some(n), "secret")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
+            let names: Vec<&str> = self.unconfigured.iter().map(|(n, _)| n.as_str()).collect();
             lines.push(format!(
-                "not configured: {} (set {hint})",
-                self.unconfigured.join(", ")
+                "not configured: {} (the home page says what each needs)",
+                names.join(", ")
             ));
         }
         lines
@@ -280,7 +269,9 @@ fn loopback_aliases(public_url: &str) -> Vec<String> {
     origins
 }
 
-/// The registry: the compiled-in providers whose settings are complete, and the dev backends.
+/// The registry: the dev backends, and what the facade offers for these settings (compiled-in
+/// providers with settings, generic OpenID Connect / OpenID backends named by settings), each
+/// kept only when its settings validate.
 fn pick_backends(settings: &Settings, dev_issuer: Option<&str>) -> (Registry, Startup) {
     let mut startup = Startup::default();
     let mut registry = Registry::new();
@@ -305,22 +296,41 @@ fn pick_backends(settings: &Settings, dev_issuer: Option<&str>) -> (Registry, St
         }
     }
     let configured = social_auth::registry_for(settings);
+    for backend in configured.iter() {
+        // `dev-oidc` has an issuer in the settings, so the facade offers it too.
+        if dev_issuer.is_none() || !DEV_BACKENDS.contains(&backend.name()) {
+            offer(backend.clone(), &mut startup);
+        }
+    }
     for backend in social_auth::registry().iter() {
-        let name = backend.name();
-        match configured.get(name) {
-            Some(backend) => offer(backend.clone(), &mut startup),
-            None if settings.backend(name).secret.is_some() => startup.skipped.push((
-                name.to_owned(),
-                format!(
-                    "{} is set but {} is not",
-                    env_name(Some(name), "secret"),
-                    env_name(Some(name), "key")
-                ),
-            )),
-            None => startup.unconfigured.push(name.to_owned()),
+        if configured.get(backend.name()).is_none() {
+            startup
+                .unconfigured
+                .push((backend.name().to_owned(), what_it_needs(backend.as_ref())));
         }
     }
     (registry, startup)
+}
+
+/// What an unconfigured provider needs, in words, found by asking its own checks.
+fn what_it_needs(backend: &dyn Backend) -> String {
+    let name = backend.name();
+    let key = env_name(Some(name), "key");
+    let mut with_key = social_core::BackendSettings::default();
+    with_key.key = Some("x".into());
+    match (
+        backend.validate(&social_core::BackendSettings::default()),
+        backend.validate(&with_key),
+    ) {
+        (Ok(()), _) => format!(
+            "needs no keys; give it any setting (an empty [backends.{name}] table will do) to offer it"
+        ),
+        (Err(first), Ok(())) if first.details().starts_with(&key) => format!("set {key}"),
+        (Err(first), Err(_)) if first.details().starts_with(&key) => {
+            format!("set {key} and {}", env_name(Some(name), "secret"))
+        }
+        (Err(first), _) => first.details().to_owned(),
+    }
 }
 
 /// The application database.

@@ -1,6 +1,6 @@
 //! `cargo run -p social-demo [-- --port 8000]`: the demo on http://127.0.0.1:8000.
 
-use std::{net::SocketAddr, process::ExitCode};
+use std::{io::IsTerminal as _, net::SocketAddr, process::ExitCode};
 
 use social_demo::{Config, build};
 use tracing_subscriber::EnvFilter;
@@ -38,6 +38,7 @@ fn port(args: &[String]) -> Result<u16, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
+        .with_ansi(std::io::stdout().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn")),
@@ -60,6 +61,8 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The bound address, not the asked one: `--port 0` picks a free port.
+    let addr = listener.local_addr().unwrap_or(addr);
     let public_url = std::env::var("PUBLIC_URL")
         .ok()
         .filter(|u| !u.is_empty())

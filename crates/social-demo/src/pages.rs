@@ -29,6 +29,13 @@ pub(crate) fn label(backend: &str) -> String {
         "github" => "GitHub".into(),
         "google" => "Google".into(),
         "facebook" => "Facebook".into(),
+        "twitter" => "Twitter".into(),
+        "steam" => "Steam".into(),
+        "livejournal" => "LiveJournal".into(),
+        "flickr" => "Flickr".into(),
+        "evernote" => "Evernote".into(),
+        "linkedin-openidconnect" => "LinkedIn".into(),
+        "openid" => "OpenID".into(),
         other => other.into(),
     }
 }
@@ -113,14 +120,7 @@ pub(crate) async fn home(
                 let mut items: String = startup
                     .unconfigured
                     .iter()
-                    .map(|n| {
-                        format!(
-                            "<li>{}: set <code>{}</code> and <code>{}</code></li>",
-                            esc(&label(n)),
-                            esc(&social_core::settings::env_name(Some(n), "key")),
-                            esc(&social_core::settings::env_name(Some(n), "secret")),
-                        )
-                    })
+                    .map(|(n, needs)| format!("<li>{}: {}</li>", esc(&label(n)), esc(needs)))
                     .collect();
                 items.extend(startup.skipped.iter().map(|(n, why)| {
                     format!("<li>{} is switched off: {}</li>", esc(&label(n)), esc(why))

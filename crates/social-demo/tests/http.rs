@@ -335,11 +335,27 @@ async fn a_provider_with_a_key_but_no_secret_is_skipped_with_a_reason() {
             .contains("SOCIAL_AUTH_GOOGLE_KEY")
     );
     assert_eq!(server.startup.enabled, ["dev", "dev2", "dev-oidc"]);
-    assert_eq!(server.startup.unconfigured, ["facebook"]);
+    let unconfigured: Vec<&str> = server
+        .startup
+        .unconfigured
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert!(unconfigured.contains(&"facebook"), "{unconfigured:?}");
+    assert!(!unconfigured.contains(&"github") && !unconfigured.contains(&"google"));
+    let facebook = server
+        .startup
+        .unconfigured
+        .iter()
+        .find(|(n, _)| n == "facebook")
+        .map(|(_, needs)| needs.as_str());
+    let needs = "set SOCIAL_AUTH_FACEBOOK_KEY and SOCIAL_AUTH_FACEBOOK_SECRET";
+    assert_eq!(facebook, Some(needs));
     let home = Browser::new(&server.url).get("/").await;
     assert!(
         home.body.contains("SOCIAL_AUTH_GITHUB_SECRET"),
         "the home page says why"
     );
+    assert!(home.body.contains(needs));
     assert!(!home.body.contains(r#"href="/login/github/""#));
 }

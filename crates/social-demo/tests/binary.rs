@@ -1,0 +1,134 @@
+//! The `social-demo` binary as a person starts it: what it prints, and that a half-configured
+//! provider is skipped rather than fatal.
+
+use std::{
+    io::{BufRead as _, BufReader},
+    process::{Child, Command, Stdio},
+    sync::mpsc,
+    time::Duration,
+};
+
+/// The binary with a clean environment: in-memory database, a free port, no settings file.
+fn demo() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_social-demo"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PORT", "0")
+        .env("DATABASE_URL", "sqlite::memory:")
+        .env("RUST_LOG", "info")
+        // No social-demo.toml lies in the temporary directory.
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A plain HTTP/1.0 GET, answer and all: no client library, no TLS to set up.
+async fn http_get(base: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let host = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("the demo listens");
+    let request = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .expect("request sent");
+    let mut answer = String::new();
+    stream
+        .read_to_string(&mut answer)
+        .await
+        .expect("answer read");
+    answer
+}
+
+#[tokio::test]
+async fn a_key_without_a_secret_is_reported_and_skipped_and_the_demo_serves() {
+    let mut child = demo()
+        .env("SOCIAL_AUTH_GITHUB_KEY", "only-a-key")
+        .spawn()
+        .expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let url = loop {
+        let line = received
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no start-up line within 30 s; saw: {seen:#?}"));
+        if let Some(rest) = line.split("social-demo on ").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        seen.push(line);
+    };
+    let all = seen.join("\n");
+    assert!(all.contains("enabled: dev, dev2, dev-oidc"), "{all}");
+    assert!(
+        all.contains("skipped github: SOCIAL_AUTH_GITHUB_SECRET: is not set"),
+        "{all}"
+    );
+    let unconfigured = all
+        .lines()
+        .find_map(|l| l.split("not configured: ").nth(1))
+        .unwrap_or_default();
+    assert!(
+        unconfigured.contains("facebook") && unconfigured.contains("google"),
+        "{all}"
+    );
+    assert!(!unconfigured.contains("github"), "{all}");
+    assert!(
+        !all.contains('\u{1b}'),
+        "no colour codes off a terminal: {all}"
+    );
+
+    let home = http_get(&url, "/").await;
+    assert!(home.starts_with("HTTP/1.0 200"), "{home}");
+    assert!(home.contains(r#"href="/login/dev/""#));
+    drop(running);
+}
+
+#[test]
+fn a_bad_setting_stops_it_with_the_setting_named() {
+    let output = demo()
+        .env("SESSION_STORE", "redis")
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("SESSION_STORE: `redis` is neither `memory` nor `db`"),
+        "{stderr}"
+    );
+
+    let output = demo()
+        .env("DATABASE_URL", "mysql://localhost/db")
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("DATABASE_URL: "), "{stderr}");
+}
