@@ -4,25 +4,25 @@ use social_core::{
     AuthError, BackendSettings, ErrorKind, ProviderCx, Result, Stage, Tokens, UserDetails, Value,
     async_trait,
     extra_data::ExtraDataField,
-    oauth2::{OAuth2Backend, OAuth2Provider, OAuth2Spec, TokenResponse},
+    oauth2::{ClientAuth, TokenResponse},
+    oidc::{OidcBackend, OidcProvider},
     settings::{TomlValue, env_name},
 };
 
 /// The backend name.
 pub const NAME: &str = "google";
+/// Google's OpenID Connect issuer; discovery lives under it.
+pub const ISSUER: &str = "https://accounts.google.com";
+/// The other spelling of [`ISSUER`] Google documents for the `iss` of its ID tokens.
+pub const LEGACY_ISSUER: &str = "accounts.google.com";
 
-const AUTHORIZATION_URL: &str = "https://accounts.google.com/o/oauth2/v2/auth";
-const TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
-const USERINFO_URL: &str = "https://openidconnect.googleapis.com/v1/userinfo";
-const REVOKE_URL: &str = "https://oauth2.googleapis.com/revoke";
-
-/// Google as an OAuth 2.0 provider; register it with [`backend`].
+/// Google as an OpenID Connect provider; register it with [`backend`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Google;
 
 /// The Google backend, ready for a [`social_core::Registry`].
-pub fn backend() -> OAuth2Backend<Google> {
-    OAuth2Backend::new(Google)
+pub fn backend() -> OidcBackend<Google> {
+    OidcBackend::new(Google)
 }
 
 /// The allowed Workspace domains of `hosted_domain`, lower-cased; empty when unrestricted.
@@ -94,9 +94,7 @@ fn claim_is_true(value: Option<&Value>) -> bool {
     }
 }
 
-/// Refuses accounts outside the configured Workspace domains.
-///
-/// Works on any set of Google claims (userinfo answer or ID token), since both carry `hd`.
+/// Refuses accounts outside the configured Workspace domains, by the `hd` claim.
 fn check_hosted_domain(allowed: &[String], claims: &Value) -> Result<()> {
     if allowed.is_empty() {
         return Ok(());
@@ -114,21 +112,84 @@ fn check_hosted_domain(allowed: &[String], claims: &Value) -> Result<()> {
 }
 
 #[async_trait]
-impl OAuth2Provider for Google {
+impl OidcProvider for Google {
     const NAME: &'static str = NAME;
 
-    fn spec(&self) -> OAuth2Spec {
-        OAuth2Spec {
-            authorization_url: AUTHORIZATION_URL,
-            token_url: TOKEN_URL,
-            revoke_url: Some(REVOKE_URL),
-            default_scope: &["openid", "email", "profile"],
-            refresh: true,
-            ..OAuth2Spec::DEFAULT
+    fn issuer(&self) -> Option<&'static str> {
+        Some(ISSUER)
+    }
+
+    fn issuer_aliases(&self, discovered: &str) -> Vec<String> {
+        // Google documents both spellings for `iss`. Only its own issuer has the second one:
+        // an `OIDC_ENDPOINT` pointed elsewhere keeps the exact check.
+        if discovered == ISSUER {
+            vec![LEGACY_ISSUER.to_owned()]
+        } else {
+            Vec::new()
         }
     }
 
+    fn default_scope(&self) -> &'static [&'static str] {
+        &["openid", "email", "profile"]
+    }
+
+    fn client_auth(&self) -> ClientAuth {
+        // Google takes both; the secret in the body is what its own guides send.
+        ClientAuth::Body
+    }
+
+    fn revoke(&self) -> bool {
+        true
+    }
+
+    async fn revoke_tokens(
+        &self,
+        cx: &ProviderCx<'_>,
+        endpoint: &str,
+        auth: ClientAuth,
+        tokens: &Tokens,
+    ) -> Result<()> {
+        // Google's revocation endpoint wants the token alone: no client authentication.
+        let _ = auth;
+        // Revoking either token ends the whole grant, but an expired access token can no
+        // longer be revoked: then only the refresh token still reaches the grant.
+        let token = match &tokens.refresh_token {
+            Some(refresh) if tokens.is_expired(cx.clock.now(), 0) => refresh,
+            _ => &tokens.access_token,
+        };
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", token.secret())
+            .finish();
+        let request = http::Request::post(endpoint)
+            .header(http::header::ACCEPT, "application/json")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(body.into_bytes())
+            .map_err(|e| {
+                AuthError::config(
+                    &env_name(Some(cx.name), "revoke_token_url"),
+                    format!("`{endpoint}`: {e}"),
+                )
+            })?;
+        let what = "revocation endpoint";
+        let response = cx.send(request, Stage::Token, what).await?;
+        social_core::http::check_status(&response, Stage::Token, what, ErrorKind::TokenError)
+    }
+
     fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
+        if settings.endpoints.contains_key("api_url") {
+            // The OAuth 2.0 backend read userinfo from `API_URL`; silently ignoring it now
+            // would send an enterprise or test setup to Google itself.
+            return Err(AuthError::config(
+                &env_name(Some(name), "api_url"),
+                format!(
+                    "is no longer read: set {} (the userinfo endpoint) instead",
+                    env_name(Some(name), "userinfo_url")
+                ),
+            ));
+        }
         hosted_domains(name, settings)?;
         access_type(name, settings)?;
         settings.flag(name, "include_granted_scopes")?;
@@ -158,27 +219,26 @@ impl OAuth2Provider for Google {
         Ok(params)
     }
 
-    async fn user_data(&self, cx: &ProviderCx<'_>, token: &TokenResponse) -> Result<Value> {
-        let allowed = hosted_domains(cx.name, cx.backend)?;
-        let url = self.endpoint(cx.backend, "api_url", USERINFO_URL);
-        let user: Value = cx.get_json(&url, Some(token.access_token())).await?;
-        // The `hd` authorize parameter is only a hint the user can edit: the answer decides.
-        check_hosted_domain(&allowed, &user)?;
-        Ok(user)
+    async fn claims(
+        &self,
+        cx: &ProviderCx<'_>,
+        token: &TokenResponse,
+        claims: Value,
+    ) -> Result<Value> {
+        let _ = token;
+        // The `hd` authorize parameter is only a hint the user can edit; the `hd` claim of
+        // the validated ID token (with userinfo merged in) is what Google vouches for.
+        check_hosted_domain(&hosted_domains(cx.name, cx.backend)?, &claims)?;
+        Ok(claims)
     }
 
-    fn user_id(&self, user: &Value) -> Result<String> {
-        // `sub` never changes; the e-mail address can.
-        social_core::oauth2::required_id(user, "sub")
-    }
-
-    fn user_details(&self, user: &Value) -> UserDetails {
-        let text = |key: &str| user.get(key).and_then(Value::as_str);
+    fn user_details(&self, claims: &Value) -> UserDetails {
+        let text = |key: &str| claims.get(key).and_then(Value::as_str);
         // Google has no user name: leaving it unset lets the pipeline derive one from the
         // e-mail address and honour SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL.
         let mut details = UserDetails::new()
             .email(text("email"))
-            .email_verified(claim_is_true(user.get("email_verified")))
+            .email_verified(claim_is_true(claims.get("email_verified")))
             .names(text("given_name"), text("family_name"))
             .picture(text("picture"))
             .locale(text("locale"));
@@ -191,40 +251,5 @@ impl OAuth2Provider for Google {
 
     fn extra_data(&self) -> Vec<ExtraDataField> {
         vec![ExtraDataField::new("hd").discard_if_falsy()]
-    }
-
-    async fn revoke(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<()> {
-        let url = self.endpoint(cx.backend, "revoke_token_url", REVOKE_URL);
-        // Revoking either token ends the whole grant, but an expired access token can no
-        // longer be revoked: then only the refresh token still reaches the grant.
-        let token = match &tokens.refresh_token {
-            Some(refresh) if tokens.is_expired(cx.clock.now(), 0) => refresh,
-            _ => &tokens.access_token,
-        };
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("token", token.secret())
-            .finish();
-        let request = http::Request::post(&url)
-            .header(http::header::ACCEPT, "application/json")
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(body.into_bytes())
-            .map_err(|e| {
-                AuthError::config(
-                    &env_name(Some(cx.name), "revoke_token_url"),
-                    format!("`{url}`: {e}"),
-                )
-            })?;
-        let response = cx
-            .send(request, Stage::Token, "revocation endpoint")
-            .await?;
-        social_core::http::check_status(
-            &response,
-            Stage::Token,
-            "revocation endpoint",
-            ErrorKind::TokenError,
-        )
     }
 }

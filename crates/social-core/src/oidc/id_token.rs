@@ -146,6 +146,9 @@ pub struct IdTokenRules {
     pub max_age: i64,
     /// Replace [`TENANT_PLACEHOLDER`] in `issuer` with the token's `tid` before comparing.
     pub multi_tenant: bool,
+    /// Other exact spellings `iss` may take for this issuer (Google's scheme-less
+    /// `accounts.google.com`); empty by default. Compared whole, never as patterns.
+    pub issuer_aliases: Vec<String>,
 }
 
 impl IdTokenRules {
@@ -159,6 +162,7 @@ impl IdTokenRules {
             leeway: 30,
             max_age: 600,
             multi_tenant: false,
+            issuer_aliases: Vec::new(),
         }
     }
 
@@ -307,7 +311,11 @@ impl IdTokenRules {
         } else {
             self.issuer.clone()
         };
-        if iss != expected_iss {
+        let aliased = self
+            .issuer_aliases
+            .iter()
+            .any(|a| !a.is_empty() && a == iss);
+        if iss != expected_iss && !aliased {
             return Err(format!("`iss` is `{iss}`, expected `{expected_iss}`"));
         }
         if text("sub").is_none_or(str::is_empty) {
@@ -432,4 +440,41 @@ pub(crate) fn unverified_claims(token: &str) -> Option<Map<String, Value>> {
     let payload = token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(iss: &str, now: i64) -> Map<String, Value> {
+        let value = serde_json::json!({
+            "iss": iss, "sub": "1", "aud": "client", "iat": now, "exp": now + 60,
+        });
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn issuer_aliases_are_exact_extra_spellings() {
+        let now = 1_767_225_600;
+        let mut rules = IdTokenRules::new("https://id.example.com", "client");
+        let check = |rules: &IdTokenRules, iss: &str| {
+            rules.check_claims(&claims(iss, now), now, NonceCheck::Skip)
+        };
+        assert!(check(&rules, "https://id.example.com").is_ok());
+        assert!(
+            check(&rules, "id.example.com").is_err(),
+            "no alias by default"
+        );
+        rules.issuer_aliases = vec!["id.example.com".into()];
+        assert!(check(&rules, "id.example.com").is_ok());
+        assert!(check(&rules, "https://id.example.com").is_ok());
+        for other in [
+            "ID.EXAMPLE.COM",
+            "id.example.com/",
+            "id.example.com.evil",
+            "",
+        ] {
+            assert!(check(&rules, other).is_err(), "{other:?} accepted");
+        }
+    }
 }

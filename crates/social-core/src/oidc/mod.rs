@@ -61,6 +61,15 @@ pub trait OidcProvider: Send + Sync + 'static {
     /// The issuer URL; `None` when it must come from the `OIDC_ENDPOINT` setting.
     fn issuer(&self) -> Option<&'static str>;
 
+    /// Other spellings of the `discovered` issuer that the provider's ID tokens may carry in
+    /// `iss`, each accepted only when equal as a whole; none by default, so that `iss` must be
+    /// the discovered issuer exactly. For providers that document a second spelling (Google's
+    /// `accounts.google.com`): return it only for the issuer it belongs to.
+    fn issuer_aliases(&self, discovered: &str) -> Vec<String> {
+        let _ = discovered;
+        Vec::new()
+    }
+
     /// The scope asked for by default; it must contain `openid`.
     fn default_scope(&self) -> &'static [&'static str] {
         &["openid", "profile", "email"]
@@ -501,6 +510,7 @@ impl<P: OidcProvider> Login<P> {
         rules.leeway = self.config.leeway;
         rules.max_age = self.config.max_age;
         rules.multi_tenant = self.config.multi_tenant;
+        rules.issuer_aliases = self.provider.issuer_aliases(&self.metadata.issuer);
         let jwks = cx
             .backend
             .endpoints
