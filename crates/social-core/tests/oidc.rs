@@ -840,3 +840,29 @@ fn logout_url_carries_hint_redirect_and_state() {
          &post_logout_redirect_uri=https%3A%2F%2Fapp.example.com%2Fbye&state=xyz"
     );
 }
+
+/// Userinfo fills in what the ID token leaves out, but never overrides what it vouches for.
+#[tokio::test]
+async fn userinfo_never_overrides_the_id_token() {
+    let fixture = oidc::OidcFixture::new(
+        "corp",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/oidc_generic"),
+        "/realms/corp",
+        DISCOVERY,
+        TOKEN,
+        "f1d2c3b4-0000-4000-8000-000000000001",
+        json!({"email": "jane.doe@example.com", "email_verified": false}),
+    )
+    .userinfo(USERINFO);
+    let provider = fixture.start(generic()).await;
+    let login = provider.login().await;
+    assert!(
+        !login.user.email_verified,
+        "the ID token's email_verified=false stands"
+    );
+    assert_eq!(
+        login.user.first_name.as_deref(),
+        Some("Jane"),
+        "filled from userinfo"
+    );
+}

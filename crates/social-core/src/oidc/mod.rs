@@ -643,10 +643,12 @@ impl<P: OidcProvider> OAuth2Provider for Login<P> {
                 )
                 .with_provider(cx.name));
             }
+            // Userinfo only fills in: what the signed ID token says (`email_verified`, `hd`,
+            // ...) is what the provider vouched for at this login.
             if let Value::Object(info) = info {
                 for (k, v) in info {
                     if !TOKEN_CLAIMS.contains(&k.as_str()) {
-                        claims.insert(k, v);
+                        claims.entry(k).or_insert(v);
                     }
                 }
             }
