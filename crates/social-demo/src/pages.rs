@@ -92,15 +92,38 @@ fn login_buttons(context: &SocialContext, verb: &str) -> String {
     };
     ordered(&context.backends)
         .into_iter()
-        .map(|name| {
-            format!(
+        .map(|name| match typed_input(name) {
+            // A same-origin GET form: the begin route starts it without a confirmation.
+            Some((param, placeholder)) => format!(
+                r#"<form class="inline" method="get" action="/login/{b}/" data-backend="{b}">{next}<input name="{param}" placeholder="{placeholder}" required><button type="submit">{verb} {l}</button></form>"#,
+                b = esc(name),
+                next = context
+                    .redirect_field_value
+                    .as_deref()
+                    .map(|n| hidden("next", n))
+                    .unwrap_or_default(),
+                l = esc(&label(name)),
+            ),
+            None => format!(
                 r#"<a class="button" data-backend="{b}" href="/login/{b}/{q}">{verb} {l}</a>"#,
                 b = esc(name),
                 q = esc(&query),
                 l = esc(&label(name)),
-            )
+            ),
         })
         .collect()
+}
+
+/// Backends that start from something the user types: the request parameter and a hint.
+fn typed_input(backend: &str) -> Option<(&'static str, &'static str)> {
+    match backend {
+        "openid" => Some((
+            social_auth::openid::IDENTIFIER_PARAM,
+            "https://you.example.com/",
+        )),
+        "livejournal" => Some((social_auth::livejournal::USER_PARAM, "LiveJournal username")),
+        _ => None,
+    }
 }
 
 pub(crate) async fn home(

@@ -359,3 +359,37 @@ async fn a_provider_with_a_key_but_no_secret_is_skipped_with_a_reason() {
     assert!(home.body.contains(needs));
     assert!(!home.body.contains(r#"href="/login/github/""#));
 }
+
+#[tokio::test]
+async fn openid_backends_that_need_typed_input_get_a_form() {
+    let server = serve(|mut c| {
+        let mut openid = BackendSettings::default();
+        openid.options.insert(
+            "openid_identifier".into(),
+            social_core::settings::TomlValue::String("https://op.example/".into()),
+        );
+        c.settings.backends.insert("myop".into(), openid);
+        c.settings
+            .backends
+            .insert("openid".into(), BackendSettings::default());
+        c
+    })
+    .await;
+    let mut browser = Browser::new(&server.url);
+    let home = browser.get("/").await;
+    assert!(
+        home.body.contains(
+            r#"<form class="inline" method="get" action="/login/openid/" data-backend="openid"><input name="openid_identifier""#
+        ),
+        "the generic backend asks for an identifier: {}",
+        home.body
+    );
+    assert!(
+        home.body.contains(r#"href="/login/myop/""#),
+        "a generic backend with a fixed identifier is a plain button: {}",
+        home.body
+    );
+    // An empty identifier is refused before any request leaves the app.
+    let refused = browser.get("/login/openid/?openid_identifier=").await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+}
