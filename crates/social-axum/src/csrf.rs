@@ -4,8 +4,6 @@ use base64::Engine as _;
 use subtle::ConstantTimeEq;
 use tower_sessions::{Session, session::Error as SessionError};
 
-use crate::session::SessionResult;
-
 /// The form field the routes read the CSRF token from.
 pub const CSRF_FIELD: &str = "csrf_token";
 pub(crate) const CSRF_KEY: &str = "social_auth.csrf_token";
@@ -27,8 +25,9 @@ pub async fn csrf_token(session: &Session) -> Result<String, SessionError> {
     Ok(token)
 }
 
-/// Whether `sent` is this session's CSRF token. A session without a token accepts nothing.
-pub(crate) async fn verify(session: &Session, sent: Option<&str>) -> SessionResult<bool> {
+/// Whether `sent` is this session's CSRF token (compared in constant time); a session
+/// without a token accepts nothing. For an application's own state-changing forms.
+pub async fn verify_csrf(session: &Session, sent: Option<&str>) -> Result<bool, SessionError> {
     let Some(sent) = sent.filter(|s| !s.is_empty()) else {
         return Ok(false);
     };

@@ -9,7 +9,7 @@ mod session;
 mod strategy;
 
 pub use context::{Association, SocialContext};
-pub use csrf::{CSRF_FIELD, csrf_token};
+pub use csrf::{CSRF_FIELD, csrf_token, verify_csrf};
 pub use extract::{AuthRejection, AuthUser, MaybeUser, login_required};
 pub use routes::{SocialRoutes, routes};
 pub use session::{ERROR_KEY, LoginError, USER_ID_KEY, logout, take_error};

@@ -197,7 +197,7 @@ async fn begin(
         return StatusCode::OK.into_response();
     }
     if data.method == Method::POST {
-        match csrf::verify(&session, data.form_csrf.as_deref()).await {
+        match csrf::verify_csrf(&session, data.form_csrf.as_deref()).await {
             Ok(true) => {}
             Ok(false) => {
                 tracing::warn!(backend, "login POST without a valid CSRF token");
@@ -325,7 +325,7 @@ async fn disconnect(
         Ok(None) => return pages::forbidden("Log in to disconnect an account."),
         Err(response) => return response,
     };
-    match csrf::verify(session, data.form_csrf.as_deref()).await {
+    match csrf::verify_csrf(session, data.form_csrf.as_deref()).await {
         Ok(true) => {}
         Ok(false) => {
             tracing::warn!(backend, "disconnect without a valid CSRF token");

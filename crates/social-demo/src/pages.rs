@@ -12,7 +12,6 @@ use social_axum::{
     AuthUser, CSRF_FIELD, MaybeUser, SocialContext, csrf_token, logout as end_session, take_error,
 };
 use social_core::{SocialAccount, User, Value, backend::html_escape as esc};
-use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
 use crate::{
@@ -364,11 +363,7 @@ async fn csrf_ok(
     session: &Session,
     form: &HashMap<String, String>,
 ) -> Result<bool, tower_sessions::session::Error> {
-    let Some(sent) = form.get(CSRF_FIELD).filter(|s| !s.is_empty()) else {
-        return Ok(false);
-    };
-    let token = csrf_token(session).await?;
-    Ok(bool::from(token.as_bytes().ct_eq(sent.as_bytes())))
+    social_axum::verify_csrf(session, form.get(CSRF_FIELD).map(String::as_str)).await
 }
 
 fn forbidden() -> Response {
