@@ -48,6 +48,7 @@ fn backend_settings(server: &MockServer) -> BackendSettings {
         ("authorization_url", "/login/oauth/authorize"),
         ("access_token_url", "/login/oauth/access_token"),
         ("api_url", "/api"),
+        ("revoke_token_url", "/applications/{client_id}/token"),
     ] {
         settings
             .endpoints
@@ -64,7 +65,15 @@ struct App {
 
 /// Two providers: `github` and a GitHub Enterprise install `ghe`.
 fn app(github: &MockServer, ghe: &MockServer, pipeline: Pipeline) -> App {
-    let mut settings = Settings::default();
+    app_with(Settings::default(), github, ghe, pipeline)
+}
+
+fn app_with(
+    mut settings: Settings,
+    github: &MockServer,
+    ghe: &MockServer,
+    pipeline: Pipeline,
+) -> App {
     settings
         .backends
         .insert("github".into(), backend_settings(github));
@@ -304,4 +313,38 @@ async fn partial_pipeline_pauses_and_resumes() {
         Some(ErrorKind::PartialInvalid)
     );
     assert_eq!(app.storage.counts(), (1, 1));
+}
+
+#[tokio::test]
+async fn disconnect_revokes_tokens_when_configured_and_survives_a_failing_provider() {
+    let github = fake_github(1, "octocat", EMAILS).await;
+    let ghe = fake_github(77, "octo-ghe", "[]").await;
+    for (server, status) in [(&github, 204), (&ghe, 500)] {
+        Mock::given(matchers::method("DELETE"))
+            .and(matchers::path("/applications/id/token"))
+            .respond_with(ResponseTemplate::new(status))
+            .expect(1)
+            .mount(server)
+            .await;
+    }
+    let mut settings = Settings::default();
+    settings.revoke_tokens_on_disconnect = true;
+    let app = app_with(settings, &github, &ghe, Pipeline::default());
+    let user = logged_in(app.login("github", None).await).user;
+    logged_in(app.login("ghe", Some(&user.id)).await);
+
+    // The Enterprise server fails to revoke: the account is disconnected all the same.
+    app.auth
+        .disconnect(&user.id, "ghe", None)
+        .await
+        .expect("disconnected");
+    logged_in(app.login("ghe", Some(&user.id)).await);
+    app.auth
+        .disconnect(&user.id, "github", None)
+        .await
+        .expect("disconnected");
+    assert_eq!(app.storage.counts(), (1, 1));
+    // Each server saw exactly one revocation (checked again when the servers drop).
+    github.verify().await;
+    ghe.verify().await;
 }

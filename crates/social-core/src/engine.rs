@@ -503,12 +503,33 @@ impl SocialAuth {
             .with_provider(backend));
         }
         for account in gone {
+            if self.inner.settings.revoke_tokens_on_disconnect {
+                self.revoke_quietly(&account).await;
+            }
             storage
                 .delete_social_account(account.id)
                 .await
                 .map_err(err)?;
         }
         Ok(())
+    }
+
+    /// Revokes before a disconnect: the user asked to leave, so a provider that cannot
+    /// revoke (or is down) is logged and does not keep the account connected.
+    async fn revoke_quietly(&self, account: &SocialAccount) {
+        if account.tokens().is_none() {
+            return;
+        }
+        match self.revoke_token(account).await {
+            Ok(()) => tracing::debug!(provider = %account.provider, "tokens revoked"),
+            Err(e) if e.kind() == ErrorKind::Unsupported => {}
+            Err(e) => tracing::warn!(
+                provider = %account.provider,
+                code = e.code(),
+                details = e.details(),
+                "could not revoke tokens while disconnecting"
+            ),
+        }
     }
 
     /// Refreshes the access token of `account` and stores it.

@@ -151,6 +151,9 @@ pub struct Settings {
     pub new_association_redirect_url: Option<String>,
     /// Where to send users after disconnecting (`DISCONNECT_REDIRECT_URL`).
     pub disconnect_redirect_url: Option<String>,
+    /// Revoke an account's tokens at the provider when it is disconnected
+    /// (`REVOKE_TOKENS_ON_DISCONNECT`).
+    pub revoke_tokens_on_disconnect: bool,
     /// Where to send inactive users (`INACTIVE_USER_URL`).
     pub inactive_user_url: Option<String>,
     /// Refuse `next` targets off this site (`SANITIZE_REDIRECTS`).
@@ -199,6 +202,7 @@ impl Default for Settings {
             new_user_redirect_url: None,
             new_association_redirect_url: None,
             disconnect_redirect_url: None,
+            revoke_tokens_on_disconnect: false,
             inactive_user_url: None,
             sanitize_redirects: true,
             allowed_redirect_hosts: Vec::new(),
@@ -319,6 +323,9 @@ impl Settings {
             "NEW_USER_REDIRECT_URL" => self.new_user_redirect_url = opt(),
             "NEW_ASSOCIATION_REDIRECT_URL" => self.new_association_redirect_url = opt(),
             "DISCONNECT_REDIRECT_URL" => self.disconnect_redirect_url = opt(),
+            "REVOKE_TOKENS_ON_DISCONNECT" => {
+                self.revoke_tokens_on_disconnect = bool_var(&name(), value)?;
+            }
             "INACTIVE_USER_URL" => self.inactive_user_url = opt(),
             "SANITIZE_REDIRECTS" => self.sanitize_redirects = bool_var(&name(), value)?,
             "ALLOWED_REDIRECT_HOSTS" => self.allowed_redirect_hosts = list(value),
