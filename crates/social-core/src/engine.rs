@@ -577,6 +577,37 @@ impl SocialAuth {
         })?;
         b.revoke_token(&self.provider_cx(b.name()), &tokens).await
     }
+
+    /// Deletes the nonces, paused pipelines and e-mail validation codes that can no longer
+    /// be used; call it now and then (the stores never shrink on their own).
+    ///
+    /// - Nonces older than `state_max_age` plus 300 seconds: a callback whose state is older
+    ///   is refused as expired before its nonce is checked, and OpenID response nonces are
+    ///   refused once 300 seconds old, whatever `state_max_age` is.
+    /// - Paused pipelines expired by now: resuming them is refused.
+    /// - Codes older than `partial_max_age`. Codes have no lifetime of their own; a step that
+    ///   sends one pauses the pipeline, and the code is useless once that pipeline can no
+    ///   longer resume, at most `partial_max_age` after the code was made.
+    ///
+    /// Times come from the engine's clock.
+    pub async fn purge_expired(&self) -> Result<crate::storage::Purged> {
+        // How old an OpenID 2.0 response nonce may be (`openid::NONCE_MAX_AGE`).
+        const OPENID_NONCE_MAX_AGE: i64 = 300;
+        let storage = &*self.inner.storage;
+        let settings = &self.inner.settings;
+        let err = |e| AuthError::storage(Stage::Pipeline, e);
+        let secs = |s: u64| i64::try_from(s).unwrap_or(i64::MAX);
+        let now = self.inner.clock.now();
+        let nonces_before = now
+            .saturating_sub(secs(settings.state_max_age))
+            .saturating_sub(OPENID_NONCE_MAX_AGE);
+        let codes_before = now.saturating_sub(secs(settings.partial_max_age));
+        Ok(crate::storage::Purged {
+            nonces: storage.purge_nonces(nonces_before).await.map_err(err)?,
+            partials: storage.purge_partials(now).await.map_err(err)?,
+            codes: storage.purge_codes(codes_before).await.map_err(err)?,
+        })
+    }
 }
 
 /// 256 random bits, URL-safe: the partial-pipeline token.

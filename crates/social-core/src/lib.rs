@@ -34,5 +34,5 @@ pub use model::{
 };
 pub use serde_json::{self, Value};
 pub use settings::{BackendSettings, Secret, Settings};
-pub use storage::{MemoryStorage, Storage, UserStore};
+pub use storage::{MemoryStorage, Purged, Storage, UserStore};
 pub use strategy::{MemoryStrategy, Strategy};

@@ -35,6 +35,23 @@ fn port(args: &[String]) -> Result<u16, String> {
     }
 }
 
+/// Deletes expired nonces, paused pipelines and validation codes every ten minutes.
+async fn purge_expired(auth: social_core::SocialAuth) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match auth.purge_expired().await {
+            Ok(purged) => tracing::debug!(
+                nonces = purged.nonces,
+                partials = purged.partials,
+                codes = purged.codes,
+                "purged expired login state"
+            ),
+            Err(error) => tracing::warn!(%error, "could not purge expired login state"),
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -78,6 +95,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    tokio::spawn(purge_expired(demo.auth.clone()));
     tracing::info!("social-demo on {public_url} (Ctrl-C stops it)");
     let shutdown = async {
         // Without a signal handler the server just runs until killed.

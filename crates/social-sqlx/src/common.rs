@@ -564,6 +564,16 @@ macro_rules! impl_storage {
                 Ok(())
             }
 
+            async fn purge_codes(&self, before: i64) -> ::social_core::storage::StorageResult<u64> {
+                use $crate::common::*;
+                let done = ::sqlx::query::<$db>("DELETE FROM social_codes WHERE created_at < $1")
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                Ok(done.rows_affected())
+            }
+
             async fn store_partial(
                 &self,
                 partial: ::social_core::storage::Partial,
@@ -623,6 +633,20 @@ macro_rules! impl_storage {
                     .map_err(backend)?
                     .map(PartialRow::into_partial)
                     .transpose()
+            }
+
+            async fn purge_partials(
+                &self,
+                before: i64,
+            ) -> ::social_core::storage::StorageResult<u64> {
+                use $crate::common::*;
+                let done =
+                    ::sqlx::query::<$db>("DELETE FROM social_partials WHERE expires_at <= $1")
+                        .bind(before)
+                        .execute(&self.pool)
+                        .await
+                        .map_err(backend)?;
+                Ok(done.rows_affected())
             }
         }
 

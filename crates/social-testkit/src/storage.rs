@@ -68,7 +68,9 @@ macro_rules! storage_conformance {
                 purge_nonces,
                 openid_associations,
                 codes,
+                purge_codes,
                 partials_are_single_use,
+                purge_partials,
             ],
             shared: [
                 concurrent_create_user_with_account,
@@ -1022,6 +1024,33 @@ pub async fn codes(storage: &dyn Storage) {
     );
 }
 
+/// `purge_codes` forgets codes created strictly before the cut-off, used or not, and counts
+/// them.
+pub async fn purge_codes(storage: &dyn Storage) {
+    for (name, created_at) in [("old", 100), ("older", 50), ("edge", 200), ("new", 300)] {
+        let mut stored = code("ada@example.com", name);
+        stored.created_at = created_at;
+        ok(storage.store_code(stored).await, "store_code");
+    }
+    ok(storage.verify_code("older").await, "verify_code");
+    assert_eq!(ok(storage.purge_codes(200).await, "purge_codes"), 2);
+    assert_eq!(
+        ok(storage.code("old").await, "code"),
+        None,
+        "an old code was kept"
+    );
+    assert_eq!(
+        ok(storage.code("older").await, "code"),
+        None,
+        "a used old code was kept"
+    );
+    for kept in ["edge", "new"] {
+        let found = ok(storage.code(kept).await, "code");
+        assert!(found.is_some(), "code `{kept}` was purged");
+    }
+    assert_eq!(ok(storage.purge_codes(200).await, "purge_codes"), 0);
+}
+
 // --- partial pipelines -----------------------------------------------------------------------
 
 /// A paused pipeline reads back as stored, stays for `partial` and goes with `take_partial`.
@@ -1060,6 +1089,24 @@ pub async fn partials_are_single_use(storage: &dyn Storage) {
         Some(second),
         "taking one partial reached another"
     );
+}
+
+/// `purge_partials` forgets paused pipelines expiring at or before the cut-off, and counts
+/// them.
+pub async fn purge_partials(storage: &dyn Storage) {
+    for (token, expires_at) in [("past", 100), ("edge", 200), ("future", 201)] {
+        let mut stored = partial(token);
+        stored.expires_at = expires_at;
+        ok(storage.store_partial(stored).await, "store_partial");
+    }
+    assert_eq!(ok(storage.purge_partials(200).await, "purge_partials"), 2);
+    for gone in ["past", "edge"] {
+        let found = ok(storage.partial(gone).await, "partial");
+        assert_eq!(found, None, "the expired partial `{gone}` was kept");
+    }
+    let future = ok(storage.partial("future").await, "partial");
+    assert!(future.is_some(), "an unexpired partial was purged");
+    assert_eq!(ok(storage.purge_partials(200).await, "purge_partials"), 0);
 }
 
 /// [`RACERS`] tasks take the same paused pipeline at once: exactly one gets it.

@@ -314,6 +314,13 @@ impl Storage for MemoryStorage {
         }
     }
 
+    async fn purge_codes(&self, before: i64) -> StorageResult<u64> {
+        let mut inner = self.lock();
+        let len = inner.codes.len();
+        inner.codes.retain(|_, c| c.created_at >= before);
+        Ok((len - inner.codes.len()) as u64)
+    }
+
     async fn store_partial(&self, partial: Partial) -> StorageResult<()> {
         self.lock().partials.insert(partial.token.clone(), partial);
         Ok(())
@@ -325,5 +332,12 @@ impl Storage for MemoryStorage {
 
     async fn partial(&self, token: &str) -> StorageResult<Option<Partial>> {
         Ok(self.lock().partials.get(token).cloned())
+    }
+
+    async fn purge_partials(&self, before: i64) -> StorageResult<u64> {
+        let mut inner = self.lock();
+        let len = inner.partials.len();
+        inner.partials.retain(|_, p| p.expires_at > before);
+        Ok((len - inner.partials.len()) as u64)
     }
 }

@@ -138,6 +138,19 @@ impl Partial {
     }
 }
 
+/// How many expired records [`SocialAuth::purge_expired`](crate::SocialAuth::purge_expired)
+/// removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Purged {
+    /// Nonces (OAuth 1.0a and 2.0 logins, OpenID response nonces).
+    pub nonces: u64,
+    /// Paused pipelines.
+    pub partials: u64,
+    /// E-mail validation codes.
+    pub codes: u64,
+}
+
 /// The user part of storage; applications with their own user table implement this.
 ///
 /// Missing records: reading one gives `Ok(None)` (an id the store never issued included),
@@ -164,8 +177,9 @@ pub trait UserStore: Send + Sync {
 /// Everything social login stores.
 ///
 /// Missing records behave as in [`UserStore`]; creating an account for a missing user is
-/// [`StorageError::NotFound`]. Expired nonces are purged with [`Storage::purge_nonces`];
-/// expired partials and codes are not purged by social-auth yet.
+/// [`StorageError::NotFound`]. Nonces, partials and codes are purged with the `purge_*`
+/// methods, which [`SocialAuth::purge_expired`](crate::SocialAuth::purge_expired) calls with
+/// cut-offs from the settings.
 #[async_trait]
 pub trait Storage: UserStore {
     /// The account of `provider` with `uid` (case-sensitive).
@@ -236,6 +250,8 @@ pub trait Storage: UserStore {
     async fn code(&self, code: &str) -> StorageResult<Option<Code>>;
     /// Marks a code as used.
     async fn verify_code(&self, code: &str) -> StorageResult<()>;
+    /// Forgets codes created before `before`, used or not, and counts them.
+    async fn purge_codes(&self, before: i64) -> StorageResult<u64>;
 
     /// Stores a paused pipeline.
     async fn store_partial(&self, partial: Partial) -> StorageResult<()>;
@@ -243,6 +259,8 @@ pub trait Storage: UserStore {
     async fn take_partial(&self, token: &str) -> StorageResult<Option<Partial>>;
     /// The paused pipeline of `token`, left in place.
     async fn partial(&self, token: &str) -> StorageResult<Option<Partial>>;
+    /// Forgets paused pipelines that expire at or before `before`, and counts them.
+    async fn purge_partials(&self, before: i64) -> StorageResult<u64>;
 }
 
 /// A [`Storage`] whose users live in an application's own [`UserStore`].
@@ -347,6 +365,9 @@ impl Storage for SplitStorage {
     async fn verify_code(&self, code: &str) -> StorageResult<()> {
         self.social.verify_code(code).await
     }
+    async fn purge_codes(&self, before: i64) -> StorageResult<u64> {
+        self.social.purge_codes(before).await
+    }
     async fn store_partial(&self, partial: Partial) -> StorageResult<()> {
         self.social.store_partial(partial).await
     }
@@ -355,5 +376,8 @@ impl Storage for SplitStorage {
     }
     async fn partial(&self, token: &str) -> StorageResult<Option<Partial>> {
         self.social.partial(token).await
+    }
+    async fn purge_partials(&self, before: i64) -> StorageResult<u64> {
+        self.social.purge_partials(before).await
     }
 }
