@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use base64::{Engine as _, engine::general_purpose::STANDARD};
 use social_core::{
     BackendSettings, ErrorKind, Flow, Outcome, SocialAuth, Storage,
     openid::{self, AX_EMAIL, AX_FIRST_NAME, AX_LAST_NAME, SERVER_TYPE, SIGNON_TYPE},
@@ -71,24 +72,69 @@ async fn authentication_request_uses_identifier_select() {
     );
 }
 
+/// The association types the RP asked for, in order.
+async fn associate_requests(h: &OpenIdHarness) -> Vec<String> {
+    h.op.requests_with_mode("associate")
+        .await
+        .iter()
+        .filter_map(|r| {
+            url::form_urlencoded::parse(&r.body)
+                .find(|(k, _)| k == "openid.assoc_type")
+                .map(|(_, v)| v.into_owned())
+        })
+        .collect()
+}
+
+/// The type and key length of the association stored for `OP`.
+async fn stored_association(h: &OpenIdHarness) -> (String, usize) {
+    let stored = h
+        .storage
+        .associations(OP, None)
+        .await
+        .expect("memory storage");
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let key = STANDARD.decode(&stored[0].secret).expect("base64 key");
+    (stored[0].assoc_type.clone(), key.len())
+}
+
 #[tokio::test]
 async fn logs_in_through_an_association() {
     let (h, case) = generic().await;
+    h.op.expect(OP, Associations::Sha256, "associate", 1).await;
+    h.op.expect(OP, Associations::Sha256, "check_authentication", 0)
+        .await;
     let login = kit::logs_in(&h, &case).await;
     assert_eq!(login.account.map(|a| a.uid).as_deref(), Some(JOE));
     assert!(kit::holds_association(&h, OP).await);
     kit::logs_in(&h, &case).await;
+    assert_eq!(associate_requests(&h).await, ["HMAC-SHA256"]);
+    assert_eq!(stored_association(&h).await, ("HMAC-SHA256".into(), 32));
+    h.op.server.verify().await;
+}
+
+#[tokio::test]
+async fn logs_in_through_an_hmac_sha1_association_when_the_op_offers_only_that() {
+    let (h, case) = generic_with(OP, Associations::Sha1Only, &[]).await;
+    h.op.expect(OP, Associations::Sha1Only, "associate", 2)
+        .await;
+    h.op.expect(OP, Associations::Sha1Only, "check_authentication", 0)
+        .await;
+    let (_, flow) = h.begin(&case).await;
     assert_eq!(
-        h.op.requests_with_mode("associate").await.len(),
-        1,
+        flow_param(&flow, "openid.assoc_handle").as_deref(),
+        Some(h.op.sha1_handle())
+    );
+    assert_eq!(associate_requests(&h).await, ["HMAC-SHA256", "HMAC-SHA1"]);
+    assert_eq!(stored_association(&h).await, ("HMAC-SHA1".into(), 20));
+    let login = kit::logs_in(&h, &case).await;
+    assert_eq!(login.account.map(|a| a.uid).as_deref(), Some(JOE));
+    kit::logs_in(&h, &case).await;
+    assert_eq!(
+        associate_requests(&h).await.len(),
+        2,
         "the association is reused"
     );
-    assert!(
-        h.op.requests_with_mode("check_authentication")
-            .await
-            .is_empty(),
-        "verified locally"
-    );
+    h.op.server.verify().await;
 }
 
 #[tokio::test]
@@ -106,15 +152,20 @@ async fn logs_in_statelessly_with_a_plain_http_op() {
 }
 
 #[tokio::test]
-async fn logs_in_statelessly_when_the_op_offers_only_sha1() {
-    let (h, case) = generic_with(OP, Associations::Sha1Only, &[]).await;
+async fn logs_in_statelessly_when_the_op_declines_both_types() {
+    let (h, case) = generic_with(OP, Associations::Declined, &[]).await;
+    h.op.expect(OP, Associations::Declined, "associate", 2)
+        .await;
+    h.op.expect(OP, Associations::Declined, "check_authentication", 1)
+        .await;
     kit::logs_in(&h, &case).await;
-    assert_eq!(h.op.requests_with_mode("associate").await.len(), 1);
-    assert!(!kit::holds_association(&h, OP).await);
     assert_eq!(
-        h.op.requests_with_mode("check_authentication").await.len(),
-        1
+        associate_requests(&h).await,
+        ["HMAC-SHA256", "HMAC-SHA1"],
+        "one retry, although the OP then suggests HMAC-SHA256 again"
     );
+    assert!(!kit::holds_association(&h, OP).await);
+    h.op.server.verify().await;
 }
 
 #[tokio::test]
@@ -137,6 +188,41 @@ async fn refuses_a_tampered_signature() {
     kit::tampered_signature(&h, &case).await;
     let (h, case) = generic_with("http://op.example/auth", Associations::Sha256, &[]).await;
     kit::tampered_signature(&h, &case).await;
+}
+
+#[tokio::test]
+async fn refuses_a_tampered_signature_under_hmac_sha1() {
+    let (h, case) = generic_with(OP, Associations::Sha1Only, &[]).await;
+    h.op.expect(OP, Associations::Sha1Only, "check_authentication", 0)
+        .await;
+    kit::tampered_signature(&h, &case).await;
+    assert!(kit::holds_association(&h, OP).await, "refused locally");
+    h.op.server.verify().await;
+}
+
+/// An assertion signed under the right association with the other type's MAC.
+async fn refuses_the_other_mac(associations: Associations, other: &'static str) {
+    let (h, case) = generic_with(OP, associations, &[]).await;
+    h.op.expect(OP, associations, "check_authentication", 0)
+        .await;
+    let before = h.counts();
+    let (session, flow) = h.begin(&case).await;
+    let assertion = h.op.assertion(&flow, &case).signed_with(other);
+    match h.complete(&session, &assertion.callback_params()).await {
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::Failed, "{e}");
+            assert!(e.details().contains("signature does not match"), "{e}");
+        }
+        Ok(o) => panic!("{other} accepted for a {associations:?} association: {o:?}"),
+    }
+    assert_eq!(h.counts(), before);
+    h.op.server.verify().await;
+}
+
+#[tokio::test]
+async fn the_mac_is_the_stored_association_type() {
+    refuses_the_other_mac(Associations::Sha1Only, "HMAC-SHA256").await;
+    refuses_the_other_mac(Associations::Sha256, "HMAC-SHA1").await;
 }
 
 #[tokio::test]

@@ -1,9 +1,10 @@
 //! OpenID 2.0 checks shared by every OpenID backend.
 //!
 //! [`FakeOp`] plays the OP on a `wiremock` server: it serves discovery documents (XRDS and
-//! HTML), answers `associate` with an HMAC-SHA256 key in key-value form, signs positive
-//! assertions, and answers `check_authentication` by really checking the signature of its
-//! private association. [`OpenIdHarness`] points a [`SocialAuth`] at it through an HTTP client
+//! HTML), answers `associate` in key-value form with an HMAC-SHA256 or HMAC-SHA1 key (or
+//! declines, as configured by [`Associations`]), signs positive assertions with the
+//! association's MAC, and answers `check_authentication` by really checking the signature of
+//! its private association. [`OpenIdHarness`] points a [`SocialAuth`] at it through an HTTP client
 //! that sends every request — whatever its host, `https` included — to the fake server, so
 //! backends keep their real URLs.
 //!
@@ -39,18 +40,37 @@ pub const ORIGIN: &str = "http://testserver";
 /// The header carrying the URL a request was sent to before it was rerouted to the fake server.
 pub const ORIGINAL_URL_HEADER: &str = "x-original-url";
 const SHARED_HANDLE: &str = "{HMAC-SHA256}{shared}{kit}";
+const SHA1_HANDLE: &str = "{HMAC-SHA1}{shared}{kit}";
 const PRIVATE_HANDLE: &str = "{HMAC-SHA256}{private}{kit}";
 /// How a bad signature is reported: locally, or by the OP through `check_authentication`.
 const SIGNATURE: &[&str] = &["signature does not match", "did not confirm"];
 
 /// How the fake OP answers `associate`.
+///
+/// An association is granted when it is asked for with the type the OP offers over a
+/// no-encryption session, for an hour; any other request is declined with `unsupported-type`,
+/// suggesting that type (§8.2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Associations {
-    /// HMAC-SHA256 over no-encryption, for an hour.
+    /// HMAC-SHA256.
     Sha256,
-    /// `unsupported-type`, suggesting HMAC-SHA1.
+    /// HMAC-SHA1 only: a request for HMAC-SHA256 is declined, suggesting HMAC-SHA1.
     Sha1Only,
+    /// None: every request is declined, suggesting the type not asked for.
+    Declined,
+}
+
+impl Associations {
+    /// The association type suggested to, or granted, a request for `asked`.
+    fn offer(self, asked: &str) -> &'static str {
+        match self {
+            Self::Sha256 => "HMAC-SHA256",
+            Self::Sha1Only => "HMAC-SHA1",
+            Self::Declined if asked == "HMAC-SHA256" => "HMAC-SHA1",
+            Self::Declined => "HMAC-SHA256",
+        }
+    }
 }
 
 /// A fake OpenID 2.0 provider.
@@ -59,10 +79,15 @@ pub struct FakeOp {
     /// The server every request of the harness reaches.
     pub server: MockServer,
     shared_key: Vec<u8>,
+    sha1_key: Vec<u8>,
     private_key: Vec<u8>,
 }
 
-fn mac(key: &[u8], text: &[u8]) -> String {
+/// The base64 MAC of `text` under `key` for an association of `assoc_type`.
+fn mac(assoc_type: &str, key: &[u8], text: &[u8]) -> String {
+    if assoc_type == "HMAC-SHA1" {
+        return STANDARD.encode(hmac_sha1(key, text));
+    }
     #[allow(clippy::expect_used)] // HMAC takes keys of any length
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
     mac.update(text);
@@ -84,6 +109,7 @@ fn path_of(url: &str) -> String {
 /// The OP endpoint: `associate` and `check_authentication`.
 struct OpEndpoint {
     shared_key: Vec<u8>,
+    sha1_key: Vec<u8>,
     private_key: Vec<u8>,
     associations: Associations,
 }
@@ -96,33 +122,36 @@ impl Respond for OpEndpoint {
         let get = |k: &str| form.get(k).map(String::as_str).unwrap_or_default();
         match get("openid.mode") {
             "associate" => {
-                let wanted = get("openid.assoc_type") == "HMAC-SHA256"
-                    && get("openid.session_type") == "no-encryption";
-                if self.associations == Associations::Sha256 && wanted {
-                    let key = STANDARD.encode(&self.shared_key);
-                    kv_response(
-                        200,
-                        &[
-                            ("ns", OPENID2_NS),
-                            ("assoc_handle", SHARED_HANDLE),
-                            ("session_type", "no-encryption"),
-                            ("assoc_type", "HMAC-SHA256"),
-                            ("expires_in", "3600"),
-                            ("mac_key", &key),
-                        ],
-                    )
-                } else {
-                    kv_response(
+                let asked = get("openid.assoc_type");
+                let offered = self.associations.offer(asked);
+                if asked != offered || get("openid.session_type") != "no-encryption" {
+                    return kv_response(
                         400,
                         &[
                             ("ns", OPENID2_NS),
-                            ("error", "this OP offers HMAC-SHA1 only"),
+                            ("error", "this OP does not offer that association"),
                             ("error_code", "unsupported-type"),
                             ("session_type", "no-encryption"),
-                            ("assoc_type", "HMAC-SHA1"),
+                            ("assoc_type", offered),
                         ],
-                    )
+                    );
                 }
+                let (handle, key) = if offered == "HMAC-SHA1" {
+                    (SHA1_HANDLE, &self.sha1_key)
+                } else {
+                    (SHARED_HANDLE, &self.shared_key)
+                };
+                kv_response(
+                    200,
+                    &[
+                        ("ns", OPENID2_NS),
+                        ("assoc_handle", handle),
+                        ("session_type", "no-encryption"),
+                        ("assoc_type", offered),
+                        ("expires_in", "3600"),
+                        ("mac_key", &STANDARD.encode(key)),
+                    ],
+                )
             }
             "check_authentication" => {
                 // §11.4.2.1: only signatures of private associations are checked this way.
@@ -131,7 +160,7 @@ impl Respond for OpEndpoint {
                         .split(',')
                         .map(|k| format!("{k}:{}\n", get(&format!("openid.{k}"))))
                         .collect();
-                    mac(&self.private_key, text.as_bytes()) == get("openid.sig")
+                    mac("HMAC-SHA256", &self.private_key, text.as_bytes()) == get("openid.sig")
                 };
                 let mut answer = vec![
                     ("ns", OPENID2_NS),
@@ -155,7 +184,17 @@ impl FakeOp {
         Self {
             server: MockServer::start().await,
             shared_key: derive_key("shared", &seed),
+            sha1_key: derive_key("sha1", &seed)[..20].to_vec(),
             private_key: derive_key("private", &seed),
+        }
+    }
+
+    fn op_endpoint(&self, associations: Associations) -> OpEndpoint {
+        OpEndpoint {
+            shared_key: self.shared_key.clone(),
+            sha1_key: self.sha1_key.clone(),
+            private_key: self.private_key.clone(),
+            associations,
         }
     }
 
@@ -163,11 +202,30 @@ impl FakeOp {
     pub async fn serve(&self, op_endpoint: &str, associations: Associations) {
         Mock::given(matchers::method("POST"))
             .and(matchers::path(path_of(op_endpoint)))
-            .respond_with(OpEndpoint {
-                shared_key: self.shared_key.clone(),
-                private_key: self.private_key.clone(),
-                associations,
-            })
+            .respond_with(self.op_endpoint(associations))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// Expects exactly `times` requests with `openid.mode=<mode>` at `op_endpoint`, answered
+    /// as [`FakeOp::serve`] answers them (and before it). Wiremock checks the count when the
+    /// server is verified or dropped.
+    pub async fn expect(
+        &self,
+        op_endpoint: &str,
+        associations: Associations,
+        mode: &str,
+        times: u64,
+    ) {
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path(path_of(op_endpoint)))
+            .and(matchers::body_string_contains(format!(
+                "openid.mode={mode}"
+            )))
+            .respond_with(self.op_endpoint(associations))
+            .with_priority(1)
+            .expect(times)
+            .named(format!("openid.mode={mode}"))
             .mount(&self.server)
             .await;
     }
@@ -232,7 +290,11 @@ impl FakeOp {
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
-        let shared = get("openid.assoc_handle") == SHARED_HANDLE;
+        let (handle, assoc_type, key) = match get("openid.assoc_handle").as_str() {
+            SHARED_HANDLE => (SHARED_HANDLE, "HMAC-SHA256", &self.shared_key),
+            SHA1_HANDLE => (SHA1_HANDLE, "HMAC-SHA1", &self.sha1_key),
+            _ => (PRIVATE_HANDLE, "HMAC-SHA256", &self.private_key),
+        };
         AssertionBuilder {
             fields: vec![
                 ("ns".into(), OPENID2_NS.into()),
@@ -242,30 +304,24 @@ impl FakeOp {
                 ("identity".into(), case.identity.clone()),
                 ("return_to".into(), get("openid.return_to")),
                 ("response_nonce".into(), nonce_at(now(), &unique())),
-                (
-                    "assoc_handle".into(),
-                    if shared {
-                        SHARED_HANDLE
-                    } else {
-                        PRIVATE_HANDLE
-                    }
-                    .into(),
-                ),
+                ("assoc_handle".into(), handle.into()),
             ],
-            key: if shared {
-                self.shared_key.clone()
-            } else {
-                self.private_key.clone()
-            },
+            assoc_type,
+            key: key.clone(),
             unsigned: Vec::new(),
             extra_unsigned: Vec::new(),
             tampered: Vec::new(),
         }
     }
 
-    /// The handle of the association the OP hands out.
+    /// The handle of the HMAC-SHA256 association the OP hands out.
     pub fn shared_handle(&self) -> &'static str {
         SHARED_HANDLE
+    }
+
+    /// The handle of the HMAC-SHA1 association the OP hands out.
+    pub fn sha1_handle(&self) -> &'static str {
+        SHA1_HANDLE
     }
 
     /// The requests that reached the fake server with `openid.mode=<mode>` in their body.
@@ -291,6 +347,7 @@ fn derive_key(label: &str, seed: &str) -> Vec<u8> {
 #[derive(Debug, Clone)]
 pub struct AssertionBuilder {
     fields: Vec<(String, String)>,
+    assoc_type: &'static str,
     key: Vec<u8>,
     unsigned: Vec<String>,
     extra_unsigned: Vec<(String, String)>,
@@ -349,8 +406,18 @@ impl AssertionBuilder {
     /// Signs with the private association: the RP cannot verify it locally.
     #[must_use]
     pub fn private(mut self, op: &FakeOp) -> Self {
+        self.assoc_type = "HMAC-SHA256";
         self.key = op.private_key.clone();
         self.field("assoc_handle", PRIVATE_HANDLE)
+    }
+
+    /// Signs with the MAC of `assoc_type` (`HMAC-SHA1` or `HMAC-SHA256`) under the same
+    /// association, whatever its type: what an OP mixing up algorithms, or an attacker hoping
+    /// the RP reads the type from the message, would send.
+    #[must_use]
+    pub fn signed_with(mut self, assoc_type: &'static str) -> Self {
+        self.assoc_type = assoc_type;
+        self
     }
 
     /// The `openid.return_to` of the assertion.
@@ -377,7 +444,7 @@ impl AssertionBuilder {
             .iter()
             .map(|k| format!("{k}:{}\n", self.get(k).unwrap_or_default()))
             .collect();
-        let sig = mac(&self.key, text.as_bytes());
+        let sig = mac(self.assoc_type, &self.key, text.as_bytes());
         let mut fields = self.fields.clone();
         fields.extend(self.extra_unsigned.iter().cloned());
         for (key, value) in &self.tampered {
@@ -1045,11 +1112,113 @@ pub async fn refusals(h: &OpenIdHarness, case: &Case) {
     replayed_nonce(h, case).await;
 }
 
-/// Whether the RP holds the fake OP's association for `op_endpoint`.
+/// Whether the RP holds one of the fake OP's associations for `op_endpoint`.
 pub async fn holds_association(h: &OpenIdHarness, op_endpoint: &str) -> bool {
     h.storage
-        .associations(op_endpoint, Some(SHARED_HANDLE))
+        .associations(op_endpoint, None)
         .await
-        .map(|a| !a.is_empty())
-        .unwrap_or(false)
+        .unwrap_or_default()
+        .iter()
+        .any(|a| [SHARED_HANDLE, SHA1_HANDLE].contains(&a.handle.as_str()))
+}
+
+/// HMAC (RFC 2104) over SHA-1, for the fake OP's HMAC-SHA1 associations.
+fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
+    let mut block = [0u8; 64];
+    if key.len() > block.len() {
+        block[..20].copy_from_slice(&sha1(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let pad = |byte: u8| block.iter().map(move |b| b ^ byte);
+    let inner: Vec<u8> = pad(0x36).chain(message.iter().copied()).collect();
+    let outer: Vec<u8> = pad(0x5c).chain(sha1(&inner)).collect();
+    sha1(&outer)
+}
+
+/// SHA-1 (FIPS 180-4). The testkit has no SHA-1 crate, and a fake OP that shares no MAC code
+/// with the RP checks the RP's as well.
+fn sha1(message: &[u8]) -> [u8; 20] {
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
+    let bits = (message.len() as u64).wrapping_mul(8);
+    let mut padded = message.to_vec();
+    padded.push(0x80);
+    while padded.len() % 64 != 56 {
+        padded.push(0);
+    }
+    padded.extend_from_slice(&bits.to_be_bytes());
+    for block in padded.chunks_exact(64) {
+        let mut w = [0u32; 80];
+        for (t, word) in block.chunks_exact(4).enumerate() {
+            w[t] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for t in 16..80 {
+            w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (t, word) in w.into_iter().enumerate() {
+            let (f, k) = match t / 20 {
+                0 => ((b & c) | (!b & d), 0x5A82_7999),
+                1 => (b ^ c ^ d, 0x6ED9_EBA1),
+                2 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let temp = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(word);
+            (e, d, c, b, a) = (d, c, b.rotate_left(30), a, temp);
+        }
+        for (word, add) in h.iter_mut().zip([a, b, c, d, e]) {
+            *word = word.wrapping_add(add);
+        }
+    }
+    let mut digest = [0u8; 20];
+    for (bytes, word) in digest.chunks_exact_mut(4).zip(h) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    digest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_sha1_known_answers() {
+        let hex =
+            |bytes: [u8; 20]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
+        // FIPS 180 examples, one of them two blocks long once padded.
+        assert_eq!(
+            hex(sha1(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
+        assert_eq!(hex(sha1(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(
+            hex(sha1(
+                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
+            )),
+            "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
+        );
+        // RFC 2202 test cases 1 (a 20-byte key, as associations have) and 6 (a long key).
+        assert_eq!(
+            hex(hmac_sha1(&[0x0b; 20], b"Hi There")),
+            "b617318655057264e28bc0b6fb378c8ef146be00"
+        );
+        assert_eq!(
+            hex(hmac_sha1(
+                &[0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First"
+            )),
+            "aa4ae5e15272d00e95705637ce8a3b55ed402112"
+        );
+    }
 }

@@ -2,8 +2,9 @@
 //! is HTTPS, else stateless verification through `check_authentication`.
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, Mac, digest::KeyInit};
 use http::header;
+use sha1::Sha1;
 use sha2::Sha256;
 
 use super::message::{Message, OPENID2_NS, excerpt, failed, parse_kv};
@@ -14,14 +15,57 @@ use crate::{
     storage::OpenIdAssociation,
 };
 
-/// The only association type verified locally.
+/// The association types of §8.3, both verified locally.
 ///
-/// HMAC-SHA1 would need a SHA-1 implementation, which social-core does not depend on: an OP
-/// that offers only HMAC-SHA1 is verified statelessly instead, which is as safe and costs one
-/// request per login.
-pub(crate) const HMAC_SHA256: &str = "HMAC-SHA256";
+/// HMAC-SHA256 is asked for first, HMAC-SHA1 only when the OP declines it and suggests
+/// HMAC-SHA1. HMAC does not rest on the collision resistance SHA-1 lost, so a SHA-1
+/// association spares the OP a `check_authentication` request per login at no loss of safety.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AssocType {
+    HmacSha1,
+    HmacSha256,
+}
+
+impl AssocType {
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "HMAC-SHA1" => Some(Self::HmacSha1),
+            "HMAC-SHA256" => Some(Self::HmacSha256),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::HmacSha1 => "HMAC-SHA1",
+            Self::HmacSha256 => "HMAC-SHA256",
+        }
+    }
+
+    /// The MAC key length, in bytes: the digest's (§8.3).
+    fn key_len(self) -> usize {
+        match self {
+            Self::HmacSha1 => 20,
+            Self::HmacSha256 => 32,
+        }
+    }
+
+    /// Whether `signature` is this type's MAC of `text` under `key`, compared in constant time.
+    fn verifies(self, key: &[u8], text: &[u8], signature: &[u8]) -> bool {
+        fn check<M: Mac + KeyInit>(key: &[u8], text: &[u8], signature: &[u8]) -> bool {
+            <M as Mac>::new_from_slice(key).is_ok_and(|mut mac| {
+                mac.update(text);
+                mac.verify_slice(signature).is_ok()
+            })
+        }
+        match self {
+            Self::HmacSha1 => check::<Hmac<Sha1>>(key, text, signature),
+            Self::HmacSha256 => check::<Hmac<Sha256>>(key, text, signature),
+        }
+    }
+}
+
 const NO_ENCRYPTION: &str = "no-encryption";
-const SHA256_KEY_LEN: usize = 32;
 /// An association this close to expiry is not handed to a new login.
 const EXPIRY_MARGIN: i64 = 120;
 
@@ -48,7 +92,9 @@ pub(crate) async fn for_login(cx: &BackendCx<'_>, op_endpoint: &str) -> Option<O
         Ok(stored) => {
             let usable = stored
                 .iter()
-                .filter(|a| a.assoc_type == HMAC_SHA256 && expires_at(a) > now + EXPIRY_MARGIN)
+                .filter(|a| {
+                    AssocType::parse(&a.assoc_type).is_some() && expires_at(a) > now + EXPIRY_MARGIN
+                })
                 .max_by_key(|a| expires_at(a));
             if let Some(association) = usable {
                 return Some(association.clone());
@@ -68,7 +114,7 @@ pub(crate) async fn for_login(cx: &BackendCx<'_>, op_endpoint: &str) -> Option<O
             return None;
         }
     }
-    match associate(&cx.provider, op_endpoint).await {
+    match negotiate(&cx.provider, op_endpoint).await {
         Ok(Some(association)) => {
             if let Err(e) = cx.storage.store_association(association.clone()).await {
                 tracing::warn!(error = %e, "could not store an OpenID association");
@@ -84,14 +130,40 @@ pub(crate) async fn for_login(cx: &BackendCx<'_>, op_endpoint: &str) -> Option<O
     }
 }
 
-/// Asks the OP for an HMAC-SHA256 association over a no-encryption session (§8.1).
+/// What the OP answered an association request.
+#[derive(Debug)]
+enum Answer {
+    Associated(OpenIdAssociation),
+    /// Declined, with the type the OP suggests instead (§8.2.4), if it is one this RP can use.
+    Declined(Option<AssocType>),
+}
+
+/// Asks for HMAC-SHA256, then once for HMAC-SHA1 if the OP suggests it.
 ///
-/// `Ok(None)` when the OP declines the type (it may suggest HMAC-SHA1, see [`HMAC_SHA256`]).
-async fn associate(cx: &ProviderCx<'_>, op_endpoint: &str) -> Result<Option<OpenIdAssociation>> {
+/// `Ok(None)` when the OP declines both: one retry only, so that an OP suggesting the type it
+/// just declined cannot keep the login asking.
+async fn negotiate(cx: &ProviderCx<'_>, op_endpoint: &str) -> Result<Option<OpenIdAssociation>> {
+    let retry = match associate(cx, op_endpoint, AssocType::HmacSha256).await? {
+        Answer::Associated(association) => return Ok(Some(association)),
+        Answer::Declined(Some(AssocType::HmacSha1)) => AssocType::HmacSha1,
+        Answer::Declined(_) => return Ok(None),
+    };
+    match associate(cx, op_endpoint, retry).await? {
+        Answer::Associated(association) => Ok(Some(association)),
+        Answer::Declined(_) => Ok(None),
+    }
+}
+
+/// Asks the OP for an association of `assoc_type` over a no-encryption session (§8.1).
+async fn associate(
+    cx: &ProviderCx<'_>,
+    op_endpoint: &str,
+    assoc_type: AssocType,
+) -> Result<Answer> {
     let form = [
         ("openid.ns", OPENID2_NS),
         ("openid.mode", "associate"),
-        ("openid.assoc_type", HMAC_SHA256),
+        ("openid.assoc_type", assoc_type.name()),
         ("openid.session_type", NO_ENCRYPTION),
     ];
     let request = form_post(op_endpoint, &form, Stage::Begin)?;
@@ -100,10 +172,12 @@ async fn associate(cx: &ProviderCx<'_>, op_endpoint: &str) -> Result<Option<Open
     let get = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
     if get("error_code") == "unsupported-type" || !get("error").is_empty() {
         tracing::debug!(
+            asked = assoc_type.name(),
             suggested = %excerpt(get("assoc_type")),
-            "the OP declined an HMAC-SHA256 association"
+            session = %excerpt(get("session_type")),
+            "the OP declined an association"
         );
-        return Ok(None);
+        return Ok(Answer::Declined(suggestion(&fields)));
     }
     let invalid = |what: &str| {
         AuthError::new(
@@ -118,7 +192,7 @@ async fn associate(cx: &ProviderCx<'_>, op_endpoint: &str) -> Result<Option<Open
     if get("ns") != OPENID2_NS {
         return Err(invalid("the answer is not OpenID 2.0"));
     }
-    if get("assoc_type") != HMAC_SHA256 || get("session_type") != NO_ENCRYPTION {
+    if get("assoc_type") != assoc_type.name() || get("session_type") != NO_ENCRYPTION {
         return Err(invalid(
             "the answer is for another association or session type",
         ));
@@ -135,16 +209,31 @@ async fn associate(cx: &ProviderCx<'_>, op_endpoint: &str) -> Result<Option<Open
     let key = STANDARD
         .decode(get("mac_key"))
         .ok()
-        .filter(|k| k.len() == SHA256_KEY_LEN)
-        .ok_or_else(|| invalid("`mac_key` is not a 32-byte base64 key"))?;
-    Ok(Some(OpenIdAssociation {
+        .filter(|k| k.len() == assoc_type.key_len())
+        .ok_or_else(|| {
+            invalid(&format!(
+                "`mac_key` is not a {}-byte base64 key",
+                assoc_type.key_len()
+            ))
+        })?;
+    Ok(Answer::Associated(OpenIdAssociation {
         server_url: op_endpoint.to_owned(),
         handle: handle.to_owned(),
         secret: STANDARD.encode(key),
         issued: cx.clock.now(),
         lifetime,
-        assoc_type: HMAC_SHA256.to_owned(),
+        assoc_type: assoc_type.name().to_owned(),
     }))
+}
+
+/// The association type an `unsupported-type` answer suggests (§8.2.4), if it comes with a
+/// no-encryption session: Diffie-Hellman sessions are not implemented.
+fn suggestion(fields: &std::collections::BTreeMap<String, String>) -> Option<AssocType> {
+    let get = |k: &str| fields.get(k).map(String::as_str);
+    if get("error_code") != Some("unsupported-type") || get("session_type") != Some(NO_ENCRYPTION) {
+        return None;
+    }
+    AssocType::parse(get("assoc_type")?)
 }
 
 /// Verifies the signature of an assertion: locally with a known, unexpired association, else
@@ -159,26 +248,33 @@ pub(crate) async fn verify(cx: &BackendCx<'_>, message: &Message, op_endpoint: &
         .await
         .map_err(|e| AuthError::storage(Stage::Callback, e))?;
     if let Some(association) = stored.into_iter().find(|a| a.handle == handle) {
-        if expires_at(&association) > now && association.assoc_type == HMAC_SHA256 {
-            let key = STANDARD.decode(&association.secret).map_err(|_| {
-                AuthError::new(
-                    ErrorKind::Storage,
-                    Stage::Callback,
-                    "a stored OpenID association key is not base64",
-                )
-            })?;
+        let expired = expires_at(&association) <= now;
+        // The MAC is the stored association's: nothing in the assertion chooses it.
+        if let Some(assoc_type) = AssocType::parse(&association.assoc_type).filter(|_| !expired) {
+            let key = STANDARD
+                .decode(&association.secret)
+                .ok()
+                .filter(|k| k.len() == assoc_type.key_len())
+                .ok_or_else(|| {
+                    AuthError::new(
+                        ErrorKind::Storage,
+                        Stage::Callback,
+                        format!(
+                            "a stored OpenID association key is not a {}-byte base64 key",
+                            assoc_type.key_len()
+                        ),
+                    )
+                })?;
             let signature = STANDARD
                 .decode(sig)
                 .map_err(|_| failed("`openid.sig` is not base64"))?;
-            let mut mac = Hmac::<Sha256>::new_from_slice(&key)
-                .map_err(|e| AuthError::new(ErrorKind::Unknown, Stage::Callback, e.to_string()))?;
-            mac.update(&message.signed_kv()?);
-            // verify_slice compares in constant time.
-            return mac
-                .verify_slice(&signature)
-                .map_err(|_| failed("the signature does not match"));
+            return if assoc_type.verifies(&key, &message.signed_kv()?, &signature) {
+                Ok(())
+            } else {
+                Err(failed("the signature does not match"))
+            };
         }
-        if expires_at(&association) <= now {
+        if expired {
             cx.storage
                 .remove_association(op_endpoint, handle)
                 .await
@@ -274,5 +370,45 @@ mod tests {
         assert!(!valid_handle(""));
         assert!(!valid_handle("has space"));
         assert!(!valid_handle(&"x".repeat(256)));
+    }
+
+    #[test]
+    fn macs_match_the_rfc_test_vectors() {
+        let text = b"what do ya want for nothing?";
+        // RFC 2202 test case 2 and RFC 4231 test case 2.
+        let sha1 = "7/zfauXrL6LSdBbV8YTfnCWafHk=";
+        let sha256 = "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=";
+        let decode = |b64: &str| STANDARD.decode(b64).unwrap_or_default();
+        assert!(AssocType::HmacSha1.verifies(b"Jefe", text, &decode(sha1)));
+        assert!(AssocType::HmacSha256.verifies(b"Jefe", text, &decode(sha256)));
+        assert!(!AssocType::HmacSha256.verifies(b"Jefe", text, &decode(sha1)));
+        assert!(!AssocType::HmacSha1.verifies(b"Jefe", text, &decode(sha256)));
+        assert!(!AssocType::HmacSha1.verifies(b"Jeff", text, &decode(sha1)));
+    }
+
+    #[test]
+    fn only_a_no_encryption_suggestion_is_taken() {
+        let answer = |error_code: &str, assoc_type: &str, session_type: &str| {
+            let fields = [
+                ("error", "not that one"),
+                ("error_code", error_code),
+                ("assoc_type", assoc_type),
+                ("session_type", session_type),
+            ]
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+            suggestion(&fields)
+        };
+        let unsupported = "unsupported-type";
+        assert_eq!(
+            answer(unsupported, "HMAC-SHA1", NO_ENCRYPTION),
+            Some(AssocType::HmacSha1)
+        );
+        assert_eq!(answer(unsupported, "HMAC-SHA1", "DH-SHA1"), None);
+        assert_eq!(answer(unsupported, "HMAC-SHA1", ""), None);
+        assert_eq!(answer(unsupported, "HMAC-MD5", NO_ENCRYPTION), None);
+        assert_eq!(answer("", "HMAC-SHA1", NO_ENCRYPTION), None);
     }
 }

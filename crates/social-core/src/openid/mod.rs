@@ -9,8 +9,9 @@
 //! - the **authentication request** (§9, `checkid_setup`) as a redirect, or as an
 //!   auto-submitted form when the URL would be too long, with SREG 1.1 and AX 1.0 requests;
 //!   `return_to` carries a random `state` bound to the session;
-//! - **associations** (§8): HMAC-SHA256 over a no-encryption session, only with HTTPS OP
-//!   endpoints, kept in [`Storage`](crate::Storage) and reused until they expire;
+//! - **associations** (§8): HMAC-SHA256, or HMAC-SHA1 when the OP declines it and suggests
+//!   that, over a no-encryption session, only with HTTPS OP endpoints, kept in
+//!   [`Storage`](crate::Storage) with their type and reused until they expire;
 //! - **verification** (§11) of the positive assertion: `return_to` against the pending login
 //!   and the request, the discovered information (re-discovering the claimed identifier when
 //!   the OP chose it), the required signed fields, the signature (locally with an association,
