@@ -86,7 +86,7 @@ pub struct FakeOp {
 /// The base64 MAC of `text` under `key` for an association of `assoc_type`.
 fn mac(assoc_type: &str, key: &[u8], text: &[u8]) -> String {
     if assoc_type == "HMAC-SHA1" {
-        return STANDARD.encode(hmac_sha1(key, text));
+        return STANDARD.encode(crate::oauth1::hmac_sha1(key, text));
     }
     #[allow(clippy::expect_used)] // HMAC takes keys of any length
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
@@ -1120,105 +1120,4 @@ pub async fn holds_association(h: &OpenIdHarness, op_endpoint: &str) -> bool {
         .unwrap_or_default()
         .iter()
         .any(|a| [SHARED_HANDLE, SHA1_HANDLE].contains(&a.handle.as_str()))
-}
-
-/// HMAC (RFC 2104) over SHA-1, for the fake OP's HMAC-SHA1 associations.
-fn hmac_sha1(key: &[u8], message: &[u8]) -> [u8; 20] {
-    let mut block = [0u8; 64];
-    if key.len() > block.len() {
-        block[..20].copy_from_slice(&sha1(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let pad = |byte: u8| block.iter().map(move |b| b ^ byte);
-    let inner: Vec<u8> = pad(0x36).chain(message.iter().copied()).collect();
-    let outer: Vec<u8> = pad(0x5c).chain(sha1(&inner)).collect();
-    sha1(&outer)
-}
-
-/// SHA-1 (FIPS 180-4). The testkit has no SHA-1 crate, and a fake OP that shares no MAC code
-/// with the RP checks the RP's as well.
-fn sha1(message: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ];
-    let bits = (message.len() as u64).wrapping_mul(8);
-    let mut padded = message.to_vec();
-    padded.push(0x80);
-    while padded.len() % 64 != 56 {
-        padded.push(0);
-    }
-    padded.extend_from_slice(&bits.to_be_bytes());
-    for block in padded.chunks_exact(64) {
-        let mut w = [0u32; 80];
-        for (t, word) in block.chunks_exact(4).enumerate() {
-            w[t] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for t in 16..80 {
-            w[t] = (w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (t, word) in w.into_iter().enumerate() {
-            let (f, k) = match t / 20 {
-                0 => ((b & c) | (!b & d), 0x5A82_7999),
-                1 => (b ^ c ^ d, 0x6ED9_EBA1),
-                2 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
-                _ => (b ^ c ^ d, 0xCA62_C1D6),
-            };
-            let temp = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(word);
-            (e, d, c, b, a) = (d, c, b.rotate_left(30), a, temp);
-        }
-        for (word, add) in h.iter_mut().zip([a, b, c, d, e]) {
-            *word = word.wrapping_add(add);
-        }
-    }
-    let mut digest = [0u8; 20];
-    for (bytes, word) in digest.chunks_exact_mut(4).zip(h) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
-    digest
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hmac_sha1_known_answers() {
-        let hex =
-            |bytes: [u8; 20]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
-        // FIPS 180 examples, one of them two blocks long once padded.
-        assert_eq!(
-            hex(sha1(b"abc")),
-            "a9993e364706816aba3e25717850c26c9cd0d89d"
-        );
-        assert_eq!(hex(sha1(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-        assert_eq!(
-            hex(sha1(
-                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
-            )),
-            "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
-        );
-        // RFC 2202 test cases 1 (a 20-byte key, as associations have) and 6 (a long key).
-        assert_eq!(
-            hex(hmac_sha1(&[0x0b; 20], b"Hi There")),
-            "b617318655057264e28bc0b6fb378c8ef146be00"
-        );
-        assert_eq!(
-            hex(hmac_sha1(
-                &[0xaa; 80],
-                b"Test Using Larger Than Block-Size Key - Hash Key First"
-            )),
-            "aa4ae5e15272d00e95705637ce8a3b55ed402112"
-        );
-    }
 }
