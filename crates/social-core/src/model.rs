@@ -227,7 +227,9 @@ impl fmt::Debug for Tokens {
 }
 
 /// What a backend returns for a successful callback.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// Its `Debug` output redacts the tokens and secrets kept in `extra_data`.
+#[derive(Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AuthResponse {
     /// The backend name.
@@ -242,6 +244,51 @@ pub struct AuthResponse {
     pub tokens: Option<Tokens>,
     /// The data to store with the account (tokens included).
     pub extra_data: Map<String, Value>,
+}
+
+/// `extra_data` for `Debug`: values under keys naming a token or secret are redacted, so that
+/// logging an account or a login never writes credentials.
+struct Redacted<'a>(&'a Map<String, Value>);
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (key, value) in self.0 {
+            let lower = key.to_ascii_lowercase();
+            if lower.contains("token") || lower.contains("secret") {
+                map.entry(key, &"[redacted]");
+            } else {
+                map.entry(key, value);
+            }
+        }
+        map.finish()
+    }
+}
+
+impl fmt::Debug for AuthResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthResponse")
+            .field("backend", &self.backend)
+            .field("uid", &self.uid)
+            .field("details", &self.details)
+            .field("tokens", &self.tokens)
+            .field("extra_data", &Redacted(&self.extra_data))
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for SocialAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SocialAccount")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("provider", &self.provider)
+            .field("uid", &self.uid)
+            .field("extra_data", &Redacted(&self.extra_data))
+            .field("created_at", &self.created_at)
+            .field("modified_at", &self.modified_at)
+            .finish()
+    }
 }
 
 impl AuthResponse {
@@ -373,7 +420,9 @@ impl NewUser {
 }
 
 /// The link between a local user and a provider account, unique on `(provider, uid)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Its `Debug` output redacts the tokens and secrets kept in `extra_data`.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SocialAccount {
     /// The storage's id of the association.
@@ -451,5 +500,41 @@ pub fn required_id(user: &Value, field: &str) -> Result<String> {
             Stage::Profile,
             format!("the user data has no `{field}`"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_tokens() {
+        let mut account = SocialAccount::new(7, UserId("1".into()), "github", "42");
+        let mut tokens = Tokens::new("gho_live_access");
+        tokens.refresh_token = Some(Secret::new("ghr_live_refresh"));
+        tokens.write_to(&mut account.extra_data);
+        account
+            .extra_data
+            .insert("access_token_secret".into(), Value::from("oauth1-secret"));
+        account
+            .extra_data
+            .insert("login".into(), Value::from("octocat"));
+        let mut response = AuthResponse::new(
+            "github",
+            "42".into(),
+            UserDetails::new(),
+            Value::Null,
+            Some(tokens),
+        );
+        response.extra_data = account.extra_data.clone();
+        for shown in [format!("{account:?}"), format!("{response:?}")] {
+            for secret in ["gho_live_access", "ghr_live_refresh", "oauth1-secret"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+            assert!(
+                shown.contains("octocat"),
+                "other extra data stays visible: {shown}"
+            );
+        }
     }
 }
