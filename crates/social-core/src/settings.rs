@@ -73,7 +73,10 @@ impl Default for UsernameSettings {
 }
 
 /// Settings of one backend (`[backends.<name>]` in TOML).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+///
+/// `Debug` hides the secret and every provider option whose name says key, secret, token or
+/// password (`API_KEY`, ...).
+#[derive(Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 #[non_exhaustive]
 pub struct BackendSettings {
@@ -102,6 +105,38 @@ pub struct BackendSettings {
     /// Provider-specific settings (`SOCIAL_AUTH_GITHUB_ORGANIZATION`, ...), as text.
     #[serde(flatten)]
     pub options: BTreeMap<String, toml::Value>,
+}
+
+impl fmt::Debug for BackendSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let options: BTreeMap<&str, &dyn fmt::Debug> = self
+            .options
+            .iter()
+            .map(|(name, value)| {
+                let hidden = ["key", "secret", "token", "password"]
+                    .iter()
+                    .any(|word| name.to_ascii_lowercase().contains(word));
+                let shown: &dyn fmt::Debug = if hidden { &"[redacted]" } else { value };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("BackendSettings")
+            .field("key", &self.key)
+            .field("secret", &self.secret)
+            .field("scope", &self.scope)
+            .field("extra_scope", &self.extra_scope)
+            .field("auth_extra_arguments", &self.auth_extra_arguments)
+            .field(
+                "request_token_extra_arguments",
+                &self.request_token_extra_arguments,
+            )
+            .field("extra_data", &self.extra_data)
+            .field("endpoints", &self.endpoints)
+            .field("whitelisted_domains", &self.whitelisted_domains)
+            .field("whitelisted_emails", &self.whitelisted_emails)
+            .field("options", &options)
+            .finish()
+    }
 }
 
 impl BackendSettings {
