@@ -21,6 +21,12 @@ use tower_sessions::{
     cookie::{SameSite, time::Duration},
     session_store::ExpiredDeletion,
 };
+use tower_sessions_redis_store::{
+    RedisStore,
+    fred::prelude::{
+        Builder, ClientLike as _, Config as RedisConfig, Error as RedisError, Pool, ReconnectPolicy,
+    },
+};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use crate::{
@@ -43,6 +49,9 @@ pub const EMAIL_FORM_PATH: &str = "/email/";
 
 /// The session cookie's name.
 const SESSION_COOKIE: &str = "social_demo_session";
+
+/// Connections to Redis: few, since each one pipelines many requests.
+const REDIS_CONNECTIONS: usize = 2;
 
 /// The router state.
 #[derive(Clone)]
@@ -172,18 +181,28 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
         source,
     };
     let router = match (sessions, &database) {
-        (SessionBackend::Memory, _) => with_sessions(router, MemoryStore::default(), secure),
+        (SessionBackend::Memory, _) => {
+            tracing::info!("sessions: in memory (this instance only, lost at restart)");
+            with_sessions(router, MemoryStore::default(), secure)
+        }
         (SessionBackend::Database, Database::Sqlite(storage)) => {
             let store = SqliteStore::new(storage.pool().clone());
             store.migrate().await.map_err(session_store_failed)?;
             delete_expired_sessions(store.clone());
+            tracing::info!("sessions: in the database {}", redacted(&database_url));
             with_sessions(router, store, secure)
         }
         (SessionBackend::Database, Database::Postgres(storage)) => {
             let store = PostgresStore::new(storage.pool().clone());
             store.migrate().await.map_err(session_store_failed)?;
             delete_expired_sessions(store.clone());
+            tracing::info!("sessions: in the database {}", redacted(&database_url));
             with_sessions(router, store, secure)
+        }
+        (SessionBackend::Redis { url }, _) => {
+            let pool = connect_redis(&url).await?;
+            tracing::info!("sessions: in Redis {}", redacted(&url));
+            with_sessions(router, RedisStore::new(pool), secure)
         }
     };
     Ok(Demo {
@@ -388,6 +407,38 @@ where
             .with_http_only(true)
             .with_expiry(Expiry::OnInactivity(Duration::hours(12))),
     )
+}
+
+/// A pool connected to the Redis server at `url`, or why not. Connecting at start-up makes a
+/// wrong `REDIS_URL` (host, password, database number) stop the demo at once; later the
+/// connections come back by themselves when Redis restarts, and a request waits for Redis at
+/// most a few seconds.
+async fn connect_redis(url: &str) -> Result<Pool, StartError> {
+    let shown = redacted(url);
+    let invalid = |problem: &str| StartError::config("REDIS_URL", format!("`{shown}` {problem}"));
+    // The store is built without TLS: a `rediss://` URL would silently go out in clear text.
+    let usable = url::Url::parse(url).is_ok_and(|u| u.scheme() == "redis" && u.has_host());
+    if !usable {
+        return Err(invalid(
+            "is not a redis:// URL such as `redis://127.0.0.1:6379/0` \
+             (TLS, cluster and sentinel URLs are not supported)",
+        ));
+    }
+    let unusable = |e: RedisError| invalid(&format!("cannot be used: {}", e.details()));
+    let config = RedisConfig::from_url(url).map_err(unusable)?;
+    let seconds = std::time::Duration::from_secs;
+    let pool = Builder::from_config(config)
+        .with_connection_config(|c| c.connection_timeout = seconds(5))
+        .with_performance_config(|p| p.default_command_timeout = seconds(5))
+        .set_policy(ReconnectPolicy::new_exponential(0, 100, 5_000, 2))
+        .build_pool(REDIS_CONNECTIONS)
+        .map_err(unusable)?;
+    // The handle drives the connections; dropping it leaves them running.
+    let _connections = pool.init().await.map_err(|source| StartError::Redis {
+        url: shown.clone(),
+        source,
+    })?;
+    Ok(pool)
 }
 
 /// Sweeps expired sessions out of a database store every hour.

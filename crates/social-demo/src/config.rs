@@ -10,7 +10,7 @@ pub const DEFAULT_SETTINGS_FILE: &str = "social-demo.toml";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://social-demo.sqlite?mode=rwc";
 
 /// Where sessions are kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum SessionBackend {
     /// In this process's memory: lost at restart, invisible to other instances.
@@ -19,6 +19,13 @@ pub enum SessionBackend {
     /// In the application database (tower-sessions-sqlx-store), shared by every instance
     /// on it.
     Database,
+    /// In Redis (tower-sessions-redis-store), shared by every instance using the same server
+    /// and database number; Redis expires them.
+    Redis {
+        /// `redis://[[user]:password@]host[:port][/db]`; TLS, cluster and sentinel URLs are
+        /// not supported.
+        url: String,
+    },
 }
 
 /// Which dev provider the `dev` backends use.
@@ -100,7 +107,8 @@ impl Config {
     /// | Variable | Meaning | Default |
     /// |---|---|---|
     /// | `DATABASE_URL` | `sqlite://...` or `postgres://...` | [`DEFAULT_DATABASE_URL`] |
-    /// | `SESSION_STORE` | `memory` or `db` | `memory` |
+    /// | `SESSION_STORE` | `memory`, `db` or `redis` | `memory` |
+    /// | `REDIS_URL` | the Redis server, for `SESSION_STORE=redis` | |
     /// | `DEV_PROVIDER` | `on`, `off`, or the issuer URL of one running elsewhere | `on` |
     /// | `SOCIAL_AUTH_CONFIG` | a TOML settings file | [`DEFAULT_SETTINGS_FILE`] if present |
     /// | `SOCIAL_AUTH_*` | social login settings, over the file's | |
@@ -122,10 +130,18 @@ impl Config {
             None => SessionBackend::Memory,
             Some(v) if v == "memory" => SessionBackend::Memory,
             Some(v) if v == "db" || v == "database" => SessionBackend::Database,
+            Some(v) if v == "redis" => SessionBackend::Redis {
+                url: var("REDIS_URL").ok_or_else(|| {
+                    StartError::config(
+                        "REDIS_URL",
+                        "is not set; SESSION_STORE=redis needs it, such as `redis://127.0.0.1:6379`",
+                    )
+                })?,
+            },
             Some(v) => {
                 return Err(StartError::config(
                     "SESSION_STORE",
-                    format!("`{v}` is neither `memory` nor `db`"),
+                    format!("`{v}` is not `memory`, `db` or `redis`"),
                 ));
             }
         };
@@ -194,12 +210,19 @@ pub enum StartError {
     },
     /// Social login refused its settings; the message names the setting.
     Settings(AuthError),
-    /// The database or the session store could not be opened or migrated.
+    /// The database or the session store in it could not be opened or migrated.
     Database {
         /// The database URL, without its password.
         url: String,
         /// The driver's error.
         source: social_sqlx::sqlx::Error,
+    },
+    /// The Redis session store could not be reached.
+    Redis {
+        /// `REDIS_URL`, without its password.
+        url: String,
+        /// The client's error.
+        source: tower_sessions_redis_store::fred::error::Error,
     },
 }
 
@@ -218,6 +241,7 @@ impl fmt::Display for StartError {
             Self::Config { setting, problem } => write!(f, "{setting}: {problem}"),
             Self::Settings(e) => write!(f, "settings: {}", e.details()),
             Self::Database { url, source } => write!(f, "database {url}: {source}"),
+            Self::Redis { url, source } => write!(f, "REDIS_URL {url}: {source}"),
         }
     }
 }
@@ -226,6 +250,7 @@ impl std::error::Error for StartError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Database { source, .. } => Some(source),
+            Self::Redis { source, .. } => Some(source),
             Self::Settings(e) => Some(e),
             Self::Config { .. } => None,
         }

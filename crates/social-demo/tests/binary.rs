@@ -1,6 +1,8 @@
 //! The `social-demo` binary as a person starts it: what it prints, and that a half-configured
 //! provider is skipped rather than fatal.
 
+mod common;
+
 use std::{
     io::{BufRead as _, BufReader},
     process::{Child, Command, Stdio},
@@ -23,6 +25,37 @@ fn demo() -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
+}
+
+/// Starts `command` and reads its output up to the line giving its address; returns the
+/// running server, its URL and the lines before.
+fn start(mut command: Command) -> (Running, String, String) {
+    let mut child = command.spawn().expect("the binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let running = Running(child);
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let url = loop {
+        let line = received
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no start-up line within 30 s; saw: {seen:#?}"));
+        if let Some(rest) = line.split("social-demo on ").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+        }
+        seen.push(line);
+    };
+    (running, url, seen.join("\n"))
 }
 
 /// Kills the server when the test ends, however it ends.
@@ -57,36 +90,11 @@ async fn http_get(base: &str, path: &str) -> String {
 
 #[tokio::test]
 async fn a_key_without_a_secret_is_reported_and_skipped_and_the_demo_serves() {
-    let mut child = demo()
-        .env("SOCIAL_AUTH_GITHUB_KEY", "only-a-key")
-        .spawn()
-        .expect("the binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let running = Running(child);
-    let (lines, received) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
-    let url = loop {
-        let line = received
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|_| panic!("no start-up line within 30 s; saw: {seen:#?}"));
-        if let Some(rest) = line.split("social-demo on ").nth(1) {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-        }
-        seen.push(line);
-    };
-    let all = seen.join("\n");
+    let mut command = demo();
+    command.env("SOCIAL_AUTH_GITHUB_KEY", "only-a-key");
+    let (running, url, all) = start(command);
     assert!(all.contains("enabled: dev, dev2, dev-oidc"), "{all}");
+    assert!(all.contains("sessions: in memory"), "{all}");
     assert!(
         all.contains("skipped github: SOCIAL_AUTH_GITHUB_SECRET: is not set"),
         "{all}"
@@ -111,24 +119,83 @@ async fn a_key_without_a_secret_is_reported_and_skipped_and_the_demo_serves() {
     drop(running);
 }
 
-#[test]
-fn a_bad_setting_stops_it_with_the_setting_named() {
+/// What the binary prints on stderr when it stops at start-up with `vars` set.
+fn refused(vars: &[(&str, &str)]) -> String {
     let output = demo()
-        .env("SESSION_STORE", "redis")
+        .envs(vars.iter().copied())
         .output()
         .expect("the binary runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(
-        stderr.contains("SESSION_STORE: `redis` is neither `memory` nor `db`"),
+        !output.status.success(),
+        "it started with {vars:?}: {stderr}"
+    );
+    stderr
+}
+
+#[test]
+fn a_bad_setting_stops_it_with_the_setting_named() {
+    let stderr = refused(&[("SESSION_STORE", "mongo")]);
+    assert!(
+        stderr.contains("SESSION_STORE: `mongo` is not `memory`, `db` or `redis`"),
         "{stderr}"
     );
 
-    let output = demo()
-        .env("DATABASE_URL", "mysql://localhost/db")
-        .output()
-        .expect("the binary runs");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused(&[("DATABASE_URL", "mysql://localhost/db")]);
     assert!(stderr.contains("DATABASE_URL: "), "{stderr}");
+}
+
+#[test]
+fn redis_sessions_need_a_usable_redis_url() {
+    let stderr = refused(&[("SESSION_STORE", "redis")]);
+    assert!(stderr.contains("REDIS_URL: is not set"), "{stderr}");
+
+    for url in [
+        "127.0.0.1:6379",
+        "http://127.0.0.1:6379",
+        "rediss://127.0.0.1:6379",
+    ] {
+        let stderr = refused(&[("SESSION_STORE", "redis"), ("REDIS_URL", url)]);
+        assert!(
+            stderr.contains(&format!("REDIS_URL: `{url}` is not a redis:// URL")),
+            "{stderr}"
+        );
+    }
+
+    let stderr = refused(&[
+        ("SESSION_STORE", "redis"),
+        ("REDIS_URL", "redis://127.0.0.1:6379/x"),
+    ]);
+    assert!(
+        stderr.contains("REDIS_URL: `redis://127.0.0.1:6379/x` "),
+        "{stderr}"
+    );
+
+    // Nothing listens on port 1: start-up stops rather than serving without sessions.
+    let stderr = refused(&[
+        ("SESSION_STORE", "redis"),
+        ("REDIS_URL", "redis://:hunter2@127.0.0.1:1"),
+    ]);
+    assert!(
+        stderr.contains("REDIS_URL redis://:***@127.0.0.1:1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[tokio::test]
+async fn with_sessions_in_redis_it_says_so_and_serves() {
+    let Some(redis_url) = common::service_url("TEST_REDIS_URL", "Redis", "redis://127.0.0.1:6379")
+    else {
+        return;
+    };
+    let mut command = demo();
+    command
+        .env("SESSION_STORE", "redis")
+        .env("REDIS_URL", &redis_url);
+    let (running, url, all) = start(command);
+    assert!(all.contains("sessions: in Redis redis://"), "{all}");
+    let home = http_get(&url, "/").await;
+    assert!(home.starts_with("HTTP/1.0 200"), "{home}");
+    drop(running);
 }

@@ -1,13 +1,17 @@
-//! Two demo instances on one PostgreSQL database with one shared session store: a login that
-//! starts on one instance completes on the other, as behind a load balancer.
+//! Two demo instances sharing one database and one session store: a login that starts on one
+//! instance completes on the other, as behind a load balancer. Once with PostgreSQL holding
+//! both users and sessions, once with sessions in Redis and users in one SQLite file.
 //!
-//! Needs `TEST_POSTGRES_URL` (a role that may create databases). Under `CI=true` its absence
-//! is a failure; elsewhere the test says what is missing and passes.
+//! Needs `TEST_POSTGRES_URL` (a role that may create databases) and `TEST_REDIS_URL` (such as
+//! `redis://127.0.0.1:6379/0`). Under `CI=true` a missing one is a failure; elsewhere the test
+//! that needs it says what is missing and passes.
 
 mod common;
 
+use std::path::PathBuf;
+
 use axum::Router;
-use common::{Browser, listen, serve_on};
+use common::{Browser, Server, listen, serve_on, service_url};
 use reqwest::StatusCode;
 use social_core::{BackendSettings, Secret, Settings};
 use social_demo::{
@@ -15,22 +19,9 @@ use social_demo::{
     dev_provider::{DevClient, DevKey, DevProvider, MOUNT_PATH},
 };
 use social_sqlx::sqlx::{Connection, Executor, PgConnection};
-
-/// The PostgreSQL server to use, or `None` (after saying why) when the test cannot run here.
-fn postgres_url() -> Option<String> {
-    match std::env::var("TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("TEST_POSTGRES_URL is not set: CI must provide PostgreSQL for this test")
-        }
-        _ => {
-            eprintln!(
-                "skipped: set TEST_POSTGRES_URL=postgres://user:password@127.0.0.1/db to run it"
-            );
-            None
-        }
-    }
-}
+use tower_sessions_redis_store::fred::prelude::{
+    Builder, Client, ClientLike as _, Config as RedisConfig, KeysInterface as _,
+};
 
 /// A database of its own for one test, dropped by [`FreshDatabase::drop_now`].
 struct FreshDatabase {
@@ -68,6 +59,31 @@ impl FreshDatabase {
     }
 }
 
+/// A SQLite file in the temporary directory that both instances open; removed, with its WAL
+/// files, when dropped.
+struct SqliteFile(PathBuf);
+
+impl SqliteFile {
+    fn new() -> Self {
+        let name = format!("social-demo-test-{}.sqlite", uuid::Uuid::new_v4().simple());
+        Self(std::env::temp_dir().join(name))
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}?mode=rwc", self.0.display())
+    }
+}
+
+impl Drop for SqliteFile {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut path = self.0.clone().into_os_string();
+            path.push(suffix);
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 const KEY: &str = "two-instances";
 const SECRET: &str = "two-instances-secret";
 
@@ -80,13 +96,14 @@ fn settings() -> Settings {
     settings
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_login_started_on_one_instance_completes_on_the_other() {
-    let Some(admin_url) = postgres_url() else {
-        return;
-    };
-    let database = FreshDatabase::create(&admin_url).await;
-
+/// Two instances on `database_url` with sessions in `sessions`, behind one public address, and
+/// one dev provider outside both. Alice's login starts on A and completes on B; Bob's pauses
+/// for an e-mail address on A and resumes on B. Returns instance A and the browser, logged in
+/// as Bob and pointed at B.
+async fn a_login_crosses_instances(
+    database_url: &str,
+    sessions: SessionBackend,
+) -> (Server, Browser) {
     // Instance A's address is the public one; B sits behind the same name.
     let (listener_a, front) = listen().await;
     let (listener_b, url_b) = listen().await;
@@ -109,13 +126,14 @@ async fn a_login_started_on_one_instance_completes_on_the_other() {
 
     let config = || {
         Config::new(&front)
-            .database_url(&database.url)
-            .sessions(SessionBackend::Database)
+            .database_url(database_url)
+            .sessions(sessions.clone())
             .dev_provider(DevProviderMode::External {
                 issuer: issuer.clone(),
             })
             .settings(settings())
     };
+    // One after the other: the second finds the tables made by the first.
     let a = serve_on(listener_a, front.clone(), config()).await;
     let b = serve_on(listener_b, url_b.clone(), config()).await;
     assert!(
@@ -200,6 +218,77 @@ async fn a_login_started_on_one_instance_completes_on_the_other() {
         .await
         .expect("storage");
     assert!(users.is_some(), "B's login is in A's database");
-    drop((a, b));
+    (a, browser)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_started_on_one_instance_completes_on_the_other() {
+    let Some(admin_url) = service_url(
+        "TEST_POSTGRES_URL",
+        "PostgreSQL",
+        "postgres://user:password@127.0.0.1/db",
+    ) else {
+        return;
+    };
+    let database = FreshDatabase::create(&admin_url).await;
+    let (a, _) = a_login_crosses_instances(&database.url, SessionBackend::Database).await;
+    drop(a);
     database.drop_now().await;
+}
+
+/// A connection of the test's own to the Redis server the instances use.
+async fn redis_client(url: &str) -> Client {
+    let config = RedisConfig::from_url(url)
+        .unwrap_or_else(|e| panic!("TEST_REDIS_URL `{url}` is not a Redis URL: {e}"));
+    let client = Builder::from_config(config)
+        .build()
+        .expect("a Redis client");
+    client
+        .init()
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to TEST_REDIS_URL `{url}`: {e}"));
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_sessions_in_redis_a_login_started_on_one_instance_completes_on_the_other() {
+    let Some(redis_url) = service_url("TEST_REDIS_URL", "Redis", "redis://127.0.0.1:6379") else {
+        return;
+    };
+    let redis = redis_client(&redis_url).await;
+    let database = SqliteFile::new();
+    let sessions = SessionBackend::Redis {
+        url: redis_url.clone(),
+    };
+    let (a, mut browser) = a_login_crosses_instances(&database.url(), sessions).await;
+
+    // The session is a key in Redis named by the cookie, as the store writes it.
+    let current = browser.cookies_set().last().cloned().expect("a session");
+    let stored: Option<Vec<u8>> = redis.get(&current).await.expect("GET");
+    assert!(stored.is_some(), "session {current} is in Redis");
+
+    // Logging out (and each login's new session id) removes the old sessions from Redis. The
+    // test then deletes whatever it made that is left, and no other key: session ids are
+    // random, so runs sharing a server never meet.
+    let profile = browser.get("/profile/").await;
+    let csrf = profile.input("csrf_token").expect("csrf");
+    browser.post("/logout/", &[("csrf_token", &csrf)]).await;
+    let mut left = Vec::new();
+    for id in browser.cookies_set() {
+        let exists: u32 = redis.exists(id).await.expect("EXISTS");
+        if exists > 0 {
+            left.push(id.clone());
+        }
+    }
+    if !left.is_empty() {
+        let _: u32 = redis.del(left.clone()).await.expect("DEL");
+    }
+    assert!(
+        browser.cookies_set().len() >= 3,
+        "a session per login: {:?}",
+        browser.cookies_set()
+    );
+    assert!(left.is_empty(), "sessions left in Redis: {left:?}");
+    drop(a);
+    let _ = redis.quit().await;
 }

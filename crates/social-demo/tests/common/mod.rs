@@ -19,6 +19,22 @@ pub struct Server {
     pub startup: social_demo::Startup,
 }
 
+/// The URL of a service a test needs, from `variable`; `None` (after saying what is missing)
+/// when it is not set, except under `CI=true`, where CI must provide it and its absence fails
+/// the test.
+pub fn service_url(variable: &str, service: &str, example: &str) -> Option<String> {
+    match std::env::var(variable) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{variable} is not set: {service} is missing, and CI must provide it")
+        }
+        _ => {
+            eprintln!("skipped: {service} is missing; set {variable}={example} to run this test");
+            None
+        }
+    }
+}
+
 /// A loopback listener on a free port, and its URL.
 pub async fn listen() -> (TcpListener, String) {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
@@ -88,6 +104,8 @@ pub struct Browser {
     pub base: String,
     client: reqwest::Client,
     cookie: Option<String>,
+    /// Every cookie value set so far, oldest first: the sessions this browser caused.
+    cookies_set: Vec<String>,
     /// The `Host` to send instead of the URL's: a load balancer's public name.
     host: Option<String>,
 }
@@ -103,6 +121,7 @@ impl Browser {
             base: base.to_owned(),
             client,
             cookie: None,
+            cookies_set: Vec::new(),
             host: None,
         }
     }
@@ -117,6 +136,11 @@ impl Browser {
     /// The session cookie, if one is held.
     pub fn cookie(&self) -> Option<&str> {
         self.cookie.as_deref()
+    }
+
+    /// The values of every cookie set so far (session ids), oldest first.
+    pub fn cookies_set(&self) -> &[String] {
+        &self.cookies_set
     }
 
     fn url(&self, target: &str) -> String {
@@ -141,6 +165,10 @@ impl Browser {
             let pair = set.split(';').next().unwrap_or_default().trim();
             let removed = set.to_ascii_lowercase().contains("max-age=0");
             self.cookie = (!removed && !pair.ends_with('=')).then(|| pair.to_owned());
+            let value = pair.split_once('=').map_or("", |(_, value)| value);
+            if !removed && !value.is_empty() && !self.cookies_set.iter().any(|v| v == value) {
+                self.cookies_set.push(value.to_owned());
+            }
         }
         let status = response.status();
         let location = response
