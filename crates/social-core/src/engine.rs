@@ -259,7 +259,10 @@ impl SocialAuth {
         })
     }
 
-    fn provider_cx<'a>(&'a self, name: &'a str) -> ProviderCx<'a> {
+    /// What backend `name` may use outside a request (its settings, the shared HTTP client,
+    /// the clock): for calling a backend's own helpers, such as
+    /// `OidcBackend::logout_url`, on a backend the application keeps an `Arc` of.
+    pub fn provider_cx<'a>(&'a self, name: &'a str) -> ProviderCx<'a> {
         ProviderCx {
             name,
             settings: &self.inner.settings,

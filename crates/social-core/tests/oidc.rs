@@ -866,3 +866,43 @@ async fn userinfo_never_overrides_the_id_token() {
         "filled from userinfo"
     );
 }
+
+/// An application keeps an `Arc` of its OIDC backend and asks it for the logout URL with the
+/// context `SocialAuth` hands out.
+#[tokio::test]
+async fn applications_reach_the_logout_url_through_social_auth() {
+    let server = MockServer::start().await;
+    let issuer = format!("{}/realms/corp", server.uri());
+    let doc = DISCOVERY
+        .replace("{issuer}", &issuer)
+        .replace("{server}", &server.uri());
+    Mock::given(matchers::path(
+        "/realms/corp/.well-known/openid-configuration",
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_raw(doc, "application/json"))
+    .mount(&server)
+    .await;
+    let backend = Arc::new(OidcBackend::generic("corp").with_cache(Arc::default()));
+    let settings = Settings::default()
+        .with_vars(
+            [
+                ("SOCIAL_AUTH_CORP_KEY", CLIENT_ID),
+                ("SOCIAL_AUTH_CORP_SECRET", "s3cret"),
+                ("SOCIAL_AUTH_CORP_OIDC_ENDPOINT", issuer.as_str()),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned())),
+            &[],
+        )
+        .unwrap();
+    let auth = SocialAuth::builder(Registry::new().with_arc(backend.clone()))
+        .settings(settings)
+        .storage(Arc::new(MemoryStorage::new()))
+        .build()
+        .unwrap();
+    let url = backend
+        .logout_url(&auth.provider_cx("corp"), &LogoutRequest::new(Some("hint")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(url.contains("id_token_hint=hint"), "{url}");
+}
