@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 use social_core::{Backend, ErrorKind, MemoryStrategy, Outcome, Strategy};
 use wiremock::{Match, Mock, Request, ResponseTemplate, matchers};
 
-use crate::provider::{self, CLIENT_ID, CLIENT_SECRET, Harness, expect_kind};
+use crate::provider::{self, CLIENT_ID, CLIENT_SECRET, Harness, expect_kind, param};
 
 /// The origin of the harness's requests (see [`Harness::begin`]).
 const ORIGIN: &str = "http://testserver";
@@ -381,18 +381,8 @@ async fn received(h: &Harness, recorded: &Recorded) -> Vec<Request> {
         .collect()
 }
 
-fn param(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
 fn snapshot(fixture: &Fixture, name: &str, value: &Value) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(&fixture.snapshot_dir);
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.bind(|| insta::assert_json_snapshot!(name, value));
+    provider::snapshot_in(&fixture.snapshot_dir, name, value);
 }
 
 /// The callback of a login started with `session`: the provider's redirect back.

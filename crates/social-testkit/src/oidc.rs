@@ -27,7 +27,7 @@ use social_core::{
 };
 use wiremock::{Mock, ResponseTemplate, matchers};
 
-use super::provider::{CLIENT_ID, Fixture, Harness, expect_kind};
+use super::provider::{CLIENT_ID, Fixture, Harness, expect_kind, param};
 
 /// A signing key of the fake provider.
 #[derive(Clone)]
@@ -425,18 +425,8 @@ fn json_mock(method: &str, path: &str, body: String) -> Mock {
         .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
 }
 
-fn param(url: &url::Url, name: &str) -> Option<String> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
 fn snapshot(fixture: &OidcFixture, name: &str, value: &Value) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(&fixture.snapshot_dir);
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.bind(|| insta::assert_json_snapshot!(name, value));
+    super::provider::snapshot_in(&fixture.snapshot_dir, name, value);
 }
 
 /// The authorize URL: discovered endpoint, client id, callback, `openid` scope, `state` and a

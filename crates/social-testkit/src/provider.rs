@@ -238,15 +238,21 @@ impl Harness {
     }
 }
 
-fn param(url: &url::Url, name: &str) -> Option<String> {
+/// The first value of query parameter `name` in `url`.
+pub(crate) fn param(url: &url::Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
 }
 
 fn snapshot(fixture: &Fixture, name: &str, value: &Value) {
+    snapshot_in(&fixture.snapshot_dir, name, value);
+}
+
+/// Asserts a JSON snapshot named `name` in the provider crate's snapshot folder `dir`.
+pub(crate) fn snapshot_in(dir: &str, name: &str, value: &Value) {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(&fixture.snapshot_dir);
+    settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.bind(|| insta::assert_json_snapshot!(name, value));
