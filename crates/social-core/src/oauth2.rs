@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+/// Reads a required id field of the provider's user data as text.
+pub use crate::model::required_id;
 use async_trait::async_trait;
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 /// The HTTP method of the token request ([`OAuth2Spec::token_method`]).
@@ -203,8 +205,6 @@ pub trait OAuth2Provider: Send + Sync + 'static {
         )
     }
 }
-
-pub use crate::model::required_id;
 
 /// What the callback checks, kept in the session between start and callback.
 #[derive(Serialize, Deserialize)]

@@ -32,6 +32,8 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 pub use self::sign::{Placement, Signer, get_json, sign};
+/// Reads a required id field of the provider's user data as text.
+pub use crate::model::required_id;
 use crate::{
     backend::{Backend, BackendCx, Flow, Protocol, ProviderCx},
     error::{AuthError, ErrorKind, Result, Stage},
@@ -198,8 +200,6 @@ pub trait OAuth1Provider: Send + Sync + 'static {
         Ok(())
     }
 }
-
-pub use crate::model::required_id;
 
 /// A request token waiting for its callback, kept in the session.
 #[derive(Serialize, Deserialize)]
