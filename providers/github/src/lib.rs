@@ -41,14 +41,8 @@ impl GitHub {
         if let Some(org) = cx.backend.option("organization") {
             // 204: member; 302 or 404: not a member (or not visible to this token).
             let url = format!("{api}/orgs/{org}/members/{login}");
-            let request = http::Request::get(&url)
-                .header(http::header::ACCEPT, "application/vnd.github+json")
-                .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
-                .body(Vec::new())
-                .map_err(|e| AuthError::config("SOCIAL_AUTH_GITHUB_ORGANIZATION", e))?;
-            let response = cx
-                .send(request, Stage::Profile, "organization membership")
-                .await?;
+            let response =
+                api_get(cx, &url, token, "organization", "organization membership").await?;
             match response.status().as_u16() {
                 204 => {}
                 302 | 404 => {
@@ -70,12 +64,7 @@ impl GitHub {
         }
         if let Some(team) = cx.backend.option("team_id") {
             let url = format!("{api}/teams/{team}/memberships/{login}");
-            let request = http::Request::get(&url)
-                .header(http::header::ACCEPT, "application/vnd.github+json")
-                .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
-                .body(Vec::new())
-                .map_err(|e| AuthError::config("SOCIAL_AUTH_GITHUB_TEAM_ID", e))?;
-            let response = cx.send(request, Stage::Profile, "team membership").await?;
+            let response = api_get(cx, &url, token, "team_id", "team membership").await?;
             if response.status().as_u16() == 404 {
                 return Err(forbidden(format!(
                     "`{login}` is not a member of team {team}"
@@ -97,6 +86,25 @@ impl GitHub {
         }
         Ok(())
     }
+}
+
+/// A GET of the REST API whose status the caller reads itself (membership answers 204/404);
+/// `setting` names what built the URL when it is not a valid one.
+async fn api_get(
+    cx: &ProviderCx<'_>,
+    url: &str,
+    token: &str,
+    setting: &str,
+    what: &str,
+) -> Result<social_core::http::HttpResponse> {
+    let request = http::Request::get(url)
+        .header(http::header::ACCEPT, "application/vnd.github+json")
+        .header(http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Vec::new())
+        .map_err(|e| {
+            AuthError::config(&social_core::settings::env_name(Some(cx.name), setting), e)
+        })?;
+    cx.send(request, Stage::Profile, what).await
 }
 
 #[async_trait]
