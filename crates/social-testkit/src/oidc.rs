@@ -810,12 +810,28 @@ pub async fn key_rotation(backend: Arc<dyn Backend>, fixture: OidcFixture) {
 
 /// Refresh: a new access token and ID token; an ID token about another user is refused.
 pub async fn refresh(backend: Arc<dyn Backend>, fixture: OidcFixture) {
-    if !backend.capabilities().refresh {
-        return;
-    }
+    let declared = backend.capabilities().refresh;
     let p = fixture.start(backend).await;
     let login = p.login().await;
     let mut account = login.account.unwrap_or_else(|| panic!("no account"));
+    if !declared {
+        // Not declared: refused as unsupported, without a request.
+        p.reset().await;
+        let result = p.harness.auth.refresh_token(&account).await;
+        expect_kind("undeclared refresh", result, ErrorKind::Unsupported);
+        let sent = p
+            .harness
+            .server
+            .received_requests()
+            .await
+            .unwrap_or_default();
+        assert!(
+            sent.is_empty(),
+            "an undeclared refresh sent {} requests",
+            sent.len()
+        );
+        return;
+    }
     if account.tokens().and_then(|t| t.refresh_token).is_none() {
         account
             .extra_data

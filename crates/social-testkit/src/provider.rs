@@ -726,13 +726,29 @@ pub async fn replay(backend: Arc<dyn Backend>, fixture: Fixture) {
     assert_eq!(h.storage.counts(), (1, 1), "replays wrote nothing more");
 }
 
+/// How many requests the fake provider has received.
+async fn request_count(h: &Harness) -> usize {
+    h.server.received_requests().await.unwrap_or_default().len()
+}
+
 /// Refresh: a new access token is fetched with the refresh token and stored.
 pub async fn refresh(backend: Arc<dyn Backend>, fixture: Fixture) {
-    if !backend.capabilities().refresh {
-        return;
-    }
+    let declared = backend.capabilities().refresh;
     let h = Harness::new(backend, &fixture).await;
     let (_, login) = successful_login(&h, &fixture).await;
+    if !declared {
+        // Not declared: refused as unsupported, without a request.
+        let account = login.account.unwrap_or_else(|| panic!("no account"));
+        let before = request_count(&h).await;
+        let result = h.auth.refresh_token(&account).await;
+        expect_kind("undeclared refresh", result, ErrorKind::Unsupported);
+        assert_eq!(
+            request_count(&h).await,
+            before,
+            "an undeclared refresh sent a request"
+        );
+        return;
+    }
     let account = login.account.unwrap_or_else(|| panic!("no account"));
     let mut account = account;
     if account.tokens().and_then(|t| t.refresh_token).is_none() {
@@ -789,6 +805,17 @@ pub async fn refresh(backend: Arc<dyn Backend>, fixture: Fixture) {
 /// Revoke: the revocation endpoint is called with the access token.
 pub async fn revoke(backend: Arc<dyn Backend>, fixture: Fixture) {
     if !backend.capabilities().revoke {
+        let h = Harness::new(backend, &fixture).await;
+        let (_, login) = successful_login(&h, &fixture).await;
+        let account = login.account.unwrap_or_else(|| panic!("no account"));
+        let before = request_count(&h).await;
+        let result = h.auth.revoke_token(&account).await;
+        expect_kind("undeclared revoke", result, ErrorKind::Unsupported);
+        assert_eq!(
+            request_count(&h).await,
+            before,
+            "an undeclared revoke sent a request"
+        );
         return;
     }
     #[allow(clippy::expect_used)]
