@@ -11,10 +11,10 @@ use social_core::{
     SocialAuth, Storage, UserId,
     clock::FixedClock,
     http::ReqwestClient,
-    oauth2::OAuth2Backend,
     pipeline::{Pipeline, RequireEmail},
 };
 use social_github::GitHub;
+use social_oauth2::OAuth2Backend;
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
 
 const TOKEN: &str = include_str!("../../providers/github/tests/fixtures/token.json");

@@ -3,6 +3,12 @@
 use std::sync::Arc;
 
 pub use social_core::*;
+#[cfg(feature = "oauth1")]
+pub use social_oauth1 as oauth1;
+#[cfg(feature = "oauth2")]
+pub use social_oauth2 as oauth2;
+#[cfg(feature = "openid")]
+pub use social_openid as openid;
 
 #[cfg(feature = "axum")]
 pub use social_axum as axum;
@@ -51,7 +57,7 @@ pub fn registry() -> Registry {
     #[cfg(feature = "livejournal")]
     add(Arc::new(social_livejournal::backend()));
     #[cfg(feature = "openid")]
-    add(Arc::new(social_core::openid::backend()));
+    add(Arc::new(social_openid::backend()));
     let _ = &mut add;
     registry
 }
@@ -61,10 +67,14 @@ pub fn registry() -> Registry {
 /// Connect backend for every other name with an `OIDC_ENDPOINT` (feature `oidc`) and a generic
 /// OpenID 2.0 backend for every other name with an `OPENID_IDENTIFIER` (feature `openid`).
 ///
-/// Whether each one's settings are complete is checked when [`SocialAuth`] is built.
+/// Add backends of other crates to the result with [`Registry::with`]: their settings and
+/// variables are given to them when [`SocialAuth`] is built, where whether each backend's
+/// settings are complete is checked too.
 pub fn registry_for(settings: &Settings) -> Registry {
     let mut registry = registry();
-    registry.retain(|name| settings.backends.contains_key(name));
+    let names: Vec<String> = registry.names().map(str::to_owned).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    registry.retain(|name| settings.configures(name, &names));
     for (name, backend) in &settings.backends {
         if registry.get(name).is_some() {
             continue;
@@ -73,17 +83,14 @@ pub fn registry_for(settings: &Settings) -> Registry {
         if backend.option("oidc_endpoint").is_some()
             || backend.endpoints.contains_key("oidc_endpoint")
         {
-            registry.insert(Arc::new(social_core::oidc::OidcBackend::generic(name)));
+            registry.insert(Arc::new(social_oauth2::oidc::OidcBackend::generic(name)));
             continue;
         }
         #[cfg(feature = "openid")]
-        if backend
-            .option(social_core::openid::IDENTIFIER_PARAM)
-            .is_some()
-        {
-            registry.insert(Arc::new(social_core::openid::OpenIdBackend::named(
+        if backend.option(social_openid::IDENTIFIER_PARAM).is_some() {
+            registry.insert(Arc::new(social_openid::OpenIdBackend::named(
                 name,
-                social_core::openid::OpenId,
+                social_openid::OpenId,
             )));
             continue;
         }
@@ -92,7 +99,7 @@ pub fn registry_for(settings: &Settings) -> Registry {
     registry
 }
 
-/// The names of the compiled-in providers, for [`Settings::with_env`].
+/// The names of the compiled-in providers.
 pub fn provider_names() -> Vec<String> {
     registry().names().map(str::to_owned).collect()
 }
@@ -123,10 +130,10 @@ mod tests {
         assert_eq!(
             protocols,
             [
-                Protocol::OpenIdConnect,
-                Protocol::OAuth2,
-                Protocol::OpenId,
-                Protocol::OpenIdConnect
+                Protocol::OPENID_CONNECT,
+                Protocol::OAUTH2,
+                Protocol::OPENID,
+                Protocol::OPENID_CONNECT
             ]
         );
         assert!(

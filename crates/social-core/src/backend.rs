@@ -1,6 +1,6 @@
 //! The [`Backend`] trait every provider implements, and the registry of backends by name.
 
-use std::{collections::BTreeMap, fmt, sync::Arc};
+use std::{borrow::Cow, collections::BTreeMap, fmt, sync::Arc};
 
 use async_trait::async_trait;
 use serde::de::DeserializeOwned;
@@ -10,34 +10,43 @@ use crate::{
     error::{AuthError, ErrorKind, Result, Stage},
     http::{self, HttpClient, HttpRequest, HttpResponse},
     model::{AuthResponse, Tokens},
-    settings::{BackendSettings, Settings, env_name},
+    profile::TokenIn,
+    settings::{BackendSettings, Configure, Endpoint, Settings, env_name},
     storage::Storage,
     strategy::Strategy,
 };
 
-/// The protocol family of a backend.
+/// The protocol family of a backend: an open name, so a protocol crate outside this
+/// workspace (SAML, say) names itself with [`Protocol::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Protocol {
-    /// OAuth 2.0.
-    OAuth2,
-    /// OAuth 1.0a.
-    OAuth1,
-    /// OpenID Connect.
-    OpenIdConnect,
-    /// OpenID 2.0.
-    OpenId,
+pub struct Protocol {
+    name: &'static str,
+    label: &'static str,
 }
 
 impl Protocol {
+    /// OAuth 2.0 (`oauth2`).
+    pub const OAUTH2: Self = Self::new("oauth2", "OAuth 2.0");
+    /// OAuth 1.0a (`oauth1`).
+    pub const OAUTH1: Self = Self::new("oauth1", "OAuth 1.0a");
+    /// OpenID Connect (`oidc`).
+    pub const OPENID_CONNECT: Self = Self::new("oidc", "OpenID Connect");
+    /// OpenID 2.0 (`openid`).
+    pub const OPENID: Self = Self::new("openid", "OpenID 2.0");
+
+    /// A protocol of the short machine `name` (`saml`) and display `label` (`SAML 2.0`).
+    pub const fn new(name: &'static str, label: &'static str) -> Self {
+        Self { name, label }
+    }
+
+    /// The short machine name: `oauth2`, `oidc`, ...
+    pub fn name(self) -> &'static str {
+        self.name
+    }
+
     /// A display name: `OAuth 2.0`, ...
     pub fn label(self) -> &'static str {
-        match self {
-            Self::OAuth2 => "OAuth 2.0",
-            Self::OAuth1 => "OAuth 1.0a",
-            Self::OpenIdConnect => "OpenID Connect",
-            Self::OpenId => "OpenID 2.0",
-        }
+        self.label
     }
 }
 
@@ -51,6 +60,49 @@ pub struct Capabilities {
     pub refresh: bool,
     /// Can revoke tokens.
     pub revoke: bool,
+    /// Where the backend's API calls carry the access token; the conformance suite checks
+    /// that every call does.
+    pub token_in: Option<TokenIn>,
+}
+
+impl Capabilities {
+    /// Nothing besides login.
+    pub const fn new() -> Self {
+        Self {
+            pkce: false,
+            refresh: false,
+            revoke: false,
+            token_in: None,
+        }
+    }
+
+    /// Sets [`Capabilities::pkce`].
+    #[must_use]
+    pub const fn pkce(mut self, yes: bool) -> Self {
+        self.pkce = yes;
+        self
+    }
+
+    /// Sets [`Capabilities::refresh`].
+    #[must_use]
+    pub const fn refresh(mut self, yes: bool) -> Self {
+        self.refresh = yes;
+        self
+    }
+
+    /// Sets [`Capabilities::revoke`].
+    #[must_use]
+    pub const fn revoke(mut self, yes: bool) -> Self {
+        self.revoke = yes;
+        self
+    }
+
+    /// Sets [`Capabilities::token_in`].
+    #[must_use]
+    pub const fn token_in(mut self, place: TokenIn) -> Self {
+        self.token_in = Some(place);
+        self
+    }
 }
 
 /// How to send the user to the provider.
@@ -112,8 +164,38 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
+/// Shared services the engine hands to every backend, by type: an OpenID Connect key cache, a
+/// protocol crate's own service. Given with
+/// [`SocialAuthBuilder::service`](crate::SocialAuthBuilder::service).
+#[derive(Clone, Default)]
+pub struct Services(::http::Extensions);
+
+impl fmt::Debug for Services {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Services").finish_non_exhaustive()
+    }
+}
+
+impl Services {
+    /// No services.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `service`, replacing one of the same type.
+    pub fn insert<T: Clone + Send + Sync + 'static>(&mut self, service: T) {
+        self.0.insert(service);
+    }
+
+    /// The service of type `T`, if one was given.
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.get::<T>()
+    }
+}
+
 /// What a backend may use outside a request: its settings, the HTTP client and the clock.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct ProviderCx<'a> {
     /// The backend name.
     pub name: &'a str,
@@ -125,6 +207,8 @@ pub struct ProviderCx<'a> {
     pub http: &'a dyn HttpClient,
     /// The clock.
     pub clock: &'a dyn Clock,
+    /// Shared services given to the engine.
+    pub services: &'a Services,
 }
 
 impl fmt::Debug for ProviderCx<'_> {
@@ -136,9 +220,53 @@ impl fmt::Debug for ProviderCx<'_> {
 }
 
 impl<'a> ProviderCx<'a> {
-    /// The endpoint `name` (such as `api_url`), overridden by settings, else `default`.
-    pub fn endpoint(&self, name: &str, default: &'a str) -> &'a str {
-        self.backend.endpoint(name, default)
+    /// A context over `settings` for backend `name`, with no services (engines, benchmarks and
+    /// tests that call a backend directly).
+    pub fn new(
+        name: &'a str,
+        settings: &'a Settings,
+        http: &'a dyn HttpClient,
+        clock: &'a dyn Clock,
+    ) -> Self {
+        static NONE: std::sync::OnceLock<Services> = std::sync::OnceLock::new();
+        Self {
+            name,
+            settings,
+            backend: settings.backend(name),
+            http,
+            clock,
+            services: NONE.get_or_init(Services::new),
+        }
+    }
+
+    /// The same context with `services`.
+    #[must_use]
+    pub fn with_services(mut self, services: &'a Services) -> Self {
+        self.services = services;
+        self
+    }
+
+    /// The endpoint `endpoint` (such as [`Endpoint::API`]), overridden by settings, else
+    /// `default`.
+    pub fn endpoint(&self, endpoint: Endpoint, default: &'a str) -> &'a str {
+        self.backend.endpoint(endpoint, default)
+    }
+
+    /// The backend's own options of type `T`, parsed once at build by
+    /// [`Configure::options`]; `T::default()` when none were kept.
+    pub fn options<T: Default + Clone + Send + Sync + 'static>(&self) -> Cow<'a, T> {
+        self.backend.typed_or_default::<T>()
+    }
+
+    /// The shared service of type `T`, if the engine was given one.
+    pub fn service<T: Send + Sync + 'static>(&self) -> Option<&'a T> {
+        self.services.get::<T>()
+    }
+
+    /// A configuration error about this backend's setting `key`, named as it was set.
+    pub fn config_error(&self, key: &str, problem: impl fmt::Display) -> AuthError {
+        AuthError::config(&self.backend.setting_name(self.name, key), problem)
+            .with_provider(self.name)
     }
 
     /// The client id; a [`ErrorKind::Config`] error naming the setting when unset.
@@ -183,12 +311,32 @@ impl<'a> ProviderCx<'a> {
             request = request.header(::http::header::AUTHORIZATION, format!("Bearer {token}"));
         }
         // The URL itself stays out of the message: query strings may carry API keys.
-        let request = request.body(Vec::new()).map_err(|e| {
-            AuthError::config(
-                &env_name(Some(self.name), "api_url"),
-                format!("not a valid request URL: {e}"),
-            )
-        })?;
+        let request = request
+            .body(Vec::new())
+            .map_err(|e| self.config_error("api_url", format!("not a valid request URL: {e}")))?;
+        self.json(request, Stage::Profile, "user API").await
+    }
+
+    /// Sends a request of `method` to `url` with the access `token` in the place `token_in`
+    /// says, and parses its JSON answer (the user-API call of most providers).
+    pub async fn api_json<T: DeserializeOwned>(
+        &self,
+        method: ::http::Method,
+        url: &str,
+        token: &str,
+        token_in: TokenIn,
+    ) -> Result<T> {
+        let (url, header) = token_in.apply(url, token);
+        let mut request = ::http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header(::http::header::ACCEPT, "application/json");
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        let request = request
+            .body(Vec::new())
+            .map_err(|e| self.config_error("api_url", format!("not a valid request URL: {e}")))?;
         self.json(request, Stage::Profile, "user API").await
     }
 
@@ -239,7 +387,7 @@ impl BackendCx<'_> {
 /// A login method: one provider speaking one protocol.
 ///
 /// Object-safe; held as `Arc<dyn Backend>` in a [`Registry`]. Protocol bases (such as
-/// [`crate::oauth2::OAuth2Backend`]) implement it once for all their providers. Methods with a
+/// `social_oauth2::OAuth2Backend`) implement it once for all their providers. Methods with a
 /// default body may be skipped.
 #[async_trait]
 pub trait Backend: Send + Sync {
@@ -254,25 +402,12 @@ pub trait Backend: Send + Sync {
         Capabilities::default()
     }
 
-    /// Checks the backend's settings at start-up; the default requires `KEY` and `SECRET`.
-    fn validate(&self, settings: &BackendSettings) -> Result<()> {
-        if settings.key.as_deref().is_none_or(str::is_empty) {
-            return Err(AuthError::config(
-                &env_name(Some(self.name()), "key"),
-                "is not set",
-            ));
-        }
-        if settings
-            .secret
-            .as_ref()
-            .is_none_or(|s| s.secret().is_empty())
-        {
-            return Err(AuthError::config(
-                &env_name(Some(self.name()), "secret"),
-                "is not set",
-            ));
-        }
-        Ok(())
+    /// Reads the backend's settings once, when [`SocialAuth`](crate::SocialAuth) is built:
+    /// declares the endpoints and options it reads, parses and checks them. Whatever it leaves
+    /// undeclared is a start-up error naming the variable or key. The default requires `KEY`
+    /// and `SECRET` and reads nothing else.
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.require_key_and_secret()
     }
 
     /// Starts a login: stores what the callback must check in the session, returns where to go.

@@ -5,7 +5,7 @@ use std::{fmt, sync::Arc};
 use serde_json::Value;
 
 use crate::{
-    backend::{Backend, BackendCx, Flow, ProviderCx, Registry},
+    backend::{Backend, BackendCx, Flow, ProviderCx, Registry, Services},
     clock::{Clock, SystemClock},
     error::{AuthError, ErrorKind, Result, Stage},
     hooks::{Hooks, NoHooks},
@@ -13,7 +13,7 @@ use crate::{
     model::{SocialAccount, User, UserId},
     pipeline::{Pipeline, PipelineEnd, PipelineState, StepCx, UsernameFn},
     redirect::sanitize_redirect,
-    settings::Settings,
+    settings::{Configure, Settings},
     storage::{Partial, Storage},
     strategy::Strategy,
 };
@@ -79,6 +79,7 @@ pub struct SocialAuthBuilder {
     pipeline: Pipeline,
     hooks: Arc<dyn Hooks>,
     username_fn: Option<Arc<UsernameFn>>,
+    services: Services,
 }
 
 impl fmt::Debug for SocialAuthBuilder {
@@ -104,7 +105,7 @@ impl SocialAuthBuilder {
         self
     }
 
-    /// Sets the HTTP client; the default is one shared [`crate::http::ReqwestClient`].
+    /// Sets the HTTP client; the default (feature `reqwest`) is one shared `ReqwestClient`.
     #[must_use]
     pub fn http_client(mut self, http: Arc<dyn HttpClient>) -> Self {
         self.http = Some(http);
@@ -142,11 +143,53 @@ impl SocialAuthBuilder {
         self
     }
 
-    /// Validates settings and every backend's settings, and builds.
-    pub fn build(self) -> Result<SocialAuth> {
+    /// Adds a shared service every backend can reach through
+    /// [`ProviderCx::service`](crate::ProviderCx::service), such as an OpenID Connect key
+    /// cache; one per type.
+    #[must_use]
+    pub fn service<T: Clone + Send + Sync + 'static>(mut self, service: T) -> Self {
+        self.services.insert(service);
+        self
+    }
+
+    /// Validates the settings, gives every backend its settings to read and check once
+    /// ([`Backend::configure`]), and builds.
+    ///
+    /// A setting no backend reads, a `SOCIAL_AUTH_<BACKEND>_*` variable or `[backends.<name>]`
+    /// table of a backend that is not registered, or a value of the wrong type is an error
+    /// naming the variable or key.
+    pub fn build(mut self) -> Result<SocialAuth> {
         self.settings.validate()?;
+        let names: Vec<String> = self.registry.names().map(str::to_owned).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.settings.resolve_env(&names)?;
+        if let Some(var) = self.settings.pending_env().next() {
+            return Err(AuthError::config(
+                var,
+                format!(
+                    "names no setting and no registered backend (registered: {})",
+                    names.join(", ")
+                ),
+            ));
+        }
+        if let Some(name) = self
+            .settings
+            .backends
+            .keys()
+            .find(|name| self.registry.get(name).is_none())
+        {
+            return Err(AuthError::config(
+                &format!("backends.{name}"),
+                format!(
+                    "configures a backend that is not registered (registered: {})",
+                    names.join(", ")
+                ),
+            ));
+        }
         for backend in self.registry.iter() {
-            backend.validate(self.settings.backend(backend.name()))?;
+            let name = backend.name();
+            let configured = Configure::run(&**backend, self.settings.backend(name))?;
+            self.settings.backends.insert(name.to_owned(), configured);
         }
         let storage = self.storage.ok_or_else(|| {
             AuthError::config("storage", "no storage was given to SocialAuth::builder")
@@ -165,6 +208,7 @@ impl SocialAuthBuilder {
                 pipeline: self.pipeline,
                 hooks: self.hooks,
                 username_fn: self.username_fn,
+                services: self.services,
             }),
         })
     }
@@ -195,6 +239,7 @@ struct Inner {
     pipeline: Pipeline,
     hooks: Arc<dyn Hooks>,
     username_fn: Option<Arc<UsernameFn>>,
+    services: Services,
 }
 
 /// Social login for one application: cheap to clone, shared by every request.
@@ -224,6 +269,7 @@ impl SocialAuth {
             pipeline: Pipeline::default(),
             hooks: Arc::new(NoHooks),
             username_fn: None,
+            services: Services::new(),
         }
     }
 
@@ -263,13 +309,13 @@ impl SocialAuth {
     /// the clock): for calling a backend's own helpers, such as
     /// `OidcBackend::logout_url`, on a backend the application keeps an `Arc` of.
     pub fn provider_cx<'a>(&'a self, name: &'a str) -> ProviderCx<'a> {
-        ProviderCx {
+        ProviderCx::new(
             name,
-            settings: &self.inner.settings,
-            backend: self.inner.settings.backend(name),
-            http: &*self.inner.http,
-            clock: &*self.inner.clock,
-        }
+            &self.inner.settings,
+            &*self.inner.http,
+            &*self.inner.clock,
+        )
+        .with_services(&self.inner.services)
     }
 
     /// Sanitizes a redirect target against this request's host and the allow-list.

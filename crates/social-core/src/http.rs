@@ -118,7 +118,7 @@ fn classify(error: reqwest::Error) -> HttpError {
 }
 
 /// Turns a transport failure into an [`AuthError`] of `stage`.
-pub(crate) fn transport_error(stage: Stage, what: &str, error: HttpError) -> AuthError {
+pub fn transport_error(stage: Stage, what: &str, error: HttpError) -> AuthError {
     let kind = match error {
         HttpError::Timeout(_) => ErrorKind::Timeout,
         HttpError::Connect(_) | HttpError::Other(_) => ErrorKind::ProviderUnavailable,
@@ -169,7 +169,7 @@ pub fn parse_json<T: DeserializeOwned>(
 }
 
 /// The first bytes of a body, for error details.
-pub(crate) fn body_excerpt(body: &[u8]) -> String {
+pub fn body_excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
     text.chars().filter(|c| !c.is_control()).collect()
 }

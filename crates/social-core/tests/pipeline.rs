@@ -38,9 +38,9 @@ impl Backend for Fixed {
         self.name
     }
     fn protocol(&self) -> Protocol {
-        Protocol::OAuth2
+        Protocol::OAUTH2
     }
-    fn validate(&self, _: &BackendSettings) -> Result<()> {
+    fn configure(&self, _: &mut social_core::Configure<'_>) -> Result<()> {
         Ok(())
     }
     async fn start(&self, _: &BackendCx<'_>) -> Result<Flow> {

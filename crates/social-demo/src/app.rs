@@ -10,11 +10,11 @@ use axum::{
     routing::{get, post},
 };
 use social_core::{
-    Backend, Registry, Secret, Settings, SocialAuth, Storage,
-    oidc::OidcBackend,
+    Backend, Configure, Registry, Secret, Settings, SocialAuth, Storage,
     pipeline::{Pipeline, RequireEmail},
     settings::{TomlValue, env_name},
 };
+use social_oauth2::oidc::OidcBackend;
 use social_sqlx::{PostgresStorage, SqliteStorage};
 use tower_sessions::{
     Expiry, MemoryStore, SessionManagerLayer, SessionStore,
@@ -136,6 +136,10 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
         point_oidc_at(&mut settings, issuer);
     }
     let (registry, startup) = pick_backends(&settings, issuer.as_deref());
+    // A backend left out keeps no settings: the engine refuses settings nobody reads.
+    for (name, _) in &startup.skipped {
+        settings.backends.remove(name);
+    }
     for line in startup.lines() {
         tracing::info!("{line}");
     }
@@ -296,8 +300,8 @@ fn pick_backends(settings: &Settings, dev_issuer: Option<&str>) -> (Registry, St
     let mut registry = Registry::new();
     let mut offer = |backend: Arc<dyn Backend>, startup: &mut Startup| {
         let name = backend.name().to_owned();
-        match backend.validate(settings.backend(&name)) {
-            Ok(()) => {
+        match Configure::run(backend.as_ref(), settings.backend(&name)) {
+            Ok(_) => {
                 registry.insert(backend);
                 startup.enabled.push(name);
             }
@@ -338,13 +342,13 @@ fn what_it_needs(backend: &dyn Backend) -> String {
     let mut with_key = social_core::BackendSettings::default();
     with_key.key = Some("x".into());
     match (
-        backend.validate(&social_core::BackendSettings::default()),
-        backend.validate(&with_key),
+        Configure::run(backend, &social_core::BackendSettings::default()),
+        Configure::run(backend, &with_key),
     ) {
-        (Ok(()), _) => format!(
+        (Ok(_), _) => format!(
             "needs no keys; give it any setting (an empty [backends.{name}] table will do) to offer it"
         ),
-        (Err(first), Ok(())) if first.details().starts_with(&key) => format!("set {key}"),
+        (Err(first), Ok(_)) if first.details().starts_with(&key) => format!("set {key}"),
         (Err(first), Err(_)) if first.details().starts_with(&key) => {
             format!("set {key} and {}", env_name(Some(name), "secret"))
         }

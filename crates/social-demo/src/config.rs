@@ -192,9 +192,9 @@ fn load_settings(file: Option<&str>) -> Result<Settings, StartError> {
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     // SOCIAL_AUTH_CONFIG names the file, not a setting: keep it out of the settings.
     let vars = std::env::vars().filter(|(name, _)| name != "SOCIAL_AUTH_CONFIG");
-    settings
-        .with_vars(vars, &names)
-        .map_err(StartError::Settings)
+    let mut settings = settings.with_vars(vars).map_err(StartError::Settings)?;
+    settings.resolve_env(&names).map_err(StartError::Settings)?;
+    Ok(settings)
 }
 
 /// Why the demo could not start.

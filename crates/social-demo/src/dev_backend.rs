@@ -1,11 +1,11 @@
 //! The `dev` backend: the dev provider as a plain OAuth 2.0 provider of social-core.
 
 use social_core::{
-    BackendSettings, ProviderCx, Result, UserDetails, Value, async_trait,
+    BackendSettings, Configure, Endpoint, ProviderCx, Result, UserDetails, Value, async_trait,
     extra_data::ExtraDataField,
-    oauth2::{
-        ClientAuth, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenResponse, required_id,
-    },
+};
+use social_oauth2::{
+    ClientAuth, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenResponse, required_id,
 };
 
 /// The dev provider at `issuer`, seen as an OAuth 2.0 provider (the ID token is not needed:
@@ -31,10 +31,9 @@ impl Dev {
 
 #[async_trait]
 impl OAuth2Provider for Dev {
-    const NAME: &'static str = "dev";
-
     fn spec(&self) -> OAuth2Spec {
         OAuth2Spec {
+            name: "dev",
             // The real defaults depend on the issuer: see `endpoint`.
             default_scope: &["profile", "email"],
             pkce: Pkce::S256,
@@ -44,21 +43,26 @@ impl OAuth2Provider for Dev {
         }
     }
 
-    fn endpoint(&self, settings: &BackendSettings, name: &str, default: &str) -> String {
-        if let Some(url) = settings.endpoints.get(name) {
-            return url.clone();
+    fn endpoint(&self, settings: &BackendSettings, endpoint: Endpoint, default: &str) -> String {
+        if let Some(url) = settings.endpoint_override(endpoint) {
+            return url.to_owned();
         }
-        let path = match name {
-            "authorization_url" => "/authorize",
-            "access_token_url" => "/token",
-            "userinfo_url" => "/userinfo",
+        let path = match endpoint {
+            Endpoint::AUTHORIZATION => "/authorize",
+            Endpoint::ACCESS_TOKEN => "/token",
+            Endpoint::USERINFO => "/userinfo",
             _ => return default.to_owned(),
         };
         format!("{}{path}", self.issuer)
     }
 
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.endpoints(&[Endpoint::USERINFO]);
+        Ok(())
+    }
+
     async fn user_data(&self, cx: &ProviderCx<'_>, token: &TokenResponse) -> Result<Value> {
-        let url = self.endpoint(cx.backend, "userinfo_url", "");
+        let url = self.endpoint(cx.backend, Endpoint::USERINFO, "");
         cx.get_json(&url, Some(token.access_token())).await
     }
 

@@ -454,7 +454,7 @@ pub async fn authorize_url(backend: Arc<dyn Backend>, fixture: OidcFixture) {
     );
     assert!(nonce.len() >= 22, "nonce is long and random: {nonce:?}");
     let pending = session
-        .session_get(&social_core::oauth2::pending_key(&fixture.name))
+        .session_get(&social_oauth2::pending_key(&fixture.name))
         .await
         .ok()
         .flatten()
@@ -868,7 +868,7 @@ pub async fn refresh(backend: Arc<dyn Backend>, fixture: OidcFixture) {
 }
 
 /// Runs the OpenID Connect conformance checks, one `#[tokio::test]` each. `backend` is
-/// evaluated once per check: give each its own [`social_core::oidc::OidcCache`].
+/// evaluated once per check: give each its own [`social_oauth2::oidc::OidcCache`].
 ///
 /// ```text
 /// social_testkit::oidc_conformance!(

@@ -31,8 +31,8 @@ use social_core::{
     Backend, BackendSettings, ErrorKind, Flow, Login, MemoryStorage, MemoryStrategy, Outcome,
     Registry, Settings, SocialAuth, Storage, Strategy, async_trait,
     http::{HttpClient, HttpError, HttpRequest, HttpResponse, ReqwestClient},
-    openid::{OPENID2_NS, SIGNON_TYPE, STATE_PARAM, pending_key},
 };
+use social_openid::{OPENID2_NS, SIGNON_TYPE, STATE_PARAM, pending_key};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
 
 /// The origin of the relying party in every check.
@@ -230,8 +230,8 @@ impl FakeOp {
             .await;
     }
 
-    /// Serves an XRDS document at `url` with one service of `service_type` ([`social_core::openid::SERVER_TYPE`]
-    /// or [`social_core::openid::SIGNON_TYPE`]) pointing at `op_endpoint`.
+    /// Serves an XRDS document at `url` with one service of `service_type` ([`social_openid::SERVER_TYPE`]
+    /// or [`social_openid::SIGNON_TYPE`]) pointing at `op_endpoint`.
     pub async fn xrds(
         &self,
         url: &str,
@@ -368,7 +368,7 @@ impl AssertionBuilder {
     /// Adds a signed SREG field (declaring the namespace as `sreg`).
     #[must_use]
     pub fn sreg(self, field: &str, value: &str) -> Self {
-        self.field("ns.sreg", social_core::openid::SREG_NS)
+        self.field("ns.sreg", social_openid::SREG_NS)
             .field(&format!("sreg.{field}"), value)
     }
 
@@ -376,7 +376,7 @@ impl AssertionBuilder {
     /// namespace alias is `ext1` (not `ax`: the RP must look the alias up).
     #[must_use]
     pub fn ax(self, alias: &str, type_uri: &str, value: &str) -> Self {
-        self.field("ns.ext1", social_core::openid::AX_NS)
+        self.field("ns.ext1", social_openid::AX_NS)
             .field("ext1.mode", "fetch_response")
             .field(&format!("ext1.type.{alias}"), type_uri)
             .field(&format!("ext1.value.{alias}"), value)

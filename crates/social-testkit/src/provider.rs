@@ -297,7 +297,7 @@ pub async fn authorize_url(backend: Arc<dyn Backend>, fixture: Fixture) {
     let state = param(&url, "state").unwrap_or_default();
     assert!(state.len() >= 16, "state is long and random: {state:?}");
     let pending = session
-        .session_get(&social_core::oauth2::pending_key(&h.name))
+        .session_get(&social_oauth2::pending_key(&h.name))
         .await
         .ok()
         .flatten()
@@ -697,7 +697,7 @@ pub async fn replay(backend: Arc<dyn Backend>, fixture: Fixture) {
     h.mount_apis(&fixture).await;
     let (session, url) = h.begin().await;
     let state = param(&url, "state").unwrap_or_default();
-    let key = social_core::oauth2::pending_key(&h.name);
+    let key = social_oauth2::pending_key(&h.name);
     let pending = session
         .session_get(&key)
         .await
@@ -864,7 +864,7 @@ pub async fn revoke(backend: Arc<dyn Backend>, fixture: Fixture) {
 ///
 /// ```text
 /// social_testkit::conformance!(
-///     backend = std::sync::Arc::new(social_core::oauth2::OAuth2Backend::new(GitHub)),
+///     backend = std::sync::Arc::new(social_oauth2::OAuth2Backend::new(GitHub)),
 ///     fixture = fixture(),
 /// );
 /// ```

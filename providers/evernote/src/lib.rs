@@ -2,10 +2,12 @@
 
 use http::Method;
 use social_core::{
-    BackendSettings, ProviderCx, Result, UserDetails, Value, async_trait,
+    BackendSettings, Configure, Endpoint, ProviderCx, Result, UserDetails, Value, async_trait,
     extra_data::ExtraDataField,
-    oauth1::{AccessToken, OAuth1Backend, OAuth1Provider, OAuth1Spec, Placement, required_id},
     serde_json::{Map, json},
+};
+use social_oauth1::{
+    AccessToken, OAuth1Backend, OAuth1Provider, OAuth1Spec, Placement, required_id,
 };
 
 /// The backend name.
@@ -32,18 +34,20 @@ pub fn backend() -> OAuth1Backend<Evernote> {
     OAuth1Backend::new(Evernote)
 }
 
-fn sandbox(name: &str, settings: &BackendSettings) -> Result<bool> {
-    Ok(settings.flag(name, "sandbox")?.unwrap_or(false))
+/// `SANDBOX`: use Evernote's sandbox service.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+struct Options {
+    sandbox: bool,
 }
 
 #[async_trait]
 impl OAuth1Provider for Evernote {
-    const NAME: &'static str = NAME;
-
     fn spec(&self) -> OAuth1Spec {
         // Evernote documents its token calls as signed GETs with the parameters in the query;
         // one endpoint issues both tokens.
         OAuth1Spec {
+            name: NAME,
             request_token_url: "https://www.evernote.com/oauth",
             authorization_url: "https://www.evernote.com/OAuth.action",
             access_token_url: "https://www.evernote.com/oauth",
@@ -54,19 +58,20 @@ impl OAuth1Provider for Evernote {
         }
     }
 
-    fn endpoint(&self, settings: &BackendSettings, name: &str, default: &str) -> String {
-        if let Some(url) = settings.endpoints.get(name) {
-            return url.clone();
+    fn endpoint(&self, settings: &BackendSettings, endpoint: Endpoint, default: &str) -> String {
+        if let Some(url) = settings.endpoint_override(endpoint) {
+            return url.to_owned();
         }
-        // A malformed flag cannot get this far: `validate` refuses it at start-up.
         match default.strip_prefix(PRODUCTION) {
-            Some(path) if sandbox(NAME, settings).unwrap_or(false) => format!("{SANDBOX}{path}"),
+            Some(path) if settings.typed_or_default::<Options>().sandbox => {
+                format!("{SANDBOX}{path}")
+            }
             _ => default.to_owned(),
         }
     }
 
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        sandbox(name, settings).map(|_| ())
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.options::<Options>().map(drop)
     }
 
     async fn user_data(&self, _cx: &ProviderCx<'_>, token: &AccessToken) -> Result<Value> {

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
-use social_core::{
-    Backend, BackendSettings, ErrorKind, oauth1::OAuth1Provider, settings::TomlValue,
-};
+use social_core::{BackendSettings, Configure, Endpoint, ErrorKind, settings::TomlValue};
 use social_evernote::Evernote;
+use social_oauth1::OAuth1Provider;
 use social_testkit::oauth1::Fixture;
 
 fn fixture() -> Fixture {
@@ -40,14 +39,15 @@ fn settings(sandbox: Option<&str>) -> BackendSettings {
 fn sandbox_switches_every_host() {
     let spec = Evernote.spec();
     let endpoints = [
-        ("request_token_url", spec.request_token_url),
-        ("authorization_url", spec.authorization_url),
-        ("access_token_url", spec.access_token_url),
+        (Endpoint::REQUEST_TOKEN, spec.request_token_url),
+        (Endpoint::AUTHORIZATION, spec.authorization_url),
+        (Endpoint::ACCESS_TOKEN, spec.access_token_url),
     ];
     let urls = |s: &BackendSettings| -> Vec<String> {
+        let s = Configure::run(&social_evernote::backend(), s).expect("valid settings");
         endpoints
             .iter()
-            .map(|(name, default)| Evernote.endpoint(s, name, default))
+            .map(|(endpoint, default)| Evernote.endpoint(&s, *endpoint, default))
             .collect()
     };
     assert_eq!(
@@ -78,10 +78,8 @@ fn sandbox_switches_every_host() {
 #[test]
 fn a_malformed_sandbox_flag_is_refused_at_start_up() {
     let backend = social_evernote::backend();
-    assert!(backend.validate(&settings(Some("false"))).is_ok());
-    let err = backend
-        .validate(&settings(Some("sometimes")))
-        .expect_err("not a boolean");
+    assert!(Configure::run(&backend, &settings(Some("false"))).is_ok());
+    let err = Configure::run(&backend, &settings(Some("sometimes"))).expect_err("not a boolean");
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(
         err.details().contains("SOCIAL_AUTH_EVERNOTE_SANDBOX"),
@@ -91,7 +89,7 @@ fn a_malformed_sandbox_flag_is_refused_at_start_up() {
 
 #[test]
 fn expiry_comes_from_edam_expires_in_milliseconds() {
-    let mut token = social_core::oauth1::AccessToken::new("t", "");
+    let mut token = social_oauth1::AccessToken::new("t", "");
     assert_eq!(Evernote.expires_at(&token), None);
     token
         .raw

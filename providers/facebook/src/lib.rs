@@ -6,12 +6,12 @@ use hmac::{Hmac, Mac};
 use http::Method;
 use sha2::Sha256;
 use social_core::{
-    AuthError, BackendSettings, ErrorKind, ProviderCx, Result, Secret, Stage, UserDetails, Value,
-    async_trait,
+    AuthError, BackendSettings, Configure, Endpoint, ErrorKind, ProviderCx, Result, Secret, Stage,
+    UserDetails, Value, async_trait,
     extra_data::ExtraDataField,
-    oauth2::{OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenResponse},
     settings::{TomlValue, env_name},
 };
+use social_oauth2::{OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenResponse};
 
 pub use signed_request::{SignedRequest, SignedRequestError};
 
@@ -176,7 +176,7 @@ fn split_fields(list: &str) -> std::result::Result<Vec<String>, String> {
 /// The extra `/me` fields of `SOCIAL_AUTH_FACEBOOK_PROFILE_EXTRA_PARAMS`: a comma-separated
 /// text, or a TOML array of fields.
 fn extra_fields(name: &str, settings: &BackendSettings) -> Result<Vec<String>> {
-    let setting = || env_name(Some(name), "profile_extra_params");
+    let setting = || settings.setting_name(name, "profile_extra_params");
     let bad = |problem: String| AuthError::config(&setting(), problem);
     match settings.options.get("profile_extra_params") {
         None => Ok(Vec::new()),
@@ -213,12 +213,55 @@ fn profile_fields(name: &str, settings: &BackendSettings) -> Result<String> {
     Ok(fields.join(","))
 }
 
-fn send_appsecret_proof(name: &str, settings: &BackendSettings) -> Result<bool> {
-    Ok(settings.flag(name, "appsecret_proof")?.unwrap_or(true))
+/// The flags the backend reads, as given.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+struct Flags {
+    appsecret_proof: Option<bool>,
+    trust_email: bool,
 }
 
-fn trust_email(name: &str, settings: &BackendSettings) -> Result<bool> {
-    Ok(settings.flag(name, "trust_email")?.unwrap_or(false))
+/// The settings, read and checked once at start-up.
+#[derive(Debug, Clone, Default)]
+struct Config {
+    /// The `fields` query of `/me`.
+    fields: String,
+    /// Send `appsecret_proof` with API calls (on unless `APPSECRET_PROOF` is false).
+    appsecret_proof: bool,
+    /// Take the profile's e-mail as verified (`TRUST_EMAIL`).
+    trust_email: bool,
+}
+
+impl Config {
+    /// The configuration of backend `name`: kept at start-up, or read now for settings built
+    /// by hand.
+    fn of(name: &str, settings: &BackendSettings) -> Result<Self> {
+        if let Some(config) = settings.typed::<Self>() {
+            return Ok(config.clone());
+        }
+        let mut settings = settings.clone();
+        Self::read(&mut Configure::new(name, &mut settings))
+    }
+
+    fn read(cx: &mut Configure<'_>) -> Result<Self> {
+        let flags: Flags = cx.options()?;
+        cx.declare(&["api_version", "profile_extra_params"]);
+        if let Some(version) = cx.settings().option("api_version")
+            && !is_api_version(&version)
+        {
+            return Err(cx.error(
+                "api_version",
+                format!("`{version}` is not a Graph API version such as `{DEFAULT_API_VERSION}`"),
+            ));
+        }
+        let config = Self {
+            fields: profile_fields(cx.name(), cx.settings())?,
+            appsecret_proof: flags.appsecret_proof.unwrap_or(true),
+            trust_email: flags.trust_email,
+        };
+        cx.keep(config.clone());
+        Ok(config)
+    }
 }
 
 /// A non-blank text field of the user data.
@@ -228,10 +271,9 @@ fn text<'a>(user: &'a Value, field: &str) -> Option<&'a str> {
 
 #[async_trait]
 impl OAuth2Provider for Facebook {
-    const NAME: &'static str = NAME;
-
     fn spec(&self) -> OAuth2Spec {
         OAuth2Spec {
+            name: NAME,
             authorization_url: concat!(
                 "https://www.facebook.com/",
                 default_api_version!(),
@@ -253,41 +295,31 @@ impl OAuth2Provider for Facebook {
         }
     }
 
-    fn endpoint(&self, settings: &BackendSettings, name: &str, default: &str) -> String {
-        if let Some(url) = settings.endpoints.get(name) {
-            return url.clone();
+    fn endpoint(&self, settings: &BackendSettings, endpoint: Endpoint, default: &str) -> String {
+        if let Some(url) = settings.endpoint_override(endpoint) {
+            return url.to_owned();
         }
         let version = api_version(settings);
-        match name {
-            "authorization_url" => format!("{DIALOG_HOST}/{version}/dialog/oauth"),
-            "access_token_url" => format!("{GRAPH_HOST}/{version}/oauth/access_token"),
-            "api_url" => format!("{GRAPH_HOST}/{version}"),
+        match endpoint {
+            Endpoint::AUTHORIZATION => format!("{DIALOG_HOST}/{version}/dialog/oauth"),
+            Endpoint::ACCESS_TOKEN => format!("{GRAPH_HOST}/{version}/oauth/access_token"),
+            Endpoint::API => format!("{GRAPH_HOST}/{version}"),
             _ => default.to_owned(),
         }
     }
 
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        if let Some(version) = settings.option("api_version")
-            && !is_api_version(&version)
-        {
-            return Err(AuthError::config(
-                &env_name(Some(name), "api_version"),
-                format!("`{version}` is not a Graph API version such as `{DEFAULT_API_VERSION}`"),
-            ));
-        }
-        send_appsecret_proof(name, settings)?;
-        trust_email(name, settings)?;
-        profile_fields(name, settings)?;
-        Ok(())
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.endpoints(&[Endpoint::API]);
+        Config::read(cx).map(drop)
     }
 
     async fn user_data(&self, cx: &ProviderCx<'_>, token: &TokenResponse) -> Result<Value> {
-        let api = self.endpoint(cx.backend, "api_url", GRAPH_HOST);
+        let config = Config::of(cx.name, cx.backend)?;
+        let api = self.endpoint(cx.backend, Endpoint::API, GRAPH_HOST);
         let mut url = url::Url::parse(&format!("{}/me", api.trim_end_matches('/')))
-            .map_err(|e| AuthError::config(&env_name(Some(cx.name), "api_url"), e))?;
-        url.query_pairs_mut()
-            .append_pair("fields", &profile_fields(cx.name, cx.backend)?);
-        if send_appsecret_proof(cx.name, cx.backend)? {
+            .map_err(|e| cx.config_error(Endpoint::API.setting(), e))?;
+        url.query_pairs_mut().append_pair("fields", &config.fields);
+        if config.appsecret_proof {
             url.query_pairs_mut().append_pair(
                 "appsecret_proof",
                 &appsecret_proof(cx.secret()?, token.access_token()),
@@ -300,7 +332,7 @@ impl OAuth2Provider for Facebook {
             .await?;
         // The Graph API says only that `email` is left out when no valid address is
         // available, not that it was confirmed: the app decides (`TRUST_EMAIL`).
-        let verified = trust_email(cx.name, cx.backend)? && text(&user, "email").is_some();
+        let verified = config.trust_email && text(&user, "email").is_some();
         if let Some(object) = user.as_object_mut() {
             object.insert(EMAIL_VERIFIED_KEY.into(), Value::Bool(verified));
         }
@@ -440,34 +472,37 @@ mod tests {
         let fb = Facebook;
         let default = settings(&[]);
         assert_eq!(
-            fb.endpoint(&default, "authorization_url", "x"),
+            fb.endpoint(&default, social_core::Endpoint::AUTHORIZATION, "x"),
             fb.spec().authorization_url,
             "the spec's URL and the default version agree"
         );
         assert_eq!(
-            fb.endpoint(&default, "access_token_url", "x"),
+            fb.endpoint(&default, social_core::Endpoint::ACCESS_TOKEN, "x"),
             fb.spec().token_url
         );
         let pinned = settings(&[("api_version", "v19.0")]);
         assert_eq!(
-            fb.endpoint(&pinned, "authorization_url", "x"),
+            fb.endpoint(&pinned, social_core::Endpoint::AUTHORIZATION, "x"),
             "https://www.facebook.com/v19.0/dialog/oauth"
         );
         assert_eq!(
-            fb.endpoint(&pinned, "access_token_url", "x"),
+            fb.endpoint(&pinned, social_core::Endpoint::ACCESS_TOKEN, "x"),
             "https://graph.facebook.com/v19.0/oauth/access_token"
         );
         assert_eq!(
-            fb.endpoint(&pinned, "api_url", "x"),
+            fb.endpoint(&pinned, social_core::Endpoint::API, "x"),
             "https://graph.facebook.com/v19.0"
         );
-        assert_eq!(fb.endpoint(&pinned, "revoke_token_url", "x"), "x");
+        assert_eq!(
+            fb.endpoint(&pinned, social_core::Endpoint::REVOKE_TOKEN, "x"),
+            "x"
+        );
         let mut overridden = pinned;
         overridden
             .endpoints
             .insert("api_url".into(), "http://127.0.0.1:1/graph".into());
         assert_eq!(
-            fb.endpoint(&overridden, "api_url", "x"),
+            fb.endpoint(&overridden, social_core::Endpoint::API, "x"),
             "http://127.0.0.1:1/graph"
         );
     }

@@ -9,10 +9,12 @@ use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 use social_core::{
-    BackendSettings, ErrorKind, Login, MemoryStorage, MemoryStrategy, Outcome, Registry, Secret,
-    Settings, SocialAuth, oauth2::OAuth2Backend, oauth2::OAuth2Provider, settings::TomlValue,
+    Backend, BackendSettings, ErrorKind, Login, MemoryStorage, MemoryStrategy, Outcome, Registry,
+    Secret, Settings, SocialAuth, settings::TomlValue,
 };
 use social_facebook::{DEFAULT_API_VERSION, Facebook, NAME, SIGNED_REQUEST_MAX_AGE};
+use social_oauth2::OAuth2Backend;
+use social_oauth2::OAuth2Provider;
 use social_testkit::provider::{CLIENT_ID, CLIENT_SECRET, Fixture, Harness, expect_kind};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate, matchers};
 
@@ -168,7 +170,7 @@ async fn api_version_moves_the_default_endpoints() {
         .insert("api_url".into(), format!("{}/v19.0", server.uri()));
 
     assert_eq!(
-        Facebook.endpoint(&backend, "authorization_url", ""),
+        Facebook.endpoint(&backend, social_core::Endpoint::AUTHORIZATION, ""),
         "https://www.facebook.com/v19.0/dialog/oauth"
     );
     let mut plain = BackendSettings::default();
@@ -176,16 +178,20 @@ async fn api_version_moves_the_default_endpoints() {
         .options
         .insert("api_version".into(), TomlValue::String("v19.0".into()));
     assert_eq!(
-        Facebook.endpoint(&plain, "access_token_url", ""),
+        Facebook.endpoint(&plain, social_core::Endpoint::ACCESS_TOKEN, ""),
         "https://graph.facebook.com/v19.0/oauth/access_token"
     );
     assert_eq!(
-        Facebook.endpoint(&plain, "api_url", ""),
+        Facebook.endpoint(&plain, social_core::Endpoint::API, ""),
         "https://graph.facebook.com/v19.0"
     );
     assert!(
         Facebook
-            .endpoint(&BackendSettings::default(), "authorization_url", "")
+            .endpoint(
+                &BackendSettings::default(),
+                social_core::Endpoint::AUTHORIZATION,
+                ""
+            )
             .contains(&format!("/{DEFAULT_API_VERSION}/")),
         "unset, the default version is used"
     );
@@ -233,20 +239,17 @@ fn build(
     vars: &[(&str, &str)],
     backend: OAuth2Backend<Facebook>,
 ) -> social_core::Result<SocialAuth> {
-    let mut all: Vec<(String, String)> = ["FACEBOOK", "FACEBOOK_PAGES"]
-        .iter()
-        .flat_map(|prefix| {
-            [
-                (format!("SOCIAL_AUTH_{prefix}_KEY"), CLIENT_ID.to_owned()),
-                (
-                    format!("SOCIAL_AUTH_{prefix}_SECRET"),
-                    CLIENT_SECRET.to_owned(),
-                ),
-            ]
-        })
-        .collect();
+    // Only the registered backend's: a variable of another backend stops start-up.
+    let prefix = backend.name().to_ascii_uppercase().replace('-', "_");
+    let mut all: Vec<(String, String)> = vec![
+        (format!("SOCIAL_AUTH_{prefix}_KEY"), CLIENT_ID.to_owned()),
+        (
+            format!("SOCIAL_AUTH_{prefix}_SECRET"),
+            CLIENT_SECRET.to_owned(),
+        ),
+    ];
     all.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    let settings = Settings::default().with_vars(all, &["facebook", "facebook-pages"])?;
+    let settings = Settings::default().with_vars(all)?;
     SocialAuth::builder(Registry::new().with(backend))
         .settings(settings)
         .storage(Arc::new(MemoryStorage::new()))

@@ -2,11 +2,12 @@
 
 use http::Method;
 use social_core::{
-    AuthError, BackendSettings, ProviderCx, Result, UserDetails, Value, async_trait,
+    Configure, ProviderCx, Result, UserDetails, Value, async_trait,
     extra_data::ExtraDataField,
-    oauth1::{AccessToken, OAuth1Backend, OAuth1Provider, OAuth1Spec, Placement, required_id},
     serde_json::{Map, json},
-    settings::env_name,
+};
+use social_oauth1::{
+    AccessToken, OAuth1Backend, OAuth1Provider, OAuth1Spec, Placement, required_id,
 };
 
 /// The backend name.
@@ -24,13 +25,19 @@ pub fn backend() -> OAuth1Backend<Flickr> {
     OAuth1Backend::new(Flickr)
 }
 
+/// The access asked for: `PERMS`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+struct Options {
+    perms: Option<String>,
+}
+
 #[async_trait]
 impl OAuth1Provider for Flickr {
-    const NAME: &'static str = NAME;
-
     fn spec(&self) -> OAuth1Spec {
         // Flickr documents its token calls as signed GETs with the parameters in the query.
         OAuth1Spec {
+            name: NAME,
             request_token_url: "https://www.flickr.com/services/oauth/request_token",
             authorization_url: "https://www.flickr.com/services/oauth/authorize",
             access_token_url: "https://www.flickr.com/services/oauth/access_token",
@@ -70,17 +77,18 @@ impl OAuth1Provider for Flickr {
     }
 
     fn auth_params(&self, cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
-        let perms = cx
-            .backend
-            .option("perms")
-            .unwrap_or_else(|| DEFAULT_PERMS.to_owned());
-        Ok(vec![("perms".into(), perms)])
+        let perms = cx.options::<Options>().perms.clone();
+        Ok(vec![(
+            "perms".into(),
+            perms.unwrap_or_else(|| DEFAULT_PERMS.to_owned()),
+        )])
     }
 
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        match settings.option("perms") {
-            Some(perms) if !PERMS.contains(&perms.as_str()) => Err(AuthError::config(
-                &env_name(Some(name), "perms"),
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        let options: Options = cx.options()?;
+        match options.perms {
+            Some(perms) if !PERMS.contains(&perms.as_str()) => Err(cx.error(
+                "perms",
                 format!("`{perms}` is not one of read, write, delete"),
             )),
             _ => Ok(()),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use social_core::{Backend, BackendSettings, ErrorKind, settings::TomlValue};
+use social_core::{BackendSettings, Configure, ErrorKind, settings::TomlValue};
 use social_testkit::oauth1::Fixture;
 
 fn fixture() -> Fixture {
@@ -36,13 +36,14 @@ fn perms_are_checked_at_start_up() {
     let mut settings = BackendSettings::default();
     settings.key = Some("key".into());
     settings.secret = Some(social_core::Secret::new("secret"));
-    assert!(backend.validate(&settings).is_ok(), "perms default to read");
+    assert!(
+        Configure::run(&backend, &settings).is_ok(),
+        "perms default to read"
+    );
     settings
         .options
         .insert("perms".into(), TomlValue::String("admin".into()));
-    let err = backend
-        .validate(&settings)
-        .expect_err("not a Flickr permission");
+    let err = Configure::run(&backend, &settings).expect_err("not a Flickr permission");
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.details().contains("SOCIAL_AUTH_FLICKR_PERMS"), "{err}");
 }

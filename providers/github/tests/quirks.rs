@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 use social_core::{
-    BackendSettings, ErrorKind, MemoryStorage, Outcome, Registry, Settings, SocialAuth,
-    oauth2::OAuth2Provider,
+    BackendSettings, Configure, Endpoint, ErrorKind, MemoryStorage, Outcome, Registry, Settings,
+    SocialAuth,
 };
-use social_github::GitHub;
+use social_github::{GitHub, SPEC};
+use social_oauth2::OAuth2Provider;
 use social_testkit::provider::{Fixture, Harness, expect_kind};
 use wiremock::{Mock, ResponseTemplate, matchers};
 
@@ -99,31 +100,118 @@ async fn without_the_email_scope_the_profile_is_kept_unverified() {
     assert!(!done.user.email_verified);
 }
 
-#[tokio::test]
-async fn enterprise_url_moves_every_endpoint() {
-    let mut settings = BackendSettings::default();
-    settings.options.insert(
-        "enterprise_url".into(),
-        social_core::settings::TomlValue::String("https://ghe.example.com/".into()),
+/// The GitHub settings an application gets from `toml` and then `vars`, as its engine
+/// reads them at start-up.
+fn configured(toml: &str, vars: &[(&str, &str)]) -> BackendSettings {
+    let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+    let mut settings = Settings::from_toml_str(toml)
+        .and_then(|s| s.with_vars(vars))
+        .expect("valid settings");
+    settings.resolve_env(&["github"]).expect("valid variables");
+    Configure::run(&social_github::backend(), settings.backend("github")).expect("valid")
+}
+
+#[test]
+fn enterprise_url_moves_every_endpoint_from_toml_and_the_environment_alike() {
+    let from_toml = configured(
+        "[backends.github]\nkey = \"k\"\nsecret = \"s\"\nenterprise_url = \"https://ghe.example.com/\"",
+        &[],
     );
-    let endpoint = |name: &str, default: &str| GitHub.endpoint(&settings, name, default);
+    let from_env = configured(
+        "",
+        &[
+            ("SOCIAL_AUTH_GITHUB_KEY", "k"),
+            ("SOCIAL_AUTH_GITHUB_SECRET", "s"),
+            (
+                "SOCIAL_AUTH_GITHUB_ENTERPRISE_URL",
+                "https://ghe.example.com/",
+            ),
+        ],
+    );
+    for settings in [&from_toml, &from_env] {
+        let endpoint = |e, default| GitHub.endpoint(settings, e, default);
+        assert_eq!(
+            endpoint(Endpoint::AUTHORIZATION, SPEC.authorization_url),
+            "https://ghe.example.com/login/oauth/authorize"
+        );
+        assert_eq!(
+            endpoint(Endpoint::ACCESS_TOKEN, SPEC.token_url),
+            "https://ghe.example.com/login/oauth/access_token"
+        );
+        assert_eq!(
+            SPEC.expand(settings, "{api_url}/user"),
+            "https://ghe.example.com/api/v3/user"
+        );
+        assert_eq!(
+            endpoint(Endpoint::REVOKE_TOKEN, SPEC.revoke_url.unwrap_or_default()),
+            "https://ghe.example.com/api/v3/applications/k/token"
+        );
+    }
+    let github_com = configured("[backends.github]\nkey = \"k\"\nsecret = \"s\"", &[]);
     assert_eq!(
-        endpoint("authorization_url", "x"),
-        "https://ghe.example.com/login/oauth/authorize"
+        SPEC.expand(&github_com, "{api_url}/user"),
+        "https://api.github.com/user"
+    );
+    let pinned = configured(
+        "[backends.github]\nkey = \"k\"\nsecret = \"s\"\nenterprise_url = \"https://ghe.example.com\"\naccess_token_url = \"https://proxy.example.com/token\"",
+        &[],
     );
     assert_eq!(
-        endpoint("access_token_url", "x"),
-        "https://ghe.example.com/login/oauth/access_token"
-    );
-    settings.endpoints.insert(
-        "access_token_url".into(),
-        "https://proxy.example.com/token".into(),
-    );
-    assert_eq!(
-        GitHub.endpoint(&settings, "access_token_url", "x"),
+        GitHub.endpoint(&pinned, Endpoint::ACCESS_TOKEN, SPEC.token_url),
         "https://proxy.example.com/token",
         "an explicit endpoint setting wins"
     );
+}
+
+#[test]
+fn unknown_or_mistyped_settings_stop_start_up_naming_the_variable_or_key() {
+    let build = |toml: &str, vars: &[(&str, &str)]| {
+        let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        let settings = Settings::from_toml_str(toml)
+            .and_then(|s| s.with_vars(vars))
+            .expect("valid settings");
+        SocialAuth::builder(Registry::new().with(social_github::backend()))
+            .settings(settings)
+            .storage(Arc::new(MemoryStorage::new()))
+            .build()
+    };
+    let keys = [
+        ("SOCIAL_AUTH_GITHUB_KEY", "k"),
+        ("SOCIAL_AUTH_GITHUB_SECRET", "s"),
+    ];
+    let mut typo = keys.to_vec();
+    typo.push(("SOCIAL_AUTH_GITHUB_ORGANISATION", "acme"));
+    let err = build("", &typo).expect_err("a typo");
+    assert!(
+        err.details().starts_with("SOCIAL_AUTH_GITHUB_ORGANISATION")
+            && err.details().contains("ORGANIZATION"),
+        "{err}"
+    );
+    let err = build(
+        "[backends.github]\nkey = \"k\"\nsecret = \"s\"\nteam_id = \"core\"",
+        &[],
+    )
+    .expect_err("not a number");
+    assert!(
+        err.details().starts_with("backends.github.team_id") && err.details().contains("core"),
+        "{err}"
+    );
+    let mut team = keys.to_vec();
+    team.push(("SOCIAL_AUTH_GITHUB_TEAM_ID", "core"));
+    let err = build("", &team).expect_err("not a number");
+    assert!(
+        err.details().starts_with("SOCIAL_AUTH_GITHUB_TEAM_ID"),
+        "{err}"
+    );
+    let mut other = keys.to_vec();
+    other.push(("SOCIAL_AUTH_GTIHUB_KEY", "k"));
+    let err = build("", &other).expect_err("no such backend");
+    assert!(err.details().starts_with("SOCIAL_AUTH_GTIHUB_KEY"), "{err}");
+    let err = build("[backends.gitlab]\nkey = \"k\"", &keys).expect_err("not registered");
+    assert!(err.details().starts_with("backends.gitlab"), "{err}");
+    team.pop();
+    team.push(("SOCIAL_AUTH_GITHUB_TEAM_ID", "42"));
+    assert!(build("", &team).is_ok(), "a numeric team id");
 }
 
 async fn membership(

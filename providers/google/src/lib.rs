@@ -1,12 +1,13 @@
 #![doc = include_str!("../README.md")]
 
+use serde::Deserialize;
 use social_core::{
-    AuthError, BackendSettings, ErrorKind, ProviderCx, Result, Stage, Tokens, UserDetails, Value,
-    async_trait,
-    extra_data::ExtraDataField,
-    oauth2::{ClientAuth, TokenResponse},
-    oidc::{OidcBackend, OidcProvider},
-    settings::{TomlValue, env_name},
+    AuthError, Configure, Endpoint, ErrorKind, ProviderCx, Result, Stage, Tokens, UserDetails,
+    Value, async_trait, extra_data::ExtraDataField,
+};
+use social_oauth2::{
+    ClientAuth, TokenResponse,
+    oidc::{OidcBackend, OidcProvider, OidcSpec},
 };
 
 /// The backend name.
@@ -26,35 +27,60 @@ pub fn backend() -> OidcBackend<Google> {
 }
 
 /// The allowed Workspace domains of `hosted_domain`, lower-cased; empty when unrestricted.
-fn hosted_domains(backend: &str, settings: &BackendSettings) -> Result<Vec<String>> {
-    let bad =
-        |problem: String| AuthError::config(&env_name(Some(backend), "hosted_domain"), problem);
-    let listed: Vec<&str> = match settings.options.get("hosted_domain") {
-        None => return Ok(Vec::new()),
-        Some(TomlValue::String(text)) => text.split(',').collect(),
-        Some(TomlValue::Array(items)) => items
-            .iter()
-            .map(|item| {
-                item.as_str()
-                    .ok_or_else(|| bad(format!("`{item}` is not text")))
-            })
-            .collect::<Result<_>>()?,
-        Some(other) => return Err(bad(format!("`{other}` is not a domain or a list of them"))),
-    };
-    let mut domains = Vec::new();
-    for domain in listed.into_iter().map(str::trim).filter(|d| !d.is_empty()) {
-        if !is_domain(domain) {
-            return Err(bad(format!(
-                "`{domain}` is not a domain name (write it in ASCII, without `*` or `@`)"
-            )));
+/// What the backend reads of its own settings, as given.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct Options {
+    hosted_domain: Option<Vec<String>>,
+    access_type: Option<String>,
+    include_granted_scopes: bool,
+}
+
+/// The settings, checked once at start-up.
+#[derive(Debug, Clone, Default)]
+struct Config {
+    /// Allowed Workspace domains, lower-cased; empty for any account.
+    domains: Vec<String>,
+    access_type: Option<&'static str>,
+    include_granted_scopes: bool,
+}
+
+impl Config {
+    fn read(cx: &mut Configure<'_>) -> Result<Self> {
+        let options: Options = cx.options()?;
+        let mut domains = Vec::new();
+        if let Some(listed) = &options.hosted_domain {
+            for domain in listed.iter().map(|d| d.trim()).filter(|d| !d.is_empty()) {
+                if !is_domain(domain) {
+                    return Err(cx.error(
+                        "hosted_domain",
+                        format!(
+                            "`{domain}` is not a domain name (write it in ASCII, without `*` or `@`)"
+                        ),
+                    ));
+                }
+                domains.push(domain.to_ascii_lowercase());
+            }
+            if domains.is_empty() {
+                return Err(cx.error("hosted_domain", "names no domain"));
+            }
         }
-        domains.push(domain.to_ascii_lowercase());
+        let access_type = match options.access_type.as_deref().map(str::trim) {
+            None => None,
+            Some(v) if v.eq_ignore_ascii_case("online") => Some("online"),
+            Some(v) if v.eq_ignore_ascii_case("offline") => Some("offline"),
+            Some(v) => {
+                return Err(cx.error("access_type", format!("`{v}` is not `online` or `offline`")));
+            }
+        };
+        let config = Self {
+            domains,
+            access_type,
+            include_granted_scopes: options.include_granted_scopes,
+        };
+        cx.keep(config.clone());
+        Ok(config)
     }
-    // Set but empty would silently let every account in: refuse it.
-    if domains.is_empty() {
-        return Err(bad("names no domain".into()));
-    }
-    Ok(domains)
 }
 
 fn is_domain(text: &str) -> bool {
@@ -70,22 +96,6 @@ fn is_domain(text: &str) -> bool {
 }
 
 /// `access_type`: `online` (Google's default) or `offline` (issue a refresh token).
-fn access_type(backend: &str, settings: &BackendSettings) -> Result<Option<&'static str>> {
-    let Some(value) = settings.option("access_type") else {
-        return Ok(None);
-    };
-    match value.trim().to_ascii_lowercase().as_str() {
-        "online" => Ok(Some("online")),
-        "offline" => Ok(Some("offline")),
-        _ => Err(AuthError::config(
-            &env_name(Some(backend), "access_type"),
-            format!("`{value}` is not `online` or `offline`"),
-        )),
-    }
-}
-
-/// Google sends `email_verified` as a boolean, but some of its endpoints (and older ID tokens)
-/// spell it as the text `"true"`.
 fn claim_is_true(value: Option<&Value>) -> bool {
     match value {
         Some(Value::Bool(b)) => *b,
@@ -113,10 +123,16 @@ fn check_hosted_domain(allowed: &[String], claims: &Value) -> Result<()> {
 
 #[async_trait]
 impl OidcProvider for Google {
-    const NAME: &'static str = NAME;
-
-    fn issuer(&self) -> Option<&'static str> {
-        Some(ISSUER)
+    fn spec(&self) -> OidcSpec {
+        OidcSpec {
+            name: NAME,
+            issuer: Some(ISSUER),
+            default_scope: &["openid", "email", "profile"],
+            // Google takes both; the secret in the body is what its own guides send.
+            client_auth: ClientAuth::Body,
+            revoke: true,
+            ..OidcSpec::DEFAULT
+        }
     }
 
     fn issuer_aliases(&self, discovered: &str) -> Vec<String> {
@@ -127,19 +143,6 @@ impl OidcProvider for Google {
         } else {
             Vec::new()
         }
-    }
-
-    fn default_scope(&self) -> &'static [&'static str] {
-        &["openid", "email", "profile"]
-    }
-
-    fn client_auth(&self) -> ClientAuth {
-        // Google takes both; the secret in the body is what its own guides send.
-        ClientAuth::Body
-    }
-
-    fn revoke(&self) -> bool {
-        true
     }
 
     async fn revoke_tokens(
@@ -167,53 +170,40 @@ impl OidcProvider for Google {
                 "application/x-www-form-urlencoded",
             )
             .body(body.into_bytes())
-            .map_err(|e| {
-                AuthError::config(
-                    &env_name(Some(cx.name), "revoke_token_url"),
-                    format!("`{endpoint}`: {e}"),
-                )
-            })?;
+            .map_err(|e| cx.config_error("revoke_token_url", format!("`{endpoint}`: {e}")))?;
         let what = "revocation endpoint";
         let response = cx.send(request, Stage::Token, what).await?;
         social_core::http::check_status(&response, Stage::Token, what, ErrorKind::TokenError)
     }
 
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        if settings.endpoints.contains_key("api_url") {
-            // The OAuth 2.0 backend read userinfo from `API_URL`; silently ignoring it now
-            // would send an enterprise or test setup to Google itself.
-            return Err(AuthError::config(
-                &env_name(Some(name), "api_url"),
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        if cx.settings().endpoint_override(Endpoint::API).is_some() {
+            return Err(cx.error(
+                "api_url",
                 format!(
                     "is no longer read: set {} (the userinfo endpoint) instead",
-                    env_name(Some(name), "userinfo_url")
+                    cx.setting_name("userinfo_url")
                 ),
             ));
         }
-        hosted_domains(name, settings)?;
-        access_type(name, settings)?;
-        settings.flag(name, "include_granted_scopes")?;
-        Ok(())
+        Config::read(cx).map(drop)
     }
 
     fn auth_params(&self, cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
+        let config = cx.options::<Config>();
         let mut params = Vec::new();
-        match hosted_domains(cx.name, cx.backend)?.as_slice() {
+        match config.domains.as_slice() {
             [] => {}
             [domain] => params.push(("hd".into(), domain.clone())),
-            // Google's hint takes one domain; `*` at least steers the chooser to Workspace
-            // accounts. The real check happens after login either way.
             _ => params.push(("hd".into(), "*".into())),
         }
-        if let Some(access) = access_type(cx.name, cx.backend)? {
+        if let Some(access) = config.access_type {
             params.push(("access_type".into(), access.into()));
             if access == "offline" {
-                // Google issues a refresh token only when the user consents, which it skips
-                // for returning users unless asked to show the consent screen again.
                 params.push(("prompt".into(), "consent".into()));
             }
         }
-        if cx.backend.flag(cx.name, "include_granted_scopes")? == Some(true) {
+        if config.include_granted_scopes {
             params.push(("include_granted_scopes".into(), "true".into()));
         }
         Ok(params)
@@ -228,7 +218,7 @@ impl OidcProvider for Google {
         let _ = token;
         // The `hd` authorize parameter is only a hint the user can edit; the `hd` claim of
         // the validated ID token (with userinfo merged in) is what Google vouches for.
-        check_hosted_domain(&hosted_domains(cx.name, cx.backend)?, &claims)?;
+        check_hosted_domain(&cx.options::<Config>().domains, &claims)?;
         Ok(claims)
     }
 

@@ -9,16 +9,16 @@
 use std::{sync::Arc, time::Duration};
 
 use social_core::{
-    Backend, BackendSettings, ErrorKind, MemoryStorage, MemoryStrategy, Outcome, Protocol,
-    Registry, Secret, Settings, SocialAuth, Tokens, UserDetails, Value,
+    Backend, BackendSettings, Configure, ErrorKind, MemoryStorage, MemoryStrategy, Outcome,
+    Protocol, Registry, Secret, Settings, SocialAuth, Tokens, UserDetails, Value,
     clock::{Clock, FixedClock, SystemClock},
     http::{HttpClient, HttpError, HttpRequest, ReqwestClient},
-    oauth2::ClientAuth,
-    oidc::OidcProvider,
     serde_json::{self, json},
     settings::TomlValue,
 };
 use social_google::{Google, ISSUER, LEGACY_ISSUER};
+use social_oauth2::ClientAuth;
+use social_oauth2::oidc::OidcProvider;
 use social_testkit::{
     oidc::{OidcFixture, TestKey, jwks},
     provider::{CLIENT_ID, CLIENT_SECRET, expect_kind},
@@ -135,7 +135,7 @@ impl FakeGoogle {
             server,
             auth,
             storage,
-            key: TestKey::rsa(0, social_core::oidc::Algorithm::RS256),
+            key: TestKey::rsa(0, social_oauth2::oidc::Algorithm::RS256),
         }
     }
 
@@ -646,16 +646,15 @@ fn invalid_settings_name_the_setting() {
         (api_url(), "SOCIAL_AUTH_GOOGLE_API_URL"),
     ];
     for (settings, env) in invalid {
-        match backend.validate(&settings) {
+        match Configure::run(&backend, &settings) {
             Err(e) => {
                 assert_eq!(e.kind(), ErrorKind::Config, "{env}: {e}");
                 assert!(e.details().starts_with(env), "{env}: {e}");
             }
-            Ok(()) => panic!("{env}: {settings:?} was accepted"),
+            Ok(_) => panic!("{env}: {settings:?} was accepted"),
         }
     }
-    let moved = backend
-        .validate(&api_url())
+    let moved = Configure::run(&backend, &api_url())
         .err()
         .map(|e| e.details().to_owned());
     assert!(
@@ -680,7 +679,7 @@ fn invalid_settings_name_the_setting() {
         }),
     ];
     for settings in valid {
-        if let Err(e) = backend.validate(&settings) {
+        if let Err(e) = Configure::run(&backend, &settings) {
             panic!("{settings:?} was refused: {e}");
         }
     }
@@ -690,12 +689,13 @@ fn invalid_settings_name_the_setting() {
 fn declares_googles_protocol_facts() {
     let backend = social_google::backend();
     assert_eq!(backend.name(), "google");
-    assert_eq!(backend.protocol(), Protocol::OpenIdConnect);
+    assert_eq!(backend.protocol(), Protocol::OPENID_CONNECT);
     let caps = backend.capabilities();
     assert!(caps.pkce && caps.refresh && caps.revoke, "{caps:?}");
-    assert_eq!(Google.issuer(), Some("https://accounts.google.com"));
-    assert!(Google.echoes_nonce());
-    assert_eq!(Google.client_auth(), ClientAuth::Body);
+    let spec = Google.spec();
+    assert_eq!(spec.issuer, Some("https://accounts.google.com"));
+    assert!(spec.echoes_nonce);
+    assert_eq!(spec.client_auth, ClientAuth::Body);
 }
 
 /// A provider context for calling the backend directly, through the forwarding client.
@@ -719,13 +719,7 @@ impl Direct {
     }
 
     fn cx(&self) -> social_core::ProviderCx<'_> {
-        social_core::ProviderCx {
-            name: "google",
-            settings: &self.settings,
-            backend: self.settings.backend("google"),
-            http: &*self.http,
-            clock: &self.clock,
-        }
+        social_core::ProviderCx::new("google", &self.settings, &*self.http, &self.clock)
     }
 }
 

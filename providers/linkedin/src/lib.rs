@@ -1,10 +1,8 @@
 #![doc = include_str!("../README.md")]
 
-use social_core::{
-    UserDetails, Value,
-    oauth2::{ClientAuth, Pkce},
-    oidc::{OidcBackend, OidcProvider, standard_details},
-};
+use social_core::{UserDetails, Value};
+use social_oauth2::oidc::{OidcBackend, OidcProvider, OidcSpec, standard_details};
+use social_oauth2::{ClientAuth, Pkce};
 
 /// The backend name (python-social-auth's).
 pub const NAME: &str = "linkedin-openidconnect";
@@ -21,25 +19,18 @@ pub fn backend() -> OidcBackend<LinkedIn> {
 }
 
 impl OidcProvider for LinkedIn {
-    const NAME: &'static str = NAME;
-
-    fn issuer(&self) -> Option<&'static str> {
-        Some(ISSUER)
-    }
-
-    fn pkce(&self) -> Pkce {
-        // PKCE is for native apps LinkedIn enables one by one; a web app sending a verifier
-        // gets `invalid_client` from the token endpoint.
-        Pkce::None
-    }
-
-    fn client_auth(&self) -> ClientAuth {
-        // The only method LinkedIn's token endpoint takes.
-        ClientAuth::Body
-    }
-
-    fn echoes_nonce(&self) -> bool {
-        false
+    fn spec(&self) -> OidcSpec {
+        OidcSpec {
+            name: NAME,
+            issuer: Some(ISSUER),
+            // PKCE is for native apps LinkedIn enables one by one; a web app sending a
+            // verifier gets `invalid_client` from the token endpoint.
+            pkce: Pkce::None,
+            // The only method LinkedIn's token endpoint takes.
+            client_auth: ClientAuth::Body,
+            echoes_nonce: false,
+            ..OidcSpec::DEFAULT
+        }
     }
 
     fn user_details(&self, claims: &Value) -> UserDetails {

@@ -3,11 +3,9 @@
 #![allow(missing_docs)]
 
 use serde_json::json;
-use social_core::{
-    Backend,
-    oidc::{OidcProvider, standard_details},
-};
+use social_core::Backend;
 use social_linkedin::LinkedIn;
+use social_oauth2::oidc::{OidcProvider, standard_details};
 
 #[test]
 fn locale_object_becomes_a_language_tag() {
@@ -30,10 +28,11 @@ fn locale_object_becomes_a_language_tag() {
 fn declares_linkedins_protocol_facts() {
     let backend = social_linkedin::backend();
     assert_eq!(backend.name(), "linkedin-openidconnect");
-    assert_eq!(backend.protocol(), social_core::Protocol::OpenIdConnect);
+    assert_eq!(backend.protocol(), social_core::Protocol::OPENID_CONNECT);
     let caps = backend.capabilities();
     assert!(!caps.pkce, "LinkedIn refuses PKCE from web apps");
     assert!(caps.refresh && !caps.revoke);
-    assert_eq!(LinkedIn.issuer(), Some("https://www.linkedin.com/oauth"));
-    assert!(!LinkedIn.echoes_nonce());
+    let spec = LinkedIn.spec();
+    assert_eq!(spec.issuer, Some("https://www.linkedin.com/oauth"));
+    assert!(!spec.echoes_nonce);
 }

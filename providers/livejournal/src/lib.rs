@@ -2,9 +2,9 @@
 
 use social_core::{
     AuthError, BackendCx, ErrorKind, ProviderCx, Result, Stage, UserDetails, Value, async_trait,
-    openid::{Assertion, OpenIdBackend, OpenIdProvider, profile_details},
     strategy::required_param,
 };
+use social_openid::{Assertion, OpenIdBackend, OpenIdProvider, OpenIdSpec, profile_details};
 
 /// The backend name.
 pub const NAME: &str = "livejournal";
@@ -72,7 +72,12 @@ pub fn username_of(identity: &str) -> Option<String> {
 
 #[async_trait]
 impl OpenIdProvider for LiveJournal {
-    const NAME: &'static str = NAME;
+    fn spec(&self) -> OpenIdSpec {
+        OpenIdSpec {
+            name: NAME,
+            ..OpenIdSpec::DEFAULT
+        }
+    }
 
     fn identifier(&self, cx: &BackendCx<'_>) -> Result<String> {
         let username = required_param(cx.strategy, USER_PARAM, Stage::Begin)?;

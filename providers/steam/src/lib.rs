@@ -1,12 +1,10 @@
 #![doc = include_str!("../README.md")]
 
 use social_core::{
-    AuthError, BackendCx, BackendSettings, ErrorKind, ProviderCx, Result, Stage, UserDetails,
-    Value, async_trait,
-    extra_data::ExtraDataField,
-    openid::{Assertion, Attributes, OpenIdBackend, OpenIdProvider},
-    settings::env_name,
+    AuthError, BackendCx, BackendSettings, Configure, Endpoint, ErrorKind, ProviderCx, Result,
+    Stage, UserDetails, Value, async_trait, extra_data::ExtraDataField,
 };
+use social_openid::{Assertion, Attributes, OpenIdBackend, OpenIdProvider, OpenIdSpec};
 
 /// The backend name.
 pub const NAME: &str = "steam";
@@ -15,6 +13,8 @@ pub const OPENID_URL: &str = "https://steamcommunity.com/openid";
 /// The Steam Web API's player summaries (setting `API_URL`).
 pub const API_URL: &str = "https://api.steampowered.com/ISteamUser/GetPlayerSummaries/v0002/";
 const STEAM_ID_DIGITS: usize = 17;
+/// The setting that moves Steam's OP identifier.
+const OPENID: Endpoint = Endpoint::new("openid_url");
 
 /// Steam as an OpenID 2.0 provider; register it with [`backend`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,9 +28,7 @@ pub fn backend() -> OpenIdBackend<Steam> {
 impl Steam {
     /// The SteamID64 in a claimed identifier `<OPENID_URL>/id/<17 digits>`, if it is one.
     pub fn steam_id<'a>(&self, settings: &BackendSettings, claimed_id: &'a str) -> Option<&'a str> {
-        let base = settings
-            .endpoint("openid_url", OPENID_URL)
-            .trim_end_matches('/');
+        let base = settings.endpoint(OPENID, OPENID_URL).trim_end_matches('/');
         let id = claimed_id.strip_prefix(base)?.strip_prefix("/id/")?;
         (id.len() == STEAM_ID_DIGITS && id.bytes().all(|b| b.is_ascii_digit())).then_some(id)
     }
@@ -38,10 +36,15 @@ impl Steam {
 
 #[async_trait]
 impl OpenIdProvider for Steam {
-    const NAME: &'static str = NAME;
+    fn spec(&self) -> OpenIdSpec {
+        OpenIdSpec {
+            name: NAME,
+            ..OpenIdSpec::DEFAULT
+        }
+    }
 
     fn identifier(&self, cx: &BackendCx<'_>) -> Result<String> {
-        Ok(cx.provider.endpoint("openid_url", OPENID_URL).to_owned())
+        Ok(cx.provider.endpoint(OPENID, OPENID_URL).to_owned())
     }
 
     fn attributes(&self) -> Attributes {
@@ -70,15 +73,13 @@ impl OpenIdProvider for Steam {
         let key = api_key(cx.name, cx.backend)?;
         let url = format!(
             "{}?key={key}&steamids={uid}",
-            cx.endpoint("api_url", API_URL)
+            cx.endpoint(Endpoint::API, API_URL)
         );
         // Built here rather than with `get_json`, whose errors would quote the URL and its key.
         let request = http::Request::get(&url)
             .header(http::header::ACCEPT, "application/json")
             .body(Vec::new())
-            .map_err(|_| {
-                AuthError::config(&env_name(Some(cx.name), "api_url"), "is not a valid URL")
-            })?;
+            .map_err(|_| cx.config_error(Endpoint::API.setting(), "is not a valid URL"))?;
         let summaries: Value = cx
             .json(request, Stage::Profile, "Steam GetPlayerSummaries")
             .await?;
@@ -115,15 +116,16 @@ impl OpenIdProvider for Steam {
         vec![ExtraDataField::new("player")]
     }
 
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        api_key(name, settings).map(drop)
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.endpoints(&[OPENID, Endpoint::API]).declare(&["api_key"]);
+        api_key(cx.name(), cx.settings()).map(drop)
     }
 }
 
 /// The Web API key (`SOCIAL_AUTH_STEAM_API_KEY`): required, and plain ASCII letters and digits
 /// as Steam issues them, so that it goes into the query string as is.
 fn api_key(name: &str, settings: &BackendSettings) -> Result<String> {
-    let setting = || env_name(Some(name), "api_key");
+    let setting = || settings.setting_name(name, "api_key");
     let key = settings
         .option("api_key")
         .filter(|k| !k.is_empty())

@@ -4,11 +4,10 @@
 use std::sync::Arc;
 
 use social_core::{
-    BackendSettings, ErrorKind, MemoryStorage, Registry, Settings, SocialAuth,
-    openid::{OpenIdProvider as _, SERVER_TYPE, SIGNON_TYPE},
-    serde_json::json,
+    BackendSettings, ErrorKind, MemoryStorage, Registry, Settings, SocialAuth, serde_json::json,
     settings::TomlValue,
 };
+use social_openid::{OpenIdProvider as _, SERVER_TYPE, SIGNON_TYPE};
 use social_steam::Steam;
 use social_testkit::openid::{self as kit, Associations, Case, OpenIdHarness, flow_params};
 use wiremock::{Mock, ResponseTemplate, matchers};
@@ -197,10 +196,7 @@ async fn start_up_needs_the_api_key_and_nothing_else() {
     }
     assert!(build(settings()).is_ok(), "no KEY or SECRET needed");
     let from_env = Settings::default()
-        .with_vars(
-            [("SOCIAL_AUTH_STEAM_API_KEY".to_owned(), API_KEY.to_owned())],
-            &["steam"],
-        )
+        .with_vars([("SOCIAL_AUTH_STEAM_API_KEY".to_owned(), API_KEY.to_owned())])
         .expect("valid variables");
     let outcome = SocialAuth::builder(Registry::new().with(social_steam::backend()))
         .settings(from_env)

@@ -2,10 +2,10 @@
 
 use http::Method;
 use social_core::{
-    ProviderCx, Result, Stage, UserDetails, Value, async_trait,
+    Configure, Endpoint, ProviderCx, Result, Stage, UserDetails, Value, async_trait,
     extra_data::ExtraDataField,
-    oauth1::{AccessToken, OAuth1Backend, OAuth1Provider, OAuth1Spec, required_id, sign},
 };
+use social_oauth1::{AccessToken, OAuth1Backend, OAuth1Provider, OAuth1Spec, required_id, sign};
 
 /// The backend name.
 pub const NAME: &str = "twitter";
@@ -23,10 +23,9 @@ pub fn backend() -> OAuth1Backend<Twitter> {
 
 #[async_trait]
 impl OAuth1Provider for Twitter {
-    const NAME: &'static str = NAME;
-
     fn spec(&self) -> OAuth1Spec {
         OAuth1Spec {
+            name: NAME,
             request_token_url: "https://api.twitter.com/oauth/request_token",
             // `authenticate`, not `authorize`: a user who already granted access is sent
             // straight back instead of approving the app again ("Sign in with Twitter").
@@ -37,7 +36,7 @@ impl OAuth1Provider for Twitter {
     }
 
     async fn user_data(&self, cx: &ProviderCx<'_>, token: &AccessToken) -> Result<Value> {
-        let api = self.endpoint(cx.backend, "api_url", API_URL);
+        let api = self.endpoint(cx.backend, Endpoint::API, API_URL);
         let url = format!(
             "{}/account/verify_credentials.json",
             api.trim_end_matches('/')
@@ -46,6 +45,11 @@ impl OAuth1Provider for Twitter {
         // the address only when it is verified, else null.
         let request = sign(cx, Method::GET, &url, &[("include_email", "true")], token)?;
         cx.json(request, Stage::Profile, "verify_credentials").await
+    }
+
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.endpoints(&[Endpoint::API]);
+        Ok(())
     }
 
     fn user_id(&self, user: &Value) -> Result<String> {

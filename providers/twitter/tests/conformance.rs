@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use social_core::{Value, oauth1::OAuth1Provider, serde_json::json};
+use social_core::{Value, serde_json::json};
+use social_oauth1::OAuth1Provider;
 use social_testkit::oauth1::Fixture;
 use social_twitter::Twitter;
 

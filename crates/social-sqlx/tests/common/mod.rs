@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use social_core::{
-    AuthResponse, Backend, BackendCx, BackendSettings, Flow, MemoryStrategy, Outcome, Protocol,
-    Registry, Settings, SocialAuth, Storage, Tokens, UserDetails, UserId,
+    AuthResponse, Backend, BackendCx, Flow, MemoryStrategy, Outcome, Protocol, Registry, Settings,
+    SocialAuth, Storage, Tokens, UserDetails, UserId,
     http::{HttpError, HttpRequest, HttpResponse},
     serde_json::json,
 };
@@ -23,10 +23,10 @@ impl Backend for FixedBackend {
     }
 
     fn protocol(&self) -> Protocol {
-        Protocol::OAuth2
+        Protocol::OAUTH2
     }
 
-    fn validate(&self, _: &BackendSettings) -> social_core::Result<()> {
+    fn configure(&self, _: &mut social_core::Configure<'_>) -> social_core::Result<()> {
         // No key or secret: nothing is sent anywhere.
         Ok(())
     }

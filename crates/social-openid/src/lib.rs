@@ -11,7 +11,7 @@
 //!   `return_to` carries a random `state` bound to the session;
 //! - **associations** (§8): HMAC-SHA256, or HMAC-SHA1 when the OP declines it and suggests
 //!   that, over a no-encryption session, only with HTTPS OP endpoints, kept in
-//!   [`Storage`](crate::Storage) with their type and reused until they expire;
+//!   [`Storage`](social_core::Storage) with their type and reused until they expire;
 //! - **verification** (§11) of the positive assertion: `return_to` against the pending login
 //!   and the request, the discovered information (re-discovering the claimed identifier when
 //!   the OP chose it), the required signed fields, the signature (locally with an association,
@@ -49,7 +49,8 @@ use self::{
     extensions::Extension,
     message::{Message, excerpt, failed, split_nonce},
 };
-use crate::{
+use social_core::{
+    Capabilities, Configure, TokenIn,
     backend::{Backend, BackendCx, Flow, Protocol, ProviderCx},
     error::{AuthError, ErrorKind, Result, Stage},
     extra_data::{self, ExtraDataField},
@@ -109,11 +110,27 @@ impl Assertion {
     }
 }
 
-/// An OpenID 2.0 provider: where the identifier comes from and how to map the assertion.
+/// An OpenID 2.0 provider as data: its name.
+///
+/// Not `#[non_exhaustive]` on purpose, so that providers can write struct literals: always end
+/// them with `..OpenIdSpec::DEFAULT`, which keeps them building when fields are added.
+#[derive(Debug, Clone)]
+pub struct OpenIdSpec {
+    /// The backend name: `steam`.
+    pub name: &'static str,
+}
+
+impl OpenIdSpec {
+    /// Defaults to start from.
+    pub const DEFAULT: Self = Self { name: "" };
+}
+
+/// An OpenID 2.0 provider: its [`OpenIdSpec`], where the identifier comes from and how to map
+/// the assertion.
 #[async_trait]
 pub trait OpenIdProvider: Send + Sync + 'static {
-    /// The default backend name: `steam`.
-    const NAME: &'static str;
+    /// The name.
+    fn spec(&self) -> OpenIdSpec;
 
     /// The identifier to discover for this login: a fixed URL (Steam), a request parameter
     /// (the generic backend) or a URL built from one (LiveJournal). The base normalizes it
@@ -160,9 +177,10 @@ pub trait OpenIdProvider: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// Checks provider-specific settings at start-up.
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        let _ = (name, settings);
+    /// Reads provider-specific settings at start-up: declare and parse options
+    /// ([`Configure::options`]) and check them. Nothing by default.
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        let _ = cx;
         Ok(())
     }
 }
@@ -196,9 +214,10 @@ impl<P: OpenIdProvider> fmt::Debug for OpenIdBackend<P> {
 }
 
 impl<P: OpenIdProvider> OpenIdBackend<P> {
-    /// The provider under its default name.
+    /// The provider under the name its spec gives.
     pub fn new(provider: P) -> Self {
-        Self::named(P::NAME, provider)
+        let name = provider.spec().name;
+        Self::named(name, provider)
     }
 
     /// The provider under another name.
@@ -236,14 +255,19 @@ impl<P: OpenIdProvider> Backend for OpenIdBackend<P> {
     }
 
     fn protocol(&self) -> Protocol {
-        Protocol::OpenId
+        Protocol::OPENID
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new().token_in(TokenIn::None)
     }
 
     /// OpenID 2.0 needs no `KEY` or `SECRET`: checks the extra-data settings and the
     /// provider's own.
-    fn validate(&self, settings: &BackendSettings) -> Result<()> {
-        self.extra_fields(settings)?;
-        self.provider.validate(&self.name, settings)
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.declare(&[Extension::Sreg.option(), Extension::Ax.option()]);
+        self.extra_fields(cx.settings())?;
+        self.provider.configure(cx)
     }
 
     async fn start(&self, cx: &BackendCx<'_>) -> Result<Flow> {
@@ -287,7 +311,8 @@ impl<P: OpenIdProvider> Backend for OpenIdBackend<P> {
         })?;
         return_to.query_pairs_mut().append_pair(STATE_PARAM, &state);
         let return_to = String::from(return_to);
-        let realm = crate::strategy::absolute_uri(cx.strategy, "/", pcx.settings.redirect_is_https);
+        let realm =
+            social_core::strategy::absolute_uri(cx.strategy, "/", pcx.settings.redirect_is_https);
         let (claimed_id, identity) = endpoint.request_ids();
         let mut params: Vec<(String, String)> = vec![
             ("openid.ns".into(), OPENID2_NS.into()),

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::message::{AX_NS, Message, SREG_NS};
-use crate::{
+use social_core::{
     error::{AuthError, Result},
     model::UserDetails,
-    settings::{BackendSettings, TomlValue, env_name},
+    settings::{BackendSettings, TomlValue},
 };
 
 /// AX type of the e-mail address.
@@ -201,7 +201,7 @@ pub(crate) enum Extension {
 }
 
 impl Extension {
-    fn option(self) -> &'static str {
+    pub(crate) fn option(self) -> &'static str {
         match self {
             Self::Sreg => "sreg_extra_data",
             Self::Ax => "ax_extra_data",
@@ -218,7 +218,7 @@ pub(crate) fn extra_fields(
     settings: &BackendSettings,
     extension: Extension,
 ) -> Result<Vec<AttributeField>> {
-    let setting = || env_name(Some(backend), extension.option());
+    let setting = || settings.setting_name(backend, extension.option());
     let bad = |why: String| AuthError::config(&setting(), why);
     let entries: Vec<(String, Option<String>)> = match settings.options.get(extension.option()) {
         None => return Ok(Vec::new()),
@@ -366,7 +366,7 @@ pub fn profile_details(user: &Value) -> UserDetails {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::Settings;
+    use social_core::settings::Settings;
 
     #[test]
     fn requests_name_both_extensions() {
@@ -410,20 +410,19 @@ mod tests {
     #[test]
     fn extra_data_settings_parse_from_env_text_and_toml_lists() {
         let settings = Settings::default()
-            .with_vars(
-                [
-                    (
-                        "SOCIAL_AUTH_OPENID_SREG_EXTRA_DATA".to_owned(),
-                        "dob:birthday, country".to_owned(),
-                    ),
-                    (
-                        "SOCIAL_AUTH_OPENID_AX_EXTRA_DATA".to_owned(),
-                        "http://axschema.org/contact/web/blog:blog".to_owned(),
-                    ),
-                ],
-                &["openid"],
-            )
+            .with_vars([
+                (
+                    "SOCIAL_AUTH_OPENID_SREG_EXTRA_DATA".to_owned(),
+                    "dob:birthday, country".to_owned(),
+                ),
+                (
+                    "SOCIAL_AUTH_OPENID_AX_EXTRA_DATA".to_owned(),
+                    "http://axschema.org/contact/web/blog:blog".to_owned(),
+                ),
+            ])
             .expect("valid variables");
+        let mut settings = settings;
+        settings.resolve_env(&["openid"]).expect("valid variables");
         let backend = settings.backend("openid");
         assert_eq!(
             extra_fields("openid", backend, Extension::Sreg).expect("valid"),

@@ -1,13 +1,13 @@
 //! The OpenID 2.0 base through the generic `openid` backend, against a fake OP.
-#![cfg(feature = "openid")]
 
 use std::sync::Arc;
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use social_core::{
-    BackendSettings, ErrorKind, Flow, Outcome, SocialAuth, Storage,
-    openid::{self, AX_EMAIL, AX_FIRST_NAME, AX_LAST_NAME, SERVER_TYPE, SIGNON_TYPE},
-    settings::TomlValue,
+    BackendSettings, ErrorKind, Flow, Outcome, SocialAuth, Storage, settings::TomlValue,
+};
+use social_openid::{
+    self as openid, AX_EMAIL, AX_FIRST_NAME, AX_LAST_NAME, SERVER_TYPE, SIGNON_TYPE,
 };
 use social_testkit::openid::{self as kit, Associations, Case, OpenIdHarness, flow_param};
 use wiremock::{Mock, ResponseTemplate, matchers};

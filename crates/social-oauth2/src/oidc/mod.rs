@@ -40,26 +40,70 @@ pub use jsonwebtoken::Algorithm;
 
 use config::OidcConfig;
 
-use crate::{
+use social_core::{
+    Configure, Endpoint, Mapping, TokenIn,
     backend::{Backend, BackendCx, Capabilities, Flow, Protocol, ProviderCx},
     error::{AuthError, ErrorKind, Result, Stage},
     extra_data::ExtraDataField,
     model::{AuthResponse, Tokens, UserDetails},
-    oauth2::{ClientAuth, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenResponse},
-    settings::{BackendSettings, env_name},
+    settings::BackendSettings,
 };
 
-/// An OpenID Connect provider: its issuer and what differs from the standard.
+use crate::{ClientAuth, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenResponse};
+
+/// An OpenID Connect provider as data: its name, issuer and flags.
 ///
-/// Every method has a default that follows the specifications, so a well-behaved provider is
-/// its name and issuer.
+/// Not `#[non_exhaustive]` on purpose, so that providers can write struct literals: always end
+/// them with `..OidcSpec::DEFAULT`, which keeps them building when fields are added.
+#[derive(Debug, Clone)]
+pub struct OidcSpec {
+    /// The backend name: `linkedin-openidconnect`.
+    pub name: &'static str,
+    /// The issuer URL; `None` when it must come from the `OIDC_ENDPOINT` setting.
+    pub issuer: Option<&'static str>,
+    /// The scope asked for by default; it must contain `openid`.
+    pub default_scope: &'static [&'static str],
+    /// PKCE support; S256 unless the provider refuses it.
+    pub pkce: Pkce,
+    /// Client authentication at the token endpoint, unless `TOKEN_ENDPOINT_AUTH_METHOD` says
+    /// otherwise; HTTP Basic is the specification's default.
+    pub client_auth: ClientAuth,
+    /// Whether the provider echoes the `nonce` in its ID tokens. When it does not, a nonce is
+    /// still sent and, should a token carry one, checked.
+    pub echoes_nonce: bool,
+    /// Whether refresh tokens can be used.
+    pub refresh: bool,
+    /// Whether tokens can be revoked (through the discovered `revocation_endpoint` or the
+    /// `REVOKE_TOKEN_URL` setting).
+    pub revoke: bool,
+    /// Where the claims hold the account's fields; `None` for the standard claims
+    /// ([`standard_details`], uid `sub`).
+    pub mapping: Option<Mapping>,
+}
+
+impl OidcSpec {
+    /// The standard: discovery from the issuer, `openid profile email`, PKCE S256, HTTP Basic,
+    /// nonce echoed, refresh, no revocation, standard claims.
+    pub const DEFAULT: Self = Self {
+        name: "",
+        issuer: None,
+        default_scope: &["openid", "profile", "email"],
+        pkce: Pkce::S256,
+        client_auth: ClientAuth::Basic,
+        echoes_nonce: true,
+        refresh: true,
+        revoke: false,
+        mapping: None,
+    };
+}
+
+/// An OpenID Connect provider: its [`OidcSpec`] plus hooks for what differs from the
+/// standard. Every hook has a default that follows the specifications, so [`OidcSpec`] itself
+/// is a provider.
 #[async_trait]
 pub trait OidcProvider: Send + Sync + 'static {
-    /// The default backend name: `linkedin-openidconnect`.
-    const NAME: &'static str;
-
-    /// The issuer URL; `None` when it must come from the `OIDC_ENDPOINT` setting.
-    fn issuer(&self) -> Option<&'static str>;
+    /// The name, issuer and flags.
+    fn spec(&self) -> OidcSpec;
 
     /// Other spellings of the `discovered` issuer that the provider's ID tokens may carry in
     /// `iss`, each accepted only when equal as a whole; none by default, so that `iss` must be
@@ -68,39 +112,6 @@ pub trait OidcProvider: Send + Sync + 'static {
     fn issuer_aliases(&self, discovered: &str) -> Vec<String> {
         let _ = discovered;
         Vec::new()
-    }
-
-    /// The scope asked for by default; it must contain `openid`.
-    fn default_scope(&self) -> &'static [&'static str] {
-        &["openid", "profile", "email"]
-    }
-
-    /// PKCE support; S256 unless the provider refuses it.
-    fn pkce(&self) -> Pkce {
-        Pkce::S256
-    }
-
-    /// Client authentication at the token endpoint, unless `TOKEN_ENDPOINT_AUTH_METHOD` says
-    /// otherwise; HTTP Basic is the specification's default.
-    fn client_auth(&self) -> ClientAuth {
-        ClientAuth::Basic
-    }
-
-    /// Whether the provider echoes the `nonce` in its ID tokens. When it does not, a nonce is
-    /// still sent and, should a token carry one, checked.
-    fn echoes_nonce(&self) -> bool {
-        true
-    }
-
-    /// Whether refresh tokens can be used.
-    fn refresh(&self) -> bool {
-        true
-    }
-
-    /// Whether tokens can be revoked (through the discovered `revocation_endpoint` or the
-    /// `REVOKE_TOKEN_URL` setting).
-    fn revoke(&self) -> bool {
-        false
     }
 
     /// Revokes `tokens` at `endpoint` (the discovered `revocation_endpoint` or
@@ -117,11 +128,17 @@ pub trait OidcProvider: Send + Sync + 'static {
             ("token", tokens.access_token.secret().to_owned()),
             ("token_type_hint", "access_token".to_owned()),
         ];
-        let request =
-            crate::oauth2::client_request(cx, auth, http::Method::POST, endpoint, &mut form)?;
+        let request = crate::client_request(
+            cx,
+            auth,
+            crate::TokenBody::Form,
+            http::Method::POST,
+            endpoint,
+            &mut form,
+        )?;
         let what = "revocation endpoint";
         let response = cx.send(request, Stage::Token, what).await?;
-        crate::http::check_status(&response, Stage::Token, what, ErrorKind::TokenError)
+        social_core::http::check_status(&response, Stage::Token, what, ErrorKind::TokenError)
     }
 
     /// Query arguments added to the authorization redirect, from the provider's settings.
@@ -130,9 +147,10 @@ pub trait OidcProvider: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
-    /// Checks provider-specific settings at start-up.
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        let _ = (name, settings);
+    /// Reads provider-specific settings at start-up: declare and parse options
+    /// ([`Configure::options`]) and check them. Nothing by default.
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        let _ = cx;
         Ok(())
     }
 
@@ -148,19 +166,28 @@ pub trait OidcProvider: Send + Sync + 'static {
         Ok(claims)
     }
 
-    /// The stable user id; the `sub` claim by default.
+    /// The stable user id; the spec's mapping, else the `sub` claim.
     fn user_id(&self, claims: &Value) -> Result<String> {
-        crate::oauth2::required_id(claims, "sub")
+        match self.spec().mapping {
+            Some(mapping) => mapping.user_id(claims),
+            None => crate::required_id(claims, "sub"),
+        }
     }
 
-    /// Maps the claims to user details; the standard claims by default.
+    /// Maps the claims to user details; the spec's mapping, else the standard claims.
     fn user_details(&self, claims: &Value) -> UserDetails {
-        standard_details(claims)
+        match self.spec().mapping {
+            Some(mapping) => mapping.user_details(claims),
+            None => standard_details(claims),
+        }
     }
 
-    /// The extra data kept by default.
+    /// The extra data kept by default; what the spec's mapping names.
     fn extra_data(&self) -> Vec<ExtraDataField> {
-        Vec::new()
+        self.spec()
+            .mapping
+            .map(|m| m.extra_data())
+            .unwrap_or_default()
     }
 }
 
@@ -188,23 +215,24 @@ pub fn standard_details(claims: &Value) -> UserDetails {
     }
 }
 
-/// The generic provider: everything comes from settings. See [`OidcBackend::generic`].
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Generic;
-
-impl OidcProvider for Generic {
-    const NAME: &'static str = "oidc";
-
-    fn issuer(&self) -> Option<&'static str> {
-        None
+/// A spec is a complete provider: every hook follows the standard.
+impl OidcProvider for OidcSpec {
+    fn spec(&self) -> OidcSpec {
+        self.clone()
     }
 }
+
+/// The generic provider: everything comes from settings. See [`OidcBackend::generic`].
+pub const GENERIC: OidcSpec = OidcSpec {
+    name: "oidc",
+    ..OidcSpec::DEFAULT
+};
 
 /// [`Backend`] for any [`OidcProvider`].
 pub struct OidcBackend<P> {
     name: String,
     provider: Arc<P>,
-    cache: Arc<OidcCache>,
+    cache: Option<Arc<OidcCache>>,
 }
 
 impl<P: OidcProvider> fmt::Debug for OidcBackend<P> {
@@ -215,18 +243,19 @@ impl<P: OidcProvider> fmt::Debug for OidcBackend<P> {
     }
 }
 
-impl OidcBackend<Generic> {
+impl OidcBackend<OidcSpec> {
     /// A generic OpenID Connect backend named `name`, configured by settings alone:
     /// `SOCIAL_AUTH_<NAME>_OIDC_ENDPOINT` (the issuer URL), `_KEY` and `_SECRET`.
     pub fn generic(name: &str) -> Self {
-        Self::named(name, Generic)
+        Self::named(name, GENERIC)
     }
 }
 
 impl<P: OidcProvider> OidcBackend<P> {
-    /// The provider under its default name, with the [global](OidcCache::global) cache.
+    /// The provider under the name its spec gives.
     pub fn new(provider: P) -> Self {
-        Self::named(P::NAME, provider)
+        let name = provider.spec().name;
+        Self::named(name, provider)
     }
 
     /// The provider under another name.
@@ -234,14 +263,14 @@ impl<P: OidcProvider> OidcBackend<P> {
         Self {
             name: name.to_owned(),
             provider: Arc::new(provider),
-            cache: OidcCache::global(),
+            cache: None,
         }
     }
 
-    /// Uses `cache` instead of the global one.
+    /// Uses `cache` for this backend, whatever the engine was given.
     #[must_use]
     pub fn with_cache(mut self, cache: Arc<OidcCache>) -> Self {
-        self.cache = cache;
+        self.cache = Some(cache);
         self
     }
 
@@ -250,30 +279,37 @@ impl<P: OidcProvider> OidcBackend<P> {
         &self.provider
     }
 
-    /// The cache of discovery documents and keys.
-    pub fn cache(&self) -> &Arc<OidcCache> {
-        &self.cache
+    /// The cache of discovery documents and keys this backend uses with `cx`: its own
+    /// ([`OidcBackend::with_cache`]), else the `Arc<OidcCache>` service the engine was given
+    /// ([`SocialAuthBuilder::service`](social_core::SocialAuthBuilder::service)), else the
+    /// [global](OidcCache::global) one.
+    pub fn cache(&self, cx: &ProviderCx<'_>) -> Arc<OidcCache> {
+        self.cache
+            .clone()
+            .or_else(|| cx.service::<Arc<OidcCache>>().cloned())
+            .unwrap_or_else(OidcCache::global)
     }
 
+    /// The settings parsed at start-up, or parsed now for settings built by hand.
     fn config(&self, settings: &BackendSettings) -> Result<OidcConfig> {
-        OidcConfig::read(
-            &self.name,
-            settings,
-            self.provider.issuer(),
-            self.provider.client_auth(),
-        )
+        if let Some(config) = settings.typed::<OidcConfig>() {
+            return Ok(config.clone());
+        }
+        let spec = self.provider.spec();
+        OidcConfig::read(&self.name, settings, spec.issuer, spec.client_auth)
     }
 
     /// The OAuth 2.0 base for one request, with the discovered endpoints.
     async fn base(&self, cx: &ProviderCx<'_>, stage: Stage) -> Result<OAuth2Backend<Login<P>>> {
         let config = self.config(cx.backend)?;
-        let metadata = self
-            .cache
+        let cache = self.cache(cx);
+        let metadata = cache
             .metadata(cx, &config.issuer, config.multi_tenant, stage)
             .await?;
         let login = Login {
+            spec: self.provider.spec(),
             provider: self.provider.clone(),
-            cache: self.cache.clone(),
+            cache,
             metadata,
             config,
         };
@@ -291,9 +327,8 @@ impl<P: OidcProvider> OidcBackend<P> {
         let login = base.provider();
         let endpoint = cx
             .backend
-            .endpoints
-            .get("end_session_url")
-            .or(login.metadata.end_session_endpoint.as_ref());
+            .endpoint_override(Endpoint::END_SESSION)
+            .or(login.metadata.end_session_endpoint.as_deref());
         match endpoint {
             Some(endpoint) => end_session_url(endpoint, cx.key()?, request).map(Some),
             None => Ok(None),
@@ -375,39 +410,37 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
     }
 
     fn protocol(&self) -> Protocol {
-        Protocol::OpenIdConnect
+        Protocol::OPENID_CONNECT
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            pkce: self.provider.pkce() == Pkce::S256,
-            refresh: self.provider.refresh(),
-            revoke: self.provider.revoke(),
-        }
+        let spec = self.provider.spec();
+        Capabilities::new()
+            .pkce(spec.pkce == Pkce::S256)
+            .refresh(spec.refresh)
+            .revoke(spec.revoke)
+            .token_in(TokenIn::Bearer)
     }
 
-    fn validate(&self, settings: &BackendSettings) -> Result<()> {
-        for (setting, value) in [
-            ("key", settings.key.as_deref()),
-            ("secret", settings.secret.as_ref().map(|s| s.secret())),
-        ] {
-            if value.is_none_or(str::is_empty) {
-                return Err(AuthError::config(
-                    &env_name(Some(&self.name), setting),
-                    "is not set",
-                ));
-            }
-        }
-        self.config(settings)?;
-        if let Some(scope) = &settings.scope
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.require_key_and_secret()?;
+        cx.endpoints(&[
+            Endpoint::AUTHORIZATION,
+            Endpoint::ACCESS_TOKEN,
+            Endpoint::REFRESH_TOKEN,
+            Endpoint::REVOKE_TOKEN,
+            Endpoint::USERINFO,
+            Endpoint::JWKS,
+            Endpoint::END_SESSION,
+        ]);
+        let spec = self.provider.spec();
+        OidcConfig::configure(cx, spec.issuer, spec.client_auth)?;
+        if let Some(scope) = &cx.settings().scope
             && !scope.iter().any(|s| s == "openid")
         {
-            return Err(AuthError::config(
-                &env_name(Some(&self.name), "scope"),
-                "must contain `openid`",
-            ));
+            return Err(cx.error("scope", "must contain `openid`"));
         }
-        self.provider.validate(&self.name, settings)
+        self.provider.configure(cx)
     }
 
     async fn start(&self, cx: &BackendCx<'_>) -> Result<Flow> {
@@ -456,9 +489,12 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
             .base(cx, Stage::Token)
             .await
             .map_err(|e| e.or_provider(&self.name))?;
-        let known = cx.backend.endpoints.contains_key("revoke_token_url")
+        let known = cx
+            .backend
+            .endpoint_override(Endpoint::REVOKE_TOKEN)
+            .is_some()
             || base.provider().metadata.revocation_endpoint.is_some();
-        if !self.provider.revoke() || !known {
+        if !self.provider.spec().revoke || !known {
             return Err(AuthError::new(
                 ErrorKind::Unsupported,
                 Stage::Token,
@@ -473,6 +509,7 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
 /// The OAuth 2.0 provider one OpenID Connect request runs on: the provider, its discovered
 /// metadata and its settings.
 struct Login<P> {
+    spec: OidcSpec,
     provider: Arc<P>,
     cache: Arc<OidcCache>,
     metadata: Arc<ProviderMetadata>,
@@ -513,8 +550,7 @@ impl<P: OidcProvider> Login<P> {
         rules.issuer_aliases = self.provider.issuer_aliases(&self.metadata.issuer);
         let jwks = cx
             .backend
-            .endpoints
-            .get("jwks_url")
+            .endpoint_override(Endpoint::JWKS)
             .unwrap_or(&self.metadata.jwks_uri);
         self.cache
             .validate_id_token(cx, jwks, &rules, token, nonce)
@@ -524,27 +560,13 @@ impl<P: OidcProvider> Login<P> {
     async fn userinfo(&self, cx: &ProviderCx<'_>, access_token: &str) -> Result<Option<Value>> {
         let url = cx
             .backend
-            .endpoints
-            .get("userinfo_url")
-            .or(self.metadata.userinfo_endpoint.as_ref());
+            .endpoint_override(Endpoint::USERINFO)
+            .or(self.metadata.userinfo_endpoint.as_deref());
         let Some(url) = url else {
             return Ok(None);
         };
-        let request = http::Request::get(url)
-            .header(http::header::ACCEPT, "application/json")
-            .header(
-                http::header::AUTHORIZATION,
-                format!("Bearer {access_token}"),
-            )
-            .body(Vec::new())
-            .map_err(|e| {
-                AuthError::config(
-                    &env_name(Some(cx.name), "userinfo_url"),
-                    format!("`{url}`: {e}"),
-                )
-            })?;
         let info: Value = cx
-            .json(request, Stage::Profile, "userinfo endpoint")
+            .api_json(http::Method::GET, url, access_token, TokenIn::Bearer)
             .await?;
         if !info.is_object() {
             return Err(AuthError::new(
@@ -560,30 +582,29 @@ impl<P: OidcProvider> Login<P> {
 
 #[async_trait]
 impl<P: OidcProvider> OAuth2Provider for Login<P> {
-    const NAME: &'static str = P::NAME;
-
     fn spec(&self) -> OAuth2Spec {
         OAuth2Spec {
+            name: self.spec.name,
             // The discovered endpoints come from `endpoint` below.
             authorization_url: "",
             token_url: "",
-            revoke_url: self.provider.revoke().then_some(""),
-            default_scope: self.provider.default_scope(),
-            pkce: self.provider.pkce(),
+            revoke_url: self.spec.revoke.then_some(""),
+            default_scope: self.spec.default_scope,
+            pkce: self.spec.pkce,
             client_auth: self.config.client_auth,
-            refresh: self.provider.refresh(),
+            refresh: self.spec.refresh,
             ..OAuth2Spec::DEFAULT
         }
     }
 
-    fn endpoint(&self, settings: &BackendSettings, name: &str, default: &str) -> String {
-        if let Some(url) = settings.endpoints.get(name) {
-            return url.clone();
+    fn endpoint(&self, settings: &BackendSettings, endpoint: Endpoint, default: &str) -> String {
+        if let Some(url) = settings.endpoint_override(endpoint) {
+            return url.to_owned();
         }
-        let discovered = match name {
-            "authorization_url" => Some(&self.metadata.authorization_endpoint),
-            "access_token_url" => Some(&self.metadata.token_endpoint),
-            "revoke_token_url" => self.metadata.revocation_endpoint.as_ref(),
+        let discovered = match endpoint {
+            Endpoint::AUTHORIZATION => Some(&self.metadata.authorization_endpoint),
+            Endpoint::ACCESS_TOKEN => Some(&self.metadata.token_endpoint),
+            Endpoint::REVOKE_TOKEN => self.metadata.revocation_endpoint.as_ref(),
             _ => None,
         };
         discovered.map_or_else(|| default.to_owned(), Clone::clone)
@@ -626,7 +647,7 @@ impl<P: OidcProvider> OAuth2Provider for Login<P> {
                 "the pending login holds no nonce",
             ));
         };
-        let check = if self.provider.echoes_nonce() {
+        let check = if self.spec.echoes_nonce {
             NonceCheck::Required(nonce)
         } else {
             NonceCheck::IfPresent(nonce)
@@ -657,7 +678,7 @@ impl<P: OidcProvider> OAuth2Provider for Login<P> {
     }
 
     async fn revoke(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<()> {
-        let endpoint = self.endpoint(cx.backend, "revoke_token_url", "");
+        let endpoint = self.endpoint(cx.backend, Endpoint::REVOKE_TOKEN, "");
         self.provider
             .revoke_tokens(cx, &endpoint, self.config.client_auth, tokens)
             .await

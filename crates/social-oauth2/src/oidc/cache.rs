@@ -16,7 +16,7 @@ use super::{
         IdToken, IdTokenRules, KeySet, NonceCheck, Rejection, TENANT_PLACEHOLDER, rejected,
     },
 };
-use crate::{
+use social_core::{
     backend::ProviderCx,
     error::{AuthError, ErrorKind, Result, Stage},
 };
@@ -360,16 +360,11 @@ fn slot<T>(slots: &Slots<T>, key: &str) -> Arc<Slot<T>> {
     map.entry(key.to_owned()).or_default().clone()
 }
 
-fn get(cx: &ProviderCx<'_>, url: &str) -> Result<crate::http::HttpRequest> {
+fn get(cx: &ProviderCx<'_>, url: &str) -> Result<social_core::http::HttpRequest> {
     http::Request::get(url)
         .header(http::header::ACCEPT, "application/json")
         .body(Vec::new())
-        .map_err(|e| {
-            AuthError::config(
-                &crate::settings::env_name(Some(cx.name), "oidc_endpoint"),
-                format!("`{url}`: {e}"),
-            )
-        })
+        .map_err(|e| cx.config_error("oidc_endpoint", format!("`{url}`: {e}")))
 }
 
 async fn fetch_keys(cx: &ProviderCx<'_>, jwks_uri: &str) -> Result<KeySet> {

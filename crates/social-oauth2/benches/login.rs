@@ -11,16 +11,16 @@ use social_core::{
     BackendSettings, MemoryStorage, MemoryStrategy, Outcome, ProviderCx, Registry, Result, Secret,
     Settings, SocialAuth, UserDetails, Value, async_trait,
     http::{HttpError, HttpRequest, HttpResponse},
-    oauth2::{OAuth2Provider, OAuth2Spec, TokenResponse},
 };
+use social_oauth2::{OAuth2Provider, OAuth2Spec, TokenResponse};
 
 struct Bench;
 
 #[async_trait]
 impl OAuth2Provider for Bench {
-    const NAME: &'static str = "bench";
     fn spec(&self) -> OAuth2Spec {
         OAuth2Spec {
+            name: "bench",
             authorization_url: "https://provider.test/authorize",
             token_url: "https://provider.test/token",
             default_scope: &["read:user", "user:email"],
@@ -59,7 +59,7 @@ fn auth() -> SocialAuth {
     backend.key = Some("client".into());
     backend.secret = Some(Secret::new("secret"));
     settings.backends.insert("bench".into(), backend);
-    SocialAuth::builder(Registry::new().with(social_core::oauth2::OAuth2Backend::new(Bench)))
+    SocialAuth::builder(Registry::new().with(social_oauth2::OAuth2Backend::new(Bench)))
         .settings(settings)
         .storage(Arc::new(MemoryStorage::new()))
         .http_client(Arc::new(provider))
@@ -112,13 +112,12 @@ fn benches(c: &mut Criterion) {
                 .with_param("code", "c")
                 .with_param("state", &state);
             let cx = social_core::BackendCx {
-                provider: social_core::ProviderCx {
-                    name: "bench",
-                    settings: auth.settings(),
-                    backend: auth.settings().backend("bench"),
-                    http: &provider,
-                    clock: &social_core::clock::SystemClock,
-                },
+                provider: social_core::ProviderCx::new(
+                    "bench",
+                    auth.settings(),
+                    &provider,
+                    &social_core::clock::SystemClock,
+                ),
                 strategy: &callback,
                 storage: &**auth.storage(),
             };

@@ -8,7 +8,8 @@ use std::sync::{
 };
 
 use super::*;
-use crate::{
+use social_core::Configure;
+use social_core::{
     MemoryStorage, MemoryStrategy, Outcome, Registry, Settings, SocialAuth, Strategy,
     clock::FixedClock,
     http::{HttpError, HttpResponse},
@@ -20,10 +21,9 @@ struct Fake;
 
 #[async_trait]
 impl OAuth1Provider for Fake {
-    const NAME: &'static str = "fake";
-
     fn spec(&self) -> OAuth1Spec {
         OAuth1Spec {
+            name: "fake",
             request_token_url: "https://provider.test/request_token",
             authorization_url: "https://provider.test/authorize",
             access_token_url: "https://provider.test/access_token",
@@ -101,11 +101,9 @@ fn setup(tweak: impl FnOnce(&mut BackendSettings)) -> Setup {
     let provider = Arc::new(Provider::default());
     let clock = Arc::new(FixedClock::new(NOW));
     let storage = Arc::new(MemoryStorage::new());
-    let mut backend = BackendSettings {
-        key: Some("ck".into()),
-        secret: Some(Secret::new("cs")),
-        ..BackendSettings::default()
-    };
+    let mut backend = BackendSettings::default();
+    backend.key = Some("ck".into());
+    backend.secret = Some(Secret::new("cs"));
     tweak(&mut backend);
     let mut settings = Settings::default();
     settings.backends.insert("fake".into(), backend);
@@ -341,17 +339,17 @@ async fn unconfirmed_callback_is_refused() {
 fn validate_names_the_setting() {
     let backend = OAuth1Backend::new(Fake);
     let mut settings = BackendSettings::default();
-    let err = backend.validate(&settings).expect_err("no key");
+    let err = Configure::run(&backend, &settings).expect_err("no key");
     assert!(err.details().contains("SOCIAL_AUTH_FAKE_KEY"), "{err}");
     settings.key = Some("k".into());
     settings.secret = Some(Secret::new("s"));
     settings
         .endpoints
         .insert("request_token_url".into(), "not a url".into());
-    let err = backend.validate(&settings).expect_err("bad URL");
+    let err = Configure::run(&backend, &settings).expect_err("bad URL");
     assert!(
         err.details().contains("SOCIAL_AUTH_FAKE_REQUEST_TOKEN_URL"),
         "{err}"
     );
-    assert_eq!(backend.protocol(), Protocol::OAuth1);
+    assert_eq!(backend.protocol(), Protocol::OAUTH1);
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use url::{Host, Url};
 
 use super::message::{SERVER_TYPE, SIGNON_TYPE, excerpt};
-use crate::{
+use social_core::{
     backend::ProviderCx,
     error::{AuthError, ErrorKind, Result, Stage},
     http::HttpResponse,
@@ -341,7 +341,7 @@ async fn fetch(
             })?;
             continue;
         }
-        crate::http::check_status(&response, stage, "OpenID discovery", ErrorKind::Failed)
+        social_core::http::check_status(&response, stage, "OpenID discovery", ErrorKind::Failed)
             .map_err(|e| e.with_provider(cx.name))?;
         return Ok((url, response));
     }

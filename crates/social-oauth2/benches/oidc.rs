@@ -9,11 +9,11 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Map, Value};
 use social_core::{
-    BackendSettings, ProviderCx, Settings,
+    ProviderCx, Settings,
     clock::{Clock, SystemClock},
     http::{HttpError, HttpRequest, HttpResponse},
-    oidc::{Algorithm, IdTokenRules, KeySet, NonceCheck, OidcCache},
 };
+use social_oauth2::oidc::{Algorithm, IdTokenRules, KeySet, NonceCheck, OidcCache};
 use social_testkit::{oidc, provider};
 
 const ISSUER: &str = "https://id.example.com";
@@ -68,19 +68,12 @@ fn bench(c: &mut Criterion) {
         }
     };
     let settings = Settings::default();
-    let backend = BackendSettings::default();
     let cache = Arc::new(OidcCache::new());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let cx = ProviderCx {
-        name: "bench",
-        settings: &settings,
-        backend: &backend,
-        http: &http,
-        clock: &SystemClock,
-    };
+    let cx = ProviderCx::new("bench", &settings, &http, &SystemClock);
     group.bench_function("validate_rs256_through_cache", |b| {
         b.to_async(&runtime).iter(|| async {
             cache

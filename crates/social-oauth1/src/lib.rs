@@ -33,14 +33,15 @@ use url::Url;
 
 pub use self::sign::{Placement, Signer, get_json, sign};
 /// Reads a required id field of the provider's user data as text.
-pub use crate::model::required_id;
-use crate::{
+pub use social_core::model::required_id;
+use social_core::{
+    Capabilities, Configure, Endpoint, Mapping, TokenIn,
     backend::{Backend, BackendCx, Flow, Protocol, ProviderCx},
     error::{AuthError, ErrorKind, Result, Stage},
     extra_data::{self, ExtraDataField},
     http::{HttpRequest, check_status},
     model::{AuthResponse, Tokens, UserDetails},
-    settings::{BackendSettings, Secret, env_name},
+    settings::{BackendSettings, Secret},
     strategy::required_param,
 };
 
@@ -65,6 +66,8 @@ pub enum SignatureMethod {
 /// them with `..OAuth1Spec::DEFAULT`, which keeps them building when fields are added.
 #[derive(Debug, Clone)]
 pub struct OAuth1Spec {
+    /// The backend name: `twitter`.
+    pub name: &'static str,
     /// The temporary-credentials endpoint (setting `REQUEST_TOKEN_URL`).
     pub request_token_url: &'static str,
     /// Where the user authorizes the request token (setting `AUTHORIZATION_URL`).
@@ -79,12 +82,18 @@ pub struct OAuth1Spec {
     pub placement: Placement,
     /// The signature method.
     pub signature_method: SignatureMethod,
+    /// The user-profile call, signed with the token credentials (setting `API_URL`); `None`
+    /// when the provider fetches the user itself ([`OAuth1Provider::user_data`]).
+    pub profile_url: Option<&'static str>,
+    /// Where the user's data holds the account's fields.
+    pub mapping: Mapping,
 }
 
 impl OAuth1Spec {
     /// Defaults to start from: POST token calls, parameters in the `Authorization` header,
     /// HMAC-SHA1.
     pub const DEFAULT: Self = Self {
+        name: "",
         request_token_url: "",
         authorization_url: "",
         access_token_url: "",
@@ -92,6 +101,8 @@ impl OAuth1Spec {
         access_token_method: Method::POST,
         placement: Placement::Header,
         signature_method: SignatureMethod::HmacSha1,
+        profile_url: None,
+        mapping: Mapping::DEFAULT,
     };
 }
 
@@ -148,31 +159,44 @@ impl AccessToken {
     }
 }
 
-/// An OAuth 1.0a provider: mostly data plus one mapping from its user data to [`UserDetails`].
+/// An OAuth 1.0a provider: its [`OAuth1Spec`] plus hooks for what the spec cannot say.
+///
+/// Every hook has a default driven by the spec, so [`OAuth1Spec`] itself is a provider.
 #[async_trait]
 pub trait OAuth1Provider: Send + Sync + 'static {
-    /// The default backend name: `twitter`.
-    const NAME: &'static str;
-
-    /// Endpoints and flags.
+    /// The name, endpoints, flags, profile call and mapping.
     fn spec(&self) -> OAuth1Spec;
 
-    /// Fetches the user's data with the token credentials: signed calls through [`get_json`]
-    /// or [`sign`], or fields of the access-token answer itself ([`AccessToken::raw`]).
-    async fn user_data(&self, cx: &ProviderCx<'_>, token: &AccessToken) -> Result<Value>;
-
-    /// The provider's stable user id; the default reads `id`.
-    fn user_id(&self, user: &Value) -> Result<String> {
-        required_id(user, "id")
+    /// Fetches the user's data with the token credentials; the default makes a signed GET of
+    /// the spec's [`profile_url`](OAuth1Spec::profile_url). Providers with other needs make
+    /// signed calls through [`get_json`] or [`sign`], or read the access-token answer itself
+    /// ([`AccessToken::raw`]).
+    async fn user_data(&self, cx: &ProviderCx<'_>, token: &AccessToken) -> Result<Value> {
+        let Some(default) = self.spec().profile_url else {
+            return Err(AuthError::new(
+                ErrorKind::Unknown,
+                Stage::Profile,
+                "the provider declares no profile call and does not fetch the user itself",
+            ));
+        };
+        let url = self.endpoint(cx.backend, Endpoint::API, default);
+        get_json(cx, &url, token).await
     }
 
-    /// Maps the user's data to normalized details.
-    fn user_details(&self, user: &Value) -> UserDetails;
+    /// The provider's stable user id; the default reads the spec's mapping.
+    fn user_id(&self, user: &Value) -> Result<String> {
+        self.spec().mapping.user_id(user)
+    }
+
+    /// Maps the user's data to normalized details; the default follows the spec's mapping.
+    fn user_details(&self, user: &Value) -> UserDetails {
+        self.spec().mapping.user_details(user)
+    }
 
     /// The extra data kept by default, looked up in the user data, then in the access-token
-    /// answer.
+    /// answer; the spec's mapping names them.
     fn extra_data(&self) -> Vec<ExtraDataField> {
-        Vec::new()
+        self.spec().mapping.extra_data()
     }
 
     /// When the access token expires, in Unix seconds; the default is never.
@@ -187,17 +211,24 @@ pub trait OAuth1Provider: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
-    /// The URL of endpoint `name` (`request_token_url`, `authorization_url`,
-    /// `access_token_url`, or a provider's own such as `api_url`): the setting when set, else
-    /// `default`. Providers with several hosts (a sandbox) derive it here.
-    fn endpoint(&self, settings: &BackendSettings, name: &str, default: &str) -> String {
-        settings.endpoint(name, default).to_owned()
+    /// The URL of `endpoint`: the setting when set, else `default`. Providers with several
+    /// hosts (a sandbox) derive it here.
+    fn endpoint(&self, settings: &BackendSettings, endpoint: Endpoint, default: &str) -> String {
+        settings.endpoint(endpoint, default).to_owned()
     }
 
-    /// Checks provider-specific settings at start-up.
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        let _ = (name, settings);
+    /// Reads provider-specific settings at start-up: declare endpoints and options, parse
+    /// them ([`Configure::options`]) and check them. Nothing by default.
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        let _ = cx;
         Ok(())
+    }
+}
+
+/// A spec is a complete provider: every hook follows it.
+impl OAuth1Provider for OAuth1Spec {
+    fn spec(&self) -> OAuth1Spec {
+        self.clone()
     }
 }
 
@@ -232,9 +263,10 @@ impl<P: OAuth1Provider> fmt::Debug for OAuth1Backend<P> {
 }
 
 impl<P: OAuth1Provider> OAuth1Backend<P> {
-    /// The provider under its default name.
+    /// The provider under the name its spec gives.
     pub fn new(provider: P) -> Self {
-        Self::named(P::NAME, provider)
+        let name = provider.spec().name;
+        Self::named(name, provider)
     }
 
     /// The provider under another name (several configurations of one provider).
@@ -250,16 +282,21 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
         &self.provider
     }
 
-    /// Endpoint `name` as a URL; a [`ErrorKind::Config`] error naming its setting when the
-    /// URL is not an absolute http(s) one.
-    fn endpoint_url(&self, settings: &BackendSettings, name: &str, default: &str) -> Result<Url> {
-        let url = self.provider.endpoint(settings, name, default);
+    /// `endpoint` as a URL; a [`ErrorKind::Config`] error naming its setting when the URL is
+    /// not an absolute http(s) one.
+    fn endpoint_url(
+        &self,
+        settings: &BackendSettings,
+        endpoint: Endpoint,
+        default: &str,
+    ) -> Result<Url> {
+        let url = self.provider.endpoint(settings, endpoint, default);
         Url::parse(&url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
             .ok_or_else(|| {
                 AuthError::config(
-                    &env_name(Some(&self.name), name),
+                    &settings.setting_name(&self.name, endpoint.setting()),
                     format!("`{url}` is not an absolute http(s) URL"),
                 )
             })
@@ -320,7 +357,8 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
     async fn start_inner(&self, cx: &BackendCx<'_>) -> Result<Flow> {
         let pcx = &cx.provider;
         let spec = self.provider.spec();
-        let url = self.endpoint_url(pcx.backend, "request_token_url", spec.request_token_url)?;
+        let url =
+            self.endpoint_url(pcx.backend, Endpoint::REQUEST_TOKEN, spec.request_token_url)?;
         let callback = cx.redirect_uri();
         let extra: Vec<(&str, &str)> = pcx
             .backend
@@ -348,7 +386,7 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
         let (token, secret) = credentials(&answer);
 
         let mut authorize =
-            self.endpoint_url(pcx.backend, "authorization_url", spec.authorization_url)?;
+            self.endpoint_url(pcx.backend, Endpoint::AUTHORIZATION, spec.authorization_url)?;
         let mut params: Vec<(String, String)> = vec![("oauth_token".into(), token.clone())];
         params.extend(self.provider.auth_params(pcx)?);
         for (k, v) in &pcx.backend.auth_extra_arguments {
@@ -419,7 +457,7 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
         }
 
         let spec = self.provider.spec();
-        let url = self.endpoint_url(pcx.backend, "access_token_url", spec.access_token_url)?;
+        let url = self.endpoint_url(pcx.backend, Endpoint::ACCESS_TOKEN, spec.access_token_url)?;
         let request = Signer::new(pcx.key()?, pcx.secret()?)
             .token(&pending.token, &pending.secret)
             .verifier(&verifier)
@@ -503,30 +541,32 @@ impl<P: OAuth1Provider> Backend for OAuth1Backend<P> {
     }
 
     fn protocol(&self) -> Protocol {
-        Protocol::OAuth1
+        Protocol::OAUTH1
     }
 
-    fn validate(&self, settings: &BackendSettings) -> Result<()> {
-        for (setting, value) in [
-            ("key", settings.key.as_deref()),
-            ("secret", settings.secret.as_ref().map(Secret::secret)),
-        ] {
-            if value.is_none_or(str::is_empty) {
-                return Err(AuthError::config(
-                    &env_name(Some(&self.name), setting),
-                    "is not set",
-                ));
-            }
-        }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new().token_in(TokenIn::Signed)
+    }
+
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.require_key_and_secret()?;
         let spec = self.provider.spec();
-        for (name, default) in [
-            ("request_token_url", spec.request_token_url),
-            ("authorization_url", spec.authorization_url),
-            ("access_token_url", spec.access_token_url),
-        ] {
-            self.endpoint_url(settings, name, default)?;
+        cx.endpoints(&[
+            Endpoint::REQUEST_TOKEN,
+            Endpoint::AUTHORIZATION,
+            Endpoint::ACCESS_TOKEN,
+        ]);
+        if spec.profile_url.is_some() {
+            cx.endpoints(&[Endpoint::API]);
         }
-        self.provider.validate(&self.name, settings)
+        for (endpoint, default) in [
+            (Endpoint::REQUEST_TOKEN, spec.request_token_url),
+            (Endpoint::AUTHORIZATION, spec.authorization_url),
+            (Endpoint::ACCESS_TOKEN, spec.access_token_url),
+        ] {
+            self.endpoint_url(cx.settings(), endpoint, default)?;
+        }
+        self.provider.configure(cx)
     }
 
     async fn start(&self, cx: &BackendCx<'_>) -> Result<Flow> {

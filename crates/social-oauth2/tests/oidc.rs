@@ -12,11 +12,11 @@ use social_core::{
     Registry, Secret, Settings, SocialAuth,
     clock::{Clock, FixedClock, SystemClock},
     http::ReqwestClient,
-    oidc::{
-        Algorithm, IdTokenRules, KeySet, LogoutRequest, NonceCheck, OidcBackend, OidcCache,
-        end_session_url,
-    },
     settings::TomlValue,
+};
+use social_oauth2::oidc::{
+    Algorithm, IdTokenRules, KeySet, LogoutRequest, NonceCheck, OidcBackend, OidcCache,
+    end_session_url,
 };
 use social_testkit::{
     oidc::{self, TestKey, hs256, jwks, unsigned},
@@ -41,7 +41,7 @@ fn keys(keys: &[&TestKey]) -> KeySet {
 }
 
 #[track_caller]
-fn refused(result: social_core::Result<social_core::oidc::IdToken>, why: &str) {
+fn refused(result: social_core::Result<social_oauth2::oidc::IdToken>, why: &str) {
     match result {
         Err(e) => {
             assert_eq!(e.kind(), ErrorKind::Failed, "{e}");
@@ -51,7 +51,7 @@ fn refused(result: social_core::Result<social_core::oidc::IdToken>, why: &str) {
     }
 }
 
-fn check(token: &str, set: &KeySet) -> social_core::Result<social_core::oidc::IdToken> {
+fn check(token: &str, set: &KeySet) -> social_core::Result<social_oauth2::oidc::IdToken> {
     rules().check(token, set, NOW, NonceCheck::Required(NONCE))
 }
 
@@ -274,13 +274,7 @@ impl Env {
     }
 
     fn cx(&self) -> ProviderCx<'_> {
-        ProviderCx {
-            name: "corp",
-            settings: &self.settings,
-            backend: self.settings.backend("corp"),
-            http: &self.http,
-            clock: &*self.clock,
-        }
+        ProviderCx::new("corp", &self.settings, &self.http, &*self.clock)
     }
 
     fn claims(&self, issuer: &str) -> Value {
@@ -550,7 +544,6 @@ fn generic_backend_requires_the_endpoint_setting() {
                 ("SOCIAL_AUTH_CORP_SECRET", "s3cret"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
-            &["corp"],
         )
         .unwrap();
     let build = |settings: Settings| {
@@ -575,7 +568,6 @@ fn generic_backend_requires_the_endpoint_setting() {
                 ("SOCIAL_AUTH_CORP_SCOPE", "profile,email"),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
-            &["corp"],
         )
         .unwrap();
     let err = build(settings.clone()).unwrap_err();
@@ -584,7 +576,7 @@ fn generic_backend_requires_the_endpoint_setting() {
     ok.backends.get_mut("corp").unwrap().scope = None;
     let auth = build(ok).unwrap();
     let backend = auth.backend("corp", social_core::Stage::Begin).unwrap();
-    assert_eq!(backend.protocol(), social_core::Protocol::OpenIdConnect);
+    assert_eq!(backend.protocol(), social_core::Protocol::OPENID_CONNECT);
 }
 
 /// Two generic backends, each under its own name and issuer, driven without the test harness
@@ -749,15 +741,13 @@ async fn multi_tenant_discovery_needs_the_setting() {
 /// A provider that declares revocation, as Google would.
 struct Revocable;
 
-impl social_core::oidc::OidcProvider for Revocable {
-    const NAME: &'static str = "revocable";
-
-    fn issuer(&self) -> Option<&'static str> {
-        None
-    }
-
-    fn revoke(&self) -> bool {
-        true
+impl social_oauth2::oidc::OidcProvider for Revocable {
+    fn spec(&self) -> social_oauth2::oidc::OidcSpec {
+        social_oauth2::oidc::OidcSpec {
+            name: "revocable",
+            revoke: true,
+            ..social_oauth2::oidc::OidcSpec::DEFAULT
+        }
     }
 }
 
@@ -805,7 +795,7 @@ async fn revocation_uses_the_discovered_endpoint() {
 
 #[test]
 fn standard_claims_map_to_details() {
-    let details = social_core::oidc::standard_details(&json!({
+    let details = social_oauth2::oidc::standard_details(&json!({
         "sub": "1", "given_name": "Ada", "family_name": "Lovelace", "email": "ada@example.com",
         "email_verified": "true", "preferred_username": "ada", "locale": "en-GB",
     }));
@@ -816,7 +806,7 @@ fn standard_claims_map_to_details() {
     );
     assert_eq!(details.username.as_deref(), Some("ada"));
     assert!(details.email_verified, "\"true\" as text counts");
-    let details = social_core::oidc::standard_details(&json!({
+    let details = social_oauth2::oidc::standard_details(&json!({
         "sub": "1", "name": "Countess Lovelace", "given_name": "Ada", "email_verified": false,
     }));
     assert_eq!(details.fullname.as_deref(), Some("Countess Lovelace"));
@@ -891,7 +881,6 @@ async fn applications_reach_the_logout_url_through_social_auth() {
                 ("SOCIAL_AUTH_CORP_OIDC_ENDPOINT", issuer.as_str()),
             ]
             .map(|(k, v)| (k.to_owned(), v.to_owned())),
-            &[],
         )
         .unwrap();
     let auth = SocialAuth::builder(Registry::new().with_arc(backend.clone()))

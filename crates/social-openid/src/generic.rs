@@ -1,7 +1,8 @@
 //! The generic OpenID 2.0 backend: the user types any identifier URL.
 
-use super::{OpenIdBackend, OpenIdProvider};
-use crate::{
+use super::{OpenIdBackend, OpenIdProvider, OpenIdSpec};
+use social_core::{
+    Configure,
     backend::BackendCx,
     error::{AuthError, Result, Stage},
     settings::BackendSettings,
@@ -10,7 +11,6 @@ use crate::{
 
 /// The request parameter holding the identifier the user typed.
 pub const IDENTIFIER_PARAM: &str = "openid_identifier";
-const ALLOW_LOCAL: &str = "allow_local_identifiers";
 
 /// Any OpenID 2.0 provider, chosen by the user's identifier (`openid_identifier`), or one
 /// fixed provider when the backend's `OPENID_IDENTIFIER` setting names its identifier (then
@@ -22,16 +22,36 @@ const ALLOW_LOCAL: &str = "allow_local_identifiers";
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OpenId;
 
-/// The generic `openid` backend, ready for a [`crate::Registry`].
+/// The generic `openid` backend, ready for a [`social_core::Registry`].
 pub fn backend() -> OpenIdBackend<OpenId> {
     OpenIdBackend::new(OpenId)
 }
 
+/// What the generic backend reads of its settings.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+struct GenericOptions {
+    /// A fixed identifier: this backend stands for one OP.
+    openid_identifier: Option<String>,
+    /// Discovery may reach local addresses (development only).
+    allow_local_identifiers: bool,
+}
+
 impl OpenIdProvider for OpenId {
-    const NAME: &'static str = "openid";
+    fn spec(&self) -> OpenIdSpec {
+        OpenIdSpec {
+            name: "openid",
+            ..OpenIdSpec::DEFAULT
+        }
+    }
 
     fn identifier(&self, cx: &BackendCx<'_>) -> Result<String> {
-        if let Some(fixed) = cx.provider.backend.option(IDENTIFIER_PARAM) {
+        if let Some(fixed) = cx
+            .provider
+            .options::<GenericOptions>()
+            .openid_identifier
+            .clone()
+        {
             return Ok(fixed);
         }
         let identifier = required_param(cx.strategy, IDENTIFIER_PARAM, Stage::Begin)?;
@@ -42,15 +62,12 @@ impl OpenIdProvider for OpenId {
     }
 
     fn local_hosts_allowed(&self, settings: &BackendSettings) -> bool {
-        // `validate` refused a malformed value at start-up.
         settings
-            .flag(Self::NAME, ALLOW_LOCAL)
-            .ok()
-            .flatten()
-            .unwrap_or(false)
+            .typed_or_default::<GenericOptions>()
+            .allow_local_identifiers
     }
 
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        settings.flag(name, ALLOW_LOCAL).map(drop)
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.options::<GenericOptions>().map(drop)
     }
 }

@@ -5,8 +5,15 @@
 //! backend-specific value wins over the global one. Values of list settings are comma-separated
 //! in the environment; maps are `k=v` pairs separated by `&` (a query string).
 
-use std::{collections::BTreeMap, fmt, path::Path};
+mod options;
 
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    fmt,
+    path::Path,
+};
+
+pub use options::Configure;
 use serde::{Deserialize, Serialize};
 /// A value of a provider-specific setting.
 pub use toml::Value as TomlValue;
@@ -72,6 +79,61 @@ impl Default for UsernameSettings {
     }
 }
 
+/// The name of an endpoint setting: `authorization_url`, `api_url`, ...
+///
+/// Every URL a backend calls is an endpoint that settings can move
+/// (`SOCIAL_AUTH_<BACKEND>_<NAME>` or `<name>` in the backend's TOML table): enterprise
+/// installs and tests point them elsewhere. Names end in `_url`; a setting ending in `_url` is
+/// always an endpoint, whether it comes from TOML or the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Endpoint(&'static str);
+
+impl Endpoint {
+    /// The authorization endpoint (`AUTHORIZATION_URL`).
+    pub const AUTHORIZATION: Self = Self("authorization_url");
+    /// The token endpoint (`ACCESS_TOKEN_URL`).
+    pub const ACCESS_TOKEN: Self = Self("access_token_url");
+    /// The token endpoint used to refresh, when it differs (`REFRESH_TOKEN_URL`).
+    pub const REFRESH_TOKEN: Self = Self("refresh_token_url");
+    /// The revocation endpoint (`REVOKE_TOKEN_URL`).
+    pub const REVOKE_TOKEN: Self = Self("revoke_token_url");
+    /// The OAuth 1.0a request-token endpoint (`REQUEST_TOKEN_URL`).
+    pub const REQUEST_TOKEN: Self = Self("request_token_url");
+    /// The provider's API, or its user-profile call (`API_URL`).
+    pub const API: Self = Self("api_url");
+    /// The OpenID Connect userinfo endpoint (`USERINFO_URL`).
+    pub const USERINFO: Self = Self("userinfo_url");
+    /// The OpenID Connect key set (`JWKS_URL`).
+    pub const JWKS: Self = Self("jwks_url");
+    /// The OpenID Connect logout endpoint (`END_SESSION_URL`).
+    pub const END_SESSION: Self = Self("end_session_url");
+    /// The base URL a self-hosted provider's endpoints are relative to (`BASE_URL`).
+    pub const BASE: Self = Self("base_url");
+
+    /// An endpoint of a provider's own, named by its setting in lower case; the name must end
+    /// in `_url` (checked at compile time when used in a `const`).
+    pub const fn new(setting: &'static str) -> Self {
+        let b = setting.as_bytes();
+        let n = b.len();
+        assert!(
+            n > 4 && b[n - 4] == b'_' && b[n - 3] == b'u' && b[n - 2] == b'r' && b[n - 1] == b'l',
+            "an endpoint setting name ends in `_url`"
+        );
+        Self(setting)
+    }
+
+    /// The setting name in lower case: `api_url`.
+    pub fn setting(self) -> &'static str {
+        self.0
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
 /// Settings of one backend (`[backends.<name>]` in TOML).
 ///
 /// `Debug` hides the secret and every provider option whose name says key, secret, token or
@@ -95,16 +157,26 @@ pub struct BackendSettings {
     /// Extra data to keep from the provider's answer, on top of the provider's defaults
     /// (`EXTRA_DATA`, a list of `name`, `name:alias` or `name:alias:discard`).
     pub extra_data: Vec<ExtraDataField>,
-    /// Endpoint overrides by name: `authorization_url`, `access_token_url`, `api_url`, ...
-    /// (`<NAME>` settings ending in `_URL`).
+    /// Endpoint overrides by name: `authorization_url`, `access_token_url`, `api_url`, ...:
+    /// every setting whose name ends in `_url`, from TOML (also accepted in an `endpoints`
+    /// table) or the environment alike.
     pub endpoints: BTreeMap<String, String>,
     /// Only e-mails of these domains may log in (`WHITELISTED_DOMAINS`).
     pub whitelisted_domains: Vec<String>,
     /// Only these e-mails may log in (`WHITELISTED_EMAILS`).
     pub whitelisted_emails: Vec<String>,
-    /// Provider-specific settings (`SOCIAL_AUTH_GITHUB_ORGANIZATION`, ...), as text.
+    /// Provider-specific settings (`SOCIAL_AUTH_GITHUB_ORGANIZATION`, ...) as given: TOML
+    /// values, or text from the environment. Backends parse them once into their own types
+    /// ([`Configure::options`]).
     #[serde(flatten)]
     pub options: BTreeMap<String, toml::Value>,
+    /// Values parsed from the options by the backend ([`Configure::keep`]).
+    #[serde(skip)]
+    typed: http::Extensions,
+    /// Keys whose value came from a TOML file, to name them in errors as TOML keys (others
+    /// are named by their environment variable).
+    #[serde(skip)]
+    from_toml: BTreeSet<String>,
 }
 
 impl fmt::Debug for BackendSettings {
@@ -163,9 +235,32 @@ impl BackendSettings {
         }
     }
 
-    /// The endpoint override `name`, or `default`.
-    pub fn endpoint<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
-        self.endpoints.get(name).map_or(default, String::as_str)
+    /// The endpoint override of `endpoint`, or `default`.
+    pub fn endpoint<'a>(&'a self, endpoint: Endpoint, default: &'a str) -> &'a str {
+        self.endpoints
+            .get(endpoint.setting())
+            .map_or(default, String::as_str)
+    }
+
+    /// The endpoint override of `endpoint`, if set.
+    pub fn endpoint_override(&self, endpoint: Endpoint) -> Option<&str> {
+        self.endpoints.get(endpoint.setting()).map(String::as_str)
+    }
+
+    /// Moves options whose name ends in `_url` to the endpoints: the one rule for where a key
+    /// lands, whatever its source.
+    fn normalize(&mut self) {
+        let urls: Vec<String> = self
+            .options
+            .iter()
+            .filter(|(k, v)| k.ends_with("_url") && v.is_str())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in urls {
+            if let Some(toml::Value::String(url)) = self.options.remove(&key) {
+                self.endpoints.insert(key, url);
+            }
+        }
     }
 }
 
@@ -226,6 +321,12 @@ pub struct Settings {
     pub user_agent: String,
     /// Per-backend settings by backend name.
     pub backends: BTreeMap<String, BackendSettings>,
+    /// `SOCIAL_AUTH_<BACKEND>_*` variables not yet given to a backend: they are assigned when
+    /// the registry is known ([`Settings::resolve_env`]), at the latest when
+    /// [`SocialAuth`](crate::SocialAuth) is built, where one that names no registered backend
+    /// is an error.
+    #[serde(skip)]
+    pending_env: Vec<(String, String)>,
 }
 
 impl Default for Settings {
@@ -256,6 +357,7 @@ impl Default for Settings {
             http_timeout: 10,
             user_agent: concat!("social-auth/", env!("CARGO_PKG_VERSION")).into(),
             backends: BTreeMap::new(),
+            pending_env: Vec::new(),
         }
     }
 }
@@ -264,22 +366,31 @@ impl Default for Settings {
 /// `SOCIAL_AUTH_CORP_OIDC_ENDPOINT` declares the OpenID Connect backend `corp`.
 const GENERIC_KEYS: &[&str] = &["_OIDC_ENDPOINT", "_OPENID_IDENTIFIER"];
 
-const BACKEND_KEYS: &[&str] = &[
-    "KEY",
-    "SECRET",
-    "SCOPE",
-    "EXTRA_SCOPE",
-    "AUTH_EXTRA_ARGUMENTS",
-    "REQUEST_TOKEN_EXTRA_ARGUMENTS",
-    "EXTRA_DATA",
-    "WHITELISTED_DOMAINS",
-    "WHITELISTED_EMAILS",
-];
-
 impl Settings {
     /// Parses settings from TOML text; unknown global keys are errors.
     pub fn from_toml_str(text: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|e| AuthError::config("settings file", e.message()))
+        let mut settings: Self =
+            toml::from_str(text).map_err(|e| AuthError::config("settings file", e.message()))?;
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| AuthError::config("settings file", e.message()))?;
+        let tables = table.get("backends").and_then(toml::Value::as_table);
+        for (name, backend) in &mut settings.backends {
+            let keys = tables
+                .and_then(|t| t.get(name))
+                .and_then(toml::Value::as_table);
+            for (key, value) in keys.into_iter().flatten() {
+                match value.as_table() {
+                    Some(endpoints) if key == "endpoints" => {
+                        backend.from_toml.extend(endpoints.keys().cloned());
+                    }
+                    _ => {
+                        backend.from_toml.insert(key.clone());
+                    }
+                }
+            }
+            backend.normalize();
+        }
+        Ok(settings)
     }
 
     /// Reads settings from a TOML file.
@@ -292,39 +403,18 @@ impl Settings {
 
     /// Applies `SOCIAL_AUTH_*` variables of the process environment on top of these settings.
     ///
-    /// `backends` are the names of the registered backends: a variable belongs to the backend
-    /// whose upper-cased name is its longest matching prefix.
-    pub fn with_env(self, backends: &[&str]) -> Result<Self> {
-        self.with_vars(std::env::vars(), backends)
+    /// Global settings apply at once. A backend's variable (`SOCIAL_AUTH_<BACKEND>_<SETTING>`)
+    /// belongs to the registered backend whose upper-cased name (`-` written `_`) is its longest
+    /// prefix; it is assigned when the registry is known ([`Settings::resolve_env`]), at the
+    /// latest by [`SocialAuthBuilder::build`](crate::SocialAuthBuilder::build), so backends
+    /// from any crate get their variables without a list of names.
+    pub fn with_env(self) -> Result<Self> {
+        self.with_vars(std::env::vars())
     }
 
     /// Applies `SOCIAL_AUTH_*` pairs from `vars` (see [`Settings::with_env`]).
-    pub fn with_vars(
-        mut self,
-        vars: impl IntoIterator<Item = (String, String)>,
-        backends: &[&str],
-    ) -> Result<Self> {
-        let vars: Vec<(String, String)> = vars.into_iter().collect();
-        // Generic backends (OpenID Connect, OpenID 2.0) are named by the application: a
-        // variable that configures one declares the backend.
-        let generic: Vec<String> = vars
-            .iter()
-            .filter_map(|(name, _)| {
-                let rest = name.strip_prefix("SOCIAL_AUTH_")?;
-                GENERIC_KEYS
-                    .iter()
-                    .find_map(|key| rest.strip_suffix(key))
-                    .filter(|backend| !backend.is_empty())
-                    .map(|backend| backend.to_ascii_lowercase())
-            })
-            .collect();
-        let mut names: Vec<&str> = backends.to_vec();
-        names.extend(generic.iter().map(String::as_str));
-        let mut prefixes: Vec<(String, &str)> = names
-            .iter()
-            .map(|b| (format!("{}_", env_backend(b)), *b))
-            .collect();
-        prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+    pub fn with_vars(mut self, vars: impl IntoIterator<Item = (String, String)>) -> Result<Self> {
+        let mut generic = Vec::new();
         for (name, value) in vars {
             let Some(rest) = name.strip_prefix("SOCIAL_AUTH_") else {
                 continue;
@@ -332,19 +422,60 @@ impl Settings {
             if self.set_global(rest, &value)? {
                 continue;
             }
-            match prefixes.iter().find(|(p, _)| rest.starts_with(p.as_str())) {
-                Some((prefix, backend)) => {
-                    let key = &rest[prefix.len()..];
-                    let entry = self.backends.entry((*backend).to_owned()).or_default();
+            // Generic backends (OpenID Connect, OpenID 2.0) are named by the application: a
+            // variable that configures one declares the backend.
+            if let Some(backend) = GENERIC_KEYS
+                .iter()
+                .find_map(|key| rest.strip_suffix(key))
+                .filter(|backend| !backend.is_empty())
+            {
+                generic.push(backend.to_ascii_lowercase());
+            }
+            self.pending_env.push((name, value));
+        }
+        let generic: Vec<&str> = generic.iter().map(String::as_str).collect();
+        self.resolve_env(&generic)?;
+        Ok(self)
+    }
+
+    /// Gives pending `SOCIAL_AUTH_<BACKEND>_*` variables to the backends among `names` (each to
+    /// the longest matching name); variables that match none stay pending.
+    pub fn resolve_env(&mut self, names: &[&str]) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending_env);
+        for (name, value) in pending {
+            let rest = &name["SOCIAL_AUTH_".len()..];
+            match env_owner(rest, names) {
+                Some((backend, key)) => {
+                    let entry = self.backends.entry(backend.to_owned()).or_default();
                     set_backend(entry, backend, key, &value)?;
                 }
-                None => tracing::warn!(
-                    variable = %name,
-                    "ignoring environment variable: it names no setting and no registered backend"
-                ),
+                None => self.pending_env.push((name, value)),
             }
         }
-        Ok(self)
+        Ok(())
+    }
+
+    /// Which of `names` have settings: a `[backends.<name>]` table or a pending variable whose
+    /// longest matching backend name is it.
+    pub fn configures(&self, name: &str, names: &[&str]) -> bool {
+        self.backends.contains_key(name)
+            || self.pending_env.iter().any(|(var, _)| {
+                env_owner(&var["SOCIAL_AUTH_".len()..], names).is_some_and(|(b, _)| b == name)
+            })
+    }
+
+    /// Variables that no backend took yet.
+    pub fn pending_env(&self) -> impl Iterator<Item = &str> {
+        self.pending_env.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// Drops the settings of backend `name`, pending variables included (for an application
+    /// that leaves a half-configured backend out of its registry).
+    pub fn remove_backend(&mut self, name: &str, names: &[&str]) {
+        self.backends.remove(name);
+        self.pending_env.retain(|(var, _)| {
+            env_owner(&var["SOCIAL_AUTH_".len()..], names).is_none_or(|(b, _)| b != name)
+        });
     }
 
     fn set_global(&mut self, key: &str, value: &str) -> Result<bool> {
@@ -463,21 +594,26 @@ impl Settings {
                 "must be at least 1 second",
             ));
         }
-        for (backend, settings) in &self.backends {
-            for (name, url) in &settings.endpoints {
-                if url::Url::parse(url).map(|u| u.scheme().starts_with("http")) != Ok(true) {
-                    return Err(AuthError::config(
-                        &env_name(Some(backend), name),
-                        format!("`{url}` is not an http(s) URL"),
-                    ));
-                }
-            }
-        }
         Ok(())
     }
 }
 
+/// The backend among `names` that `rest` (a variable name without `SOCIAL_AUTH_`) belongs to,
+/// by longest prefix, and the setting after it.
+fn env_owner<'n, 'r>(rest: &'r str, names: &[&'n str]) -> Option<(&'n str, &'r str)> {
+    names
+        .iter()
+        .filter_map(|b| {
+            let prefix = format!("{}_", env_backend(b));
+            rest.strip_prefix(prefix.as_str())
+                .filter(|key| !key.is_empty())
+                .map(|key| (*b, key))
+        })
+        .max_by_key(|(b, _)| b.len())
+}
+
 fn set_backend(entry: &mut BackendSettings, backend: &str, key: &str, value: &str) -> Result<()> {
+    entry.from_toml.remove(&key.to_ascii_lowercase());
     match key {
         "KEY" => entry.key = Some(value.to_owned()),
         "SECRET" => entry.secret = Some(Secret::new(value)),
@@ -496,17 +632,12 @@ fn set_backend(entry: &mut BackendSettings, backend: &str, key: &str, value: &st
         }
         "WHITELISTED_DOMAINS" => entry.whitelisted_domains = list(value),
         "WHITELISTED_EMAILS" => entry.whitelisted_emails = list(value),
-        _ if key.ends_with("_URL") => {
-            entry
-                .endpoints
-                .insert(key.to_ascii_lowercase(), value.to_owned());
-        }
         _ => {
-            debug_assert!(!BACKEND_KEYS.contains(&key));
             entry.options.insert(
                 key.to_ascii_lowercase(),
                 toml::Value::String(value.to_owned()),
             );
+            entry.normalize();
         }
     }
     Ok(())
@@ -542,7 +673,7 @@ fn map(backend: &str, key: &str, value: &str) -> Result<BTreeMap<String, String>
         .map_err(|e| AuthError::config(&env_name(Some(backend), key), e))
 }
 
-fn parse_bool(value: &str) -> Option<bool> {
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Some(true),
         "0" | "false" | "no" | "off" => Some(false),
@@ -587,27 +718,28 @@ mod tests {
         )
         .expect("valid toml");
         let settings = settings
-            .with_vars(
-                vars(&[
-                    ("SOCIAL_AUTH_GITHUB_KEY", "from-env"),
-                    ("SOCIAL_AUTH_GITHUB_SECRET", "s3cret"),
-                    ("SOCIAL_AUTH_LINKEDIN_OPENIDCONNECT_KEY", "li"),
-                    (
-                        "SOCIAL_AUTH_GITHUB_AUTHORIZATION_URL",
-                        "https://ghe.example.com/login",
-                    ),
-                    (
-                        "SOCIAL_AUTH_GITHUB_AUTH_EXTRA_ARGUMENTS",
-                        "allow_signup=false&x=1",
-                    ),
-                    ("SOCIAL_AUTH_GITHUB_EXTRA_DATA", "login, node_id:node:true"),
-                    ("SOCIAL_AUTH_CREATE_USERS", "no"),
-                    ("SOCIAL_AUTH_CORP_OIDC_ENDPOINT", "https://id.corp.example"),
-                    ("SOCIAL_AUTH_CORP_KEY", "corp-client"),
-                    ("PATH", "/bin"),
-                ]),
-                &["github", "linkedin-openidconnect", "linkedin"],
-            )
+            .with_vars(vars(&[
+                ("SOCIAL_AUTH_GITHUB_KEY", "from-env"),
+                ("SOCIAL_AUTH_GITHUB_SECRET", "s3cret"),
+                ("SOCIAL_AUTH_LINKEDIN_OPENIDCONNECT_KEY", "li"),
+                (
+                    "SOCIAL_AUTH_GITHUB_AUTHORIZATION_URL",
+                    "https://ghe.example.com/login",
+                ),
+                (
+                    "SOCIAL_AUTH_GITHUB_AUTH_EXTRA_ARGUMENTS",
+                    "allow_signup=false&x=1",
+                ),
+                ("SOCIAL_AUTH_GITHUB_EXTRA_DATA", "login, node_id:node:true"),
+                ("SOCIAL_AUTH_CREATE_USERS", "no"),
+                ("SOCIAL_AUTH_CORP_OIDC_ENDPOINT", "https://id.corp.example"),
+                ("SOCIAL_AUTH_CORP_KEY", "corp-client"),
+                ("PATH", "/bin"),
+            ]))
+            .expect("valid env");
+        let mut settings = settings;
+        settings
+            .resolve_env(&["github", "linkedin-openidconnect", "linkedin"])
             .expect("valid env");
         let gh = settings.backend("github");
         assert_eq!(gh.key.as_deref(), Some("from-env"));
@@ -615,11 +747,11 @@ mod tests {
         assert_eq!(gh.scope.as_deref(), Some(&["read:user".to_owned()][..]));
         assert_eq!(gh.option("organization").as_deref(), Some("acme"));
         assert_eq!(
-            gh.endpoint("api_url", "x"),
+            gh.endpoint(Endpoint::API, "x"),
             "https://ghe.example.com/api/v3"
         );
         assert_eq!(
-            gh.endpoint("authorization_url", "x"),
+            gh.endpoint(Endpoint::AUTHORIZATION, "x"),
             "https://ghe.example.com/login"
         );
         assert_eq!(
@@ -657,11 +789,11 @@ mod tests {
     #[test]
     fn errors_name_the_setting() {
         let err = Settings::default()
-            .with_vars(vars(&[("SOCIAL_AUTH_HTTP_TIMEOUT", "soon")]), &[])
+            .with_vars(vars(&[("SOCIAL_AUTH_HTTP_TIMEOUT", "soon")]))
             .expect_err("not a number");
         assert!(err.details().contains("SOCIAL_AUTH_HTTP_TIMEOUT"), "{err}");
         let err = Settings::default()
-            .with_vars(vars(&[("SOCIAL_AUTH_REDIRECT_IS_HTTPS", "maybe")]), &[])
+            .with_vars(vars(&[("SOCIAL_AUTH_REDIRECT_IS_HTTPS", "maybe")]))
             .expect_err("not a bool");
         assert!(
             err.details().contains("SOCIAL_AUTH_REDIRECT_IS_HTTPS"),
@@ -674,18 +806,68 @@ mod tests {
             err.details().contains("SOCIAL_AUTH_LOGIN_REDIRECT_URL"),
             "{err}"
         );
-        let err = Settings::default()
-            .with_vars(
-                vars(&[("SOCIAL_AUTH_GITHUB_TOKEN_URL", "ftp://x")]),
-                &["github"],
-            )
-            .and_then(|s| s.validate())
-            .expect_err("not http");
-        assert!(
-            err.details().contains("SOCIAL_AUTH_GITHUB_TOKEN_URL"),
-            "{err}"
-        );
         let err = Settings::from_toml_str("no_such_setting = 1").expect_err("unknown key");
         assert!(err.details().contains("no_such_setting"), "{err}");
+    }
+
+    #[test]
+    fn a_url_setting_is_an_endpoint_from_toml_and_the_environment_alike() {
+        let from_toml = Settings::from_toml_str(
+            "[backends.gh]\nenterprise_url = \"https://ghe.example.com\"\nteam_id = 7",
+        )
+        .expect("valid toml");
+        let mut from_env = Settings::default()
+            .with_vars(vars(&[
+                ("SOCIAL_AUTH_GH_ENTERPRISE_URL", "https://ghe.example.com"),
+                ("SOCIAL_AUTH_GH_TEAM_ID", "7"),
+            ]))
+            .expect("valid env");
+        assert_eq!(from_env.pending_env().count(), 2, "no backend named yet");
+        from_env.resolve_env(&["gh"]).expect("valid env");
+        assert_eq!(from_env.pending_env().count(), 0);
+        for settings in [&from_toml, &from_env] {
+            let gh = settings.backend("gh");
+            assert_eq!(
+                gh.endpoint_override(Endpoint::new("enterprise_url")),
+                Some("https://ghe.example.com")
+            );
+            assert!(gh.option("enterprise_url").is_none());
+            assert_eq!(gh.option("team_id").as_deref(), Some("7"));
+        }
+        // Errors name the key where it was set.
+        assert_eq!(
+            from_toml.backend("gh").setting_name("gh", "team_id"),
+            "backends.gh.team_id"
+        );
+        assert_eq!(
+            from_env.backend("gh").setting_name("gh", "team_id"),
+            "SOCIAL_AUTH_GH_TEAM_ID"
+        );
+    }
+
+    #[test]
+    fn variables_go_to_the_longest_backend_name() {
+        let mut settings = Settings::default()
+            .with_vars(vars(&[
+                ("SOCIAL_AUTH_LINKEDIN_OPENIDCONNECT_KEY", "long"),
+                ("SOCIAL_AUTH_LINKEDIN_KEY", "short"),
+                ("SOCIAL_AUTH_OTHER_KEY", "x"),
+            ]))
+            .expect("valid env");
+        let names = ["linkedin", "linkedin-openidconnect"];
+        assert!(settings.configures("linkedin-openidconnect", &names));
+        assert!(settings.configures("linkedin", &names));
+        settings.resolve_env(&names).expect("valid env");
+        assert_eq!(
+            settings.backend("linkedin-openidconnect").key.as_deref(),
+            Some("long")
+        );
+        assert_eq!(settings.backend("linkedin").key.as_deref(), Some("short"));
+        assert_eq!(
+            settings.pending_env().collect::<Vec<_>>(),
+            ["SOCIAL_AUTH_OTHER_KEY"]
+        );
+        settings.remove_backend("other", &["other"]);
+        assert_eq!(settings.pending_env().count(), 0);
     }
 }

@@ -8,7 +8,7 @@ use sha1::Sha1;
 use sha2::Sha256;
 
 use super::message::{Message, OPENID2_NS, excerpt, failed, parse_kv};
-use crate::{
+use social_core::{
     backend::{BackendCx, ProviderCx},
     error::{AuthError, ErrorKind, Result, Stage},
     http::{HttpRequest, HttpResponse},
@@ -216,14 +216,14 @@ async fn associate(
                 assoc_type.key_len()
             ))
         })?;
-    Ok(Answer::Associated(OpenIdAssociation {
-        server_url: op_endpoint.to_owned(),
-        handle: handle.to_owned(),
-        secret: STANDARD.encode(key),
-        issued: cx.clock.now(),
+    Ok(Answer::Associated(OpenIdAssociation::new(
+        op_endpoint,
+        handle,
+        &STANDARD.encode(key),
+        cx.clock.now(),
         lifetime,
-        assoc_type: assoc_type.name().to_owned(),
-    }))
+        assoc_type.name(),
+    )))
 }
 
 /// The association type an `unsupported-type` answer suggests (§8.2.4), if it comes with a

@@ -17,7 +17,7 @@ use oauth1_request::{
 use serde_json::Value;
 use url::Url;
 
-use crate::{
+use social_core::{
     backend::ProviderCx,
     error::{AuthError, ErrorKind, Result, Stage},
     http::HttpRequest,
@@ -38,7 +38,7 @@ pub enum Placement {
 /// Signs requests for one consumer, with or without token credentials.
 ///
 /// ```
-/// # use social_core::oauth1::{Signer, Placement};
+/// # use social_oauth1::{Signer, Placement};
 /// let request = Signer::new("consumer-key", "consumer-secret")
 ///     .token("token", "token-secret")
 ///     .request(http::Method::GET, "https://api.example.com/1/me?fields=id", &[], Placement::Header)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{
+use social_core::{
     error::{AuthError, ErrorKind, Result, Stage},
     strategy::Strategy,
 };

@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Method;
-use social_core::oauth1::{Placement, Signer};
+use social_oauth1::{Placement, Signer};
 
 const URL: &str = "https://api.twitter.com/1.1/account/verify_credentials.json";
 const PARAMS: &[(&str, &str)] = &[

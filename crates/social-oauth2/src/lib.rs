@@ -8,8 +8,6 @@
 
 use std::fmt;
 
-/// Reads a required id field of the provider's user data as text.
-pub use crate::model::required_id;
 use async_trait::async_trait;
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 /// The HTTP method of the token request ([`OAuth2Spec::token_method`]).
@@ -17,9 +15,12 @@ pub use http::Method;
 use http::header;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+/// Reads a required id field of the provider's user data as text.
+pub use social_core::model::required_id;
 use subtle::ConstantTimeEq;
 
-use crate::{
+use social_core::{
+    Configure, Endpoint, Mapping, TokenIn,
     backend::{Backend, BackendCx, Capabilities, Flow, Protocol, ProviderCx},
     error::{AuthError, ErrorKind, Result, Stage},
     extra_data::{self, ExtraDataField},
@@ -49,12 +50,34 @@ pub enum ClientAuth {
     Basic,
 }
 
-/// The endpoints and flags of an OAuth 2.0 provider.
+/// An OAuth 2.0 provider as data: its name, endpoints, flags, profile call and mapping.
+///
+/// A plain provider is nothing but this value: `OAuth2Spec` implements [`OAuth2Provider`], so
+/// `OAuth2Backend::new(SPEC)` is a complete backend. A quirky provider returns its spec from
+/// [`OAuth2Provider::spec`] and overrides the hooks that differ.
+///
+/// URLs are templates: `{base_url}` is the provider's base URL (the setting
+/// [`OAuth2Spec::base_setting`], by default `BASE_URL`, else [`OAuth2Spec::base_url`]),
+/// `{api_url}` its API root, `{client_id}` the client id, and any other `{name}` the backend's
+/// option `name` (required, such as `{domain}` or `{realm}`). Each endpoint can still be
+/// overridden whole by its own setting (`AUTHORIZATION_URL`, ...).
 ///
 /// Not `#[non_exhaustive]` on purpose, so that providers can write struct literals: always end
 /// them with `..OAuth2Spec::DEFAULT`, which keeps them building when fields are added.
 #[derive(Debug, Clone)]
 pub struct OAuth2Spec {
+    /// The backend name: `github`.
+    pub name: &'static str,
+    /// The provider's base URL, for self-hosted installs: `https://gitlab.com`.
+    pub base_url: Option<&'static str>,
+    /// The setting that moves the base URL (`BASE_URL` unless the provider documents another,
+    /// such as GitHub's `ENTERPRISE_URL`).
+    pub base_setting: Endpoint,
+    /// The API root (`{api_url}`; setting `API_URL`).
+    pub api_url: Option<&'static str>,
+    /// The API root used instead of `api_url` when the base URL is set (GitHub Enterprise's
+    /// `{base_url}/api/v3`).
+    pub hosted_api_url: Option<&'static str>,
     /// The authorization endpoint (setting `AUTHORIZATION_URL`).
     pub authorization_url: &'static str,
     /// The token endpoint (setting `ACCESS_TOKEN_URL`).
@@ -63,31 +86,166 @@ pub struct OAuth2Spec {
     pub revoke_url: Option<&'static str>,
     /// The scope asked for by default.
     pub default_scope: &'static [&'static str],
-    /// How scopes are joined: `" "` by the RFC, `","` for some providers.
+    /// How scopes are joined: `" "` by the RFC, `","` or `";"` for some providers.
     pub scope_separator: &'static str,
+    /// Fixed query arguments of the authorization redirect.
+    pub auth_params: &'static [(&'static str, &'static str)],
     /// PKCE support.
     pub pkce: Pkce,
     /// Client authentication at the token endpoint.
     pub client_auth: ClientAuth,
     /// The HTTP method of the token request (POST; GET for a few old APIs).
     pub token_method: Method,
+    /// How the token request's parameters are encoded.
+    pub token_body: TokenBody,
     /// Whether refresh tokens can be used.
     pub refresh: bool,
+    /// The call that fetches the user's data with the access token; `None` when the token
+    /// response holds the identity or the provider overrides [`OAuth2Provider::user_data`].
+    pub profile: Option<ProfileCall>,
+    /// Where the user's data holds the account's fields.
+    pub mapping: Mapping,
 }
 
 impl OAuth2Spec {
-    /// Defaults to start from: POST, client secret in the body, PKCE S256, `" "` separator.
+    /// Defaults to start from: POST, client secret in the body, PKCE S256, `" "` separator,
+    /// form-encoded token request, uid at `/id`.
     pub const DEFAULT: Self = Self {
+        name: "",
+        base_url: None,
+        base_setting: Endpoint::BASE,
+        api_url: None,
+        hosted_api_url: None,
         authorization_url: "",
         token_url: "",
         revoke_url: None,
         default_scope: &[],
         scope_separator: " ",
+        auth_params: &[],
         pkce: Pkce::S256,
         client_auth: ClientAuth::Body,
         token_method: Method::POST,
+        token_body: TokenBody::Form,
         refresh: false,
+        profile: None,
+        mapping: Mapping::DEFAULT,
     };
+
+    /// Where API calls carry the access token: the profile call's place, else a bearer header.
+    pub fn token_in(&self) -> TokenIn {
+        self.profile.map_or(TokenIn::Bearer, |p| p.token_in)
+    }
+
+    /// Expands the URL template `template` with `settings` (see [`OAuth2Spec`]).
+    pub fn expand(&self, settings: &BackendSettings, template: &str) -> String {
+        if !template.contains('{') {
+            return template.to_owned();
+        }
+        let base = settings.endpoint_override(self.base_setting);
+        let base_url = base
+            .or(self.base_url)
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        let api = match settings.endpoint_override(Endpoint::API) {
+            Some(api) => api.to_owned(),
+            None => {
+                let template = match (base, self.hosted_api_url) {
+                    (Some(_), Some(hosted)) => Some(hosted),
+                    _ => self.api_url,
+                };
+                template.map_or_else(String::new, |t| t.replace("{base_url}", base_url))
+            }
+        };
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            let name = &rest[open + 1..open + close];
+            match name {
+                "base_url" => out.push_str(base_url),
+                "api_url" => out.push_str(api.trim_end_matches('/')),
+                "client_id" => out.push_str(settings.key.as_deref().unwrap_or_default()),
+                other => out.push_str(&settings.option(other).unwrap_or_default()),
+            }
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The options the URL templates name (`{domain}`, ...), which the backend requires.
+    fn template_options(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        let urls = [
+            Some(self.authorization_url),
+            Some(self.token_url),
+            self.revoke_url,
+            self.api_url,
+            self.hosted_api_url,
+            self.base_url,
+            self.profile.map(|p| p.url),
+        ];
+        for url in urls.into_iter().flatten() {
+            let mut rest = url;
+            while let Some(open) = rest.find('{') {
+                let Some(close) = rest[open..].find('}') else {
+                    break;
+                };
+                let name = &rest[open + 1..open + close];
+                if !["base_url", "api_url", "client_id"].contains(&name) && !names.contains(&name) {
+                    names.push(name);
+                }
+                rest = &rest[open + close + 1..];
+            }
+        }
+        names
+    }
+}
+
+/// The call that fetches the user's data: method, URL template and where the token goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProfileCall {
+    /// `POST` with an empty body instead of `GET` (Dropbox).
+    pub post: bool,
+    /// The URL template (see [`OAuth2Spec`]). Setting `API_URL` moves `{api_url}` in it, or
+    /// replaces a URL that is not built on `{api_url}`.
+    pub url: &'static str,
+    /// Where the access token goes.
+    pub token_in: TokenIn,
+}
+
+impl ProfileCall {
+    /// `GET url` with the token in `token_in`.
+    pub const fn get(url: &'static str, token_in: TokenIn) -> Self {
+        Self {
+            post: false,
+            url,
+            token_in,
+        }
+    }
+
+    /// `POST url` with an empty body and the token in `token_in`.
+    pub const fn post(url: &'static str, token_in: TokenIn) -> Self {
+        Self {
+            post: true,
+            url,
+            token_in,
+        }
+    }
+}
+
+/// How the token request's parameters are encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenBody {
+    /// `application/x-www-form-urlencoded` (RFC 6749).
+    Form,
+    /// A JSON object (Notion).
+    Json,
 }
 
 /// The token endpoint's answer: the parsed tokens and the raw fields.
@@ -115,29 +273,33 @@ impl TokenResponse {
     }
 }
 
-/// An OAuth 2.0 provider: mostly data plus one mapping from its user JSON to [`UserDetails`].
+/// An OAuth 2.0 provider: its [`OAuth2Spec`] plus hooks for what the spec cannot say.
+///
+/// Every hook has a default driven by the spec, so [`OAuth2Spec`] itself is a provider.
 #[async_trait]
 pub trait OAuth2Provider: Send + Sync + 'static {
-    /// The default backend name: `github`.
-    const NAME: &'static str;
-
-    /// Endpoints and flags.
+    /// The name, endpoints, flags, profile call and mapping.
     fn spec(&self) -> OAuth2Spec;
 
-    /// Fetches the user's data with the access token.
-    async fn user_data(&self, cx: &ProviderCx<'_>, token: &TokenResponse) -> Result<Value>;
-
-    /// The provider's stable user id; the default reads `id`.
-    fn user_id(&self, user: &Value) -> Result<String> {
-        required_id(user, "id")
+    /// Fetches the user's data with the access token; the default makes the spec's
+    /// [`profile`](OAuth2Spec::profile) call.
+    async fn user_data(&self, cx: &ProviderCx<'_>, token: &TokenResponse) -> Result<Value> {
+        profile(cx, &self.spec(), token).await
     }
 
-    /// Maps the user's data to normalized details.
-    fn user_details(&self, user: &Value) -> UserDetails;
+    /// The provider's stable user id; the default reads the spec's mapping.
+    fn user_id(&self, user: &Value) -> Result<String> {
+        self.spec().mapping.user_id(user)
+    }
 
-    /// The extra data kept by default.
+    /// Maps the user's data to normalized details; the default follows the spec's mapping.
+    fn user_details(&self, user: &Value) -> UserDetails {
+        self.spec().mapping.user_details(user)
+    }
+
+    /// The extra data kept by default; the spec's mapping names them.
     fn extra_data(&self) -> Vec<ExtraDataField> {
-        Vec::new()
+        self.spec().mapping.extra_data()
     }
 
     /// Query arguments the provider adds to the authorization redirect, from its settings.
@@ -166,43 +328,88 @@ pub trait OAuth2Provider: Send + Sync + 'static {
         self.user_data(cx, token).await
     }
 
-    /// The URL of endpoint `name` (`authorization_url`, `access_token_url`,
-    /// `revoke_token_url`, or a provider's own such as `api_url`): the setting when set, else
-    /// `default`. Providers with installable servers (GitHub Enterprise) derive it here.
-    fn endpoint(&self, settings: &BackendSettings, name: &str, default: &str) -> String {
-        settings.endpoint(name, default).to_owned()
+    /// The URL of `endpoint`: its setting when set, else the spec's template `default`
+    /// expanded ([`OAuth2Spec::expand`]).
+    fn endpoint(&self, settings: &BackendSettings, endpoint: Endpoint, default: &str) -> String {
+        match settings.endpoint_override(endpoint) {
+            Some(url) => url.to_owned(),
+            None => self.spec().expand(settings, default),
+        }
     }
 
-    /// Checks provider-specific settings at start-up.
-    fn validate(&self, name: &str, settings: &BackendSettings) -> Result<()> {
-        let _ = (name, settings);
+    /// Reads provider-specific settings at start-up: declare endpoints and options, parse
+    /// them ([`Configure::options`]) and check them. Nothing by default.
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        let _ = cx;
         Ok(())
     }
 
     /// Revokes the tokens; the default posts RFC 7009 `token=` to the revocation endpoint.
     async fn revoke(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<()> {
-        let Some(default) = self.spec().revoke_url else {
+        let spec = self.spec();
+        let Some(default) = spec.revoke_url else {
             return Err(AuthError::new(
                 ErrorKind::Unsupported,
                 Stage::Token,
                 "no revocation endpoint",
             ));
         };
-        let url = self.endpoint(cx.backend, "revoke_token_url", default);
+        let url = self.endpoint(cx.backend, Endpoint::REVOKE_TOKEN, default);
         let mut form = vec![
             ("token", tokens.access_token.secret().to_owned()),
             ("token_type_hint", "access_token".to_owned()),
         ];
-        let request = client_request(cx, self.spec().client_auth, Method::POST, &url, &mut form)?;
+        let request = client_request(
+            cx,
+            spec.client_auth,
+            TokenBody::Form,
+            Method::POST,
+            &url,
+            &mut form,
+        )?;
         let response = cx
             .send(request, Stage::Token, "revocation endpoint")
             .await?;
-        crate::http::check_status(
+        social_core::http::check_status(
             &response,
             Stage::Token,
             "revocation endpoint",
             ErrorKind::TokenError,
         )
+    }
+}
+
+#[cfg(feature = "oidc")]
+pub mod oidc;
+
+/// Makes the spec's [`profile`](OAuth2Spec::profile) call: what
+/// [`OAuth2Provider::user_data`] does by default, for overrides that add to it.
+pub async fn profile(
+    cx: &ProviderCx<'_>,
+    spec: &OAuth2Spec,
+    token: &TokenResponse,
+) -> Result<Value> {
+    let Some(call) = spec.profile else {
+        return Err(AuthError::new(
+            ErrorKind::Unknown,
+            Stage::Profile,
+            "the provider declares no profile call and does not fetch the user itself",
+        ));
+    };
+    // `API_URL` moves the API root where the URL is built on it, else the call itself.
+    let url = match cx.backend.endpoint_override(Endpoint::API) {
+        Some(api) if !call.url.contains("{api_url}") => api.to_owned(),
+        _ => spec.expand(cx.backend, call.url),
+    };
+    let method = if call.post { Method::POST } else { Method::GET };
+    cx.api_json(method, &url, token.access_token(), call.token_in)
+        .await
+}
+
+/// A spec is a complete provider: every hook follows it.
+impl OAuth2Provider for OAuth2Spec {
+    fn spec(&self) -> OAuth2Spec {
+        self.clone()
     }
 }
 
@@ -237,9 +444,10 @@ impl<P: OAuth2Provider> fmt::Debug for OAuth2Backend<P> {
 }
 
 impl<P: OAuth2Provider> OAuth2Backend<P> {
-    /// The provider under its default name.
+    /// The provider under the name its spec gives.
     pub fn new(provider: P) -> Self {
-        Self::named(P::NAME, provider)
+        let name = provider.spec().name;
+        Self::named(name, provider)
     }
 
     /// The provider under another name (several configurations of one provider).
@@ -287,17 +495,26 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
         }
         let url = self
             .provider
-            .endpoint(pcx.backend, "access_token_url", spec.token_url);
-        let request = client_request(pcx, spec.client_auth, spec.token_method, &url, &mut form)?;
+            .endpoint(pcx.backend, Endpoint::ACCESS_TOKEN, spec.token_url);
+        let request = client_request(
+            pcx,
+            spec.client_auth,
+            spec.token_body,
+            spec.token_method,
+            &url,
+            &mut form,
+        )?;
         token_call(pcx, request).await
     }
 }
 
 /// Builds a token-endpoint request with client authentication (`client_id` and
-/// `client_secret` in `form` or as HTTP Basic), as a form POST or a GET with a query.
+/// `client_secret` in `form` or as HTTP Basic), as a POST of `body` encoding or a GET with a
+/// query.
 pub fn client_request(
     cx: &ProviderCx<'_>,
     auth: ClientAuth,
+    body: TokenBody,
     method: Method,
     url: &str,
     form: &mut Vec<(&'static str, String)>,
@@ -316,29 +533,37 @@ pub fn client_request(
             builder = builder.header(header::AUTHORIZATION, format!("Basic {credentials}"));
         }
     }
+    let bad_url =
+        |e: http::Error| cx.config_error(Endpoint::ACCESS_TOKEN.setting(), format!("`{url}`: {e}"));
     let encoded = serde_urlencoded::to_string(&*form)
         .map_err(|e| AuthError::new(ErrorKind::Unknown, Stage::Token, e.to_string()))?;
-    let bad_url = |e: http::Error| {
-        AuthError::config(
-            &crate::settings::env_name(Some(cx.name), "access_token_url"),
-            format!("`{url}`: {e}"),
-        )
-    };
     if method == Method::GET {
         let sep = if url.contains('?') { '&' } else { '?' };
-        builder
+        return builder
             .method(Method::GET)
             .uri(format!("{url}{sep}{encoded}"))
             .body(Vec::new())
-            .map_err(bad_url)
-    } else {
-        builder
-            .method(method)
-            .uri(url)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(encoded.into_bytes())
-            .map_err(bad_url)
+            .map_err(bad_url);
     }
+    let (content_type, bytes) = match body {
+        TokenBody::Form => ("application/x-www-form-urlencoded", encoded.into_bytes()),
+        TokenBody::Json => {
+            let object: Map<String, Value> = form
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
+                .collect();
+            (
+                "application/json",
+                Value::Object(object).to_string().into_bytes(),
+            )
+        }
+    };
+    builder
+        .method(method)
+        .uri(url)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(bytes)
+        .map_err(bad_url)
 }
 
 /// Sends a token request and parses the answer (JSON, or form-encoded from old APIs).
@@ -441,31 +666,45 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
     }
 
     fn protocol(&self) -> Protocol {
-        Protocol::OAuth2
+        Protocol::OAUTH2
     }
 
     fn capabilities(&self) -> Capabilities {
         let spec = self.provider.spec();
-        Capabilities {
-            pkce: spec.pkce == Pkce::S256,
-            refresh: spec.refresh,
-            revoke: spec.revoke_url.is_some(),
-        }
+        Capabilities::new()
+            .pkce(spec.pkce == Pkce::S256)
+            .refresh(spec.refresh)
+            .revoke(spec.revoke_url.is_some())
+            .token_in(spec.token_in())
     }
 
-    fn validate(&self, settings: &BackendSettings) -> Result<()> {
-        for (setting, value) in [
-            ("key", settings.key.as_deref()),
-            ("secret", settings.secret.as_ref().map(Secret::secret)),
-        ] {
-            if value.is_none_or(str::is_empty) {
-                return Err(AuthError::config(
-                    &crate::settings::env_name(Some(&self.name), setting),
-                    "is not set",
-                ));
+    fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
+        cx.require_key_and_secret()?;
+        let spec = self.provider.spec();
+        cx.endpoints(&[
+            Endpoint::AUTHORIZATION,
+            Endpoint::ACCESS_TOKEN,
+            Endpoint::REFRESH_TOKEN,
+            Endpoint::REVOKE_TOKEN,
+        ]);
+        if spec.base_url.is_some() {
+            cx.endpoints(&[spec.base_setting]);
+        }
+        if spec.api_url.is_some() || spec.profile.is_some() {
+            cx.endpoints(&[Endpoint::API]);
+        }
+        let options = spec.template_options();
+        cx.declare(&options);
+        for option in options {
+            if cx
+                .settings()
+                .option(option)
+                .is_none_or(|v| v.trim().is_empty())
+            {
+                return Err(cx.error(option, "is not set: the provider's URLs are built from it"));
             }
         }
-        self.provider.validate(&self.name, settings)
+        self.provider.configure(cx)
     }
 
     async fn start(&self, cx: &BackendCx<'_>) -> Result<Flow> {
@@ -494,6 +733,11 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             }
             Pkce::None => None,
         };
+        params.extend(
+            spec.auth_params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         params.extend(self.provider.auth_params(pcx)?);
         for (k, v) in &pcx.backend.auth_extra_arguments {
             params.retain(|(name, _)| name != k);
@@ -506,15 +750,11 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             params.retain(|(name, _)| name != k);
             params.push((k.clone(), v.clone()));
         }
-        let base = self
-            .provider
-            .endpoint(pcx.backend, "authorization_url", spec.authorization_url);
-        let mut url = url::Url::parse(&base).map_err(|e| {
-            AuthError::config(
-                &crate::settings::env_name(Some(&self.name), "authorization_url"),
-                e,
-            )
-        })?;
+        let base =
+            self.provider
+                .endpoint(pcx.backend, Endpoint::AUTHORIZATION, spec.authorization_url);
+        let mut url = url::Url::parse(&base)
+            .map_err(|e| pcx.config_error(Endpoint::AUTHORIZATION.setting(), e))?;
         url.query_pairs_mut().extend_pairs(&params);
         let pending = Pending {
             state,
@@ -549,13 +789,20 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             ("grant_type", "refresh_token".to_owned()),
             ("refresh_token", refresh.secret().to_owned()),
         ];
-        let token_url = self
-            .provider
-            .endpoint(cx.backend, "access_token_url", spec.token_url);
-        let url = self
-            .provider
-            .endpoint(cx.backend, "refresh_token_url", &token_url);
-        let request = client_request(cx, spec.client_auth, Method::POST, &url, &mut form)?;
+        let url = match cx.backend.endpoint_override(Endpoint::REFRESH_TOKEN) {
+            Some(url) => url.to_owned(),
+            None => self
+                .provider
+                .endpoint(cx.backend, Endpoint::ACCESS_TOKEN, spec.token_url),
+        };
+        let request = client_request(
+            cx,
+            spec.client_auth,
+            spec.token_body,
+            Method::POST,
+            &url,
+            &mut form,
+        )?;
         let mut fresh = token_call(cx, request).await?.tokens;
         if fresh.refresh_token.is_none() {
             fresh.refresh_token = Some(refresh.clone());

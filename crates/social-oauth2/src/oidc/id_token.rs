@@ -10,7 +10,7 @@ use jsonwebtoken::{
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
-use crate::error::{AuthError, ErrorKind, Result, Stage};
+use social_core::error::{AuthError, ErrorKind, Result, Stage};
 
 /// The placeholder Microsoft-style multi-tenant issuers carry in their discovery document.
 pub const TENANT_PLACEHOLDER: &str = "{tenantid}";

@@ -4,10 +4,13 @@ use std::str::FromStr;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 
-use crate::{
+use crate::ClientAuth;
+
+use serde::Deserialize;
+use social_core::{
+    Configure,
     error::{AuthError, Result},
-    oauth2::ClientAuth,
-    settings::{BackendSettings, TomlValue, env_name},
+    settings::BackendSettings,
 };
 
 /// Clock skew beyond this is a misconfigured server, not a tolerance.
@@ -33,6 +36,18 @@ pub(crate) struct OidcConfig {
     pub(crate) client_auth: ClientAuth,
 }
 
+/// The OpenID Connect options as given, read once by [`Configure::options`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct OidcOptions {
+    oidc_endpoint: Option<String>,
+    jwt_algorithms: Option<Vec<String>>,
+    jwt_leeway: Option<u64>,
+    id_token_max_age: Option<u64>,
+    multi_tenant: bool,
+    token_endpoint_auth_method: Option<String>,
+}
+
 impl OidcConfig {
     /// Reads backend `name`'s settings; `issuer` and `client_auth` are the provider's defaults.
     pub(crate) fn read(
@@ -41,75 +56,81 @@ impl OidcConfig {
         issuer: Option<&str>,
         client_auth: ClientAuth,
     ) -> Result<Self> {
-        let setting = |s: &str| env_name(Some(name), s);
+        let mut settings = settings.clone();
+        let mut cx = Configure::new(name, &mut settings);
+        Self::configure(&mut cx, issuer, client_auth)
+    }
+
+    /// Parses and checks the OpenID Connect options at start-up.
+    pub(crate) fn configure(
+        cx: &mut Configure<'_>,
+        issuer: Option<&str>,
+        client_auth: ClientAuth,
+    ) -> Result<Self> {
+        let options: OidcOptions = cx.options()?;
         // The issuer can also sit with the other endpoints, where TOML users look for it.
-        let configured = settings
-            .option("oidc_endpoint")
-            .or_else(|| settings.endpoints.get("oidc_endpoint").cloned())
+        let configured = options
+            .oidc_endpoint
+            .clone()
+            .or_else(|| cx.settings().endpoints.get("oidc_endpoint").cloned())
             .filter(|s| !s.trim().is_empty());
         let issuer = match configured.as_deref().or(issuer) {
             Some(issuer) => issuer.trim().to_owned(),
             None => {
-                return Err(AuthError::config(
-                    &setting("oidc_endpoint"),
+                return Err(cx.error(
+                    "oidc_endpoint",
                     "is not set: give the issuer URL, such as `https://login.example.com`",
                 ));
             }
         };
-        check_url(&setting("oidc_endpoint"), &issuer)?;
+        check_url(&cx.setting_name("oidc_endpoint"), &issuer)?;
 
-        let algorithms = match list(settings, "jwt_algorithms") {
+        let algorithms = match options.jwt_algorithms {
             None => vec![Algorithm::RS256],
             Some(names) => {
+                let setting = cx.setting_name("jwt_algorithms");
                 let mut algorithms = Vec::new();
                 for alg in names {
-                    algorithms.push(parse_algorithm(&setting("jwt_algorithms"), &alg)?);
+                    algorithms.push(parse_algorithm(&setting, &alg)?);
                 }
                 if algorithms.is_empty() {
-                    return Err(AuthError::config(
-                        &setting("jwt_algorithms"),
-                        "names no algorithm",
-                    ));
+                    return Err(cx.error("jwt_algorithms", "names no algorithm"));
                 }
                 algorithms
             }
         };
-        let leeway =
-            number(settings, &setting("jwt_leeway"), "jwt_leeway")?.unwrap_or(DEFAULT_LEEWAY);
+        let leeway = options.jwt_leeway.unwrap_or(DEFAULT_LEEWAY);
         if leeway > MAX_LEEWAY {
-            return Err(AuthError::config(
-                &setting("jwt_leeway"),
+            return Err(cx.error(
+                "jwt_leeway",
                 format!("{leeway} seconds is more clock skew than {MAX_LEEWAY} allowed"),
             ));
         }
-        let max_age = number(settings, &setting("id_token_max_age"), "id_token_max_age")?
-            .unwrap_or(DEFAULT_MAX_AGE);
+        let max_age = options.id_token_max_age.unwrap_or(DEFAULT_MAX_AGE);
         if max_age == 0 {
-            return Err(AuthError::config(
-                &setting("id_token_max_age"),
-                "must be at least 1 second",
-            ));
+            return Err(cx.error("id_token_max_age", "must be at least 1 second"));
         }
-        let multi_tenant = settings.flag(name, "multi_tenant")?.unwrap_or(false);
-        let client_auth = match settings.option("token_endpoint_auth_method").as_deref() {
+        let client_auth = match options.token_endpoint_auth_method.as_deref() {
             None => client_auth,
             Some("client_secret_basic") => ClientAuth::Basic,
             Some("client_secret_post") => ClientAuth::Body,
             Some(other) => {
-                return Err(AuthError::config(
-                    &setting("token_endpoint_auth_method"),
+                return Err(cx.error(
+                    "token_endpoint_auth_method",
                     format!("`{other}` is not `client_secret_basic` or `client_secret_post`"),
                 ));
             }
         };
-        Ok(Self {
+        let config = Self {
             issuer,
             algorithms,
             leeway: i64::try_from(leeway).unwrap_or(i64::MAX),
             max_age: i64::try_from(max_age).unwrap_or(i64::MAX),
-            multi_tenant,
+            multi_tenant: options.multi_tenant,
             client_auth,
-        })
+        };
+        cx.keep(config.clone());
+        Ok(config)
     }
 }
 
@@ -155,55 +176,23 @@ pub(crate) fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-fn list(settings: &BackendSettings, key: &str) -> Option<Vec<String>> {
-    let split = |text: &str| {
-        text.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    match settings.options.get(key)? {
-        TomlValue::String(text) => Some(split(text)),
-        TomlValue::Array(items) => Some(
-            items
-                .iter()
-                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                .collect(),
-        ),
-        other => Some(split(&other.to_string())),
-    }
-}
-
-fn number(settings: &BackendSettings, setting: &str, key: &str) -> Result<Option<u64>> {
-    match settings.options.get(key) {
-        None => Ok(None),
-        Some(TomlValue::Integer(n)) => u64::try_from(*n)
-            .map(Some)
-            .map_err(|_| AuthError::config(setting, format!("`{n}` is negative"))),
-        Some(TomlValue::String(s)) => s
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| AuthError::config(setting, format!("`{s}` is not a whole number"))),
-        Some(other) => Err(AuthError::config(
-            setting,
-            format!("`{other}` is not a whole number"),
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Settings of backend `corp` from `SOCIAL_AUTH_CORP_*` variables.
     fn settings(pairs: &[(&str, &str)]) -> BackendSettings {
-        let mut s = BackendSettings::default();
-        for (k, v) in pairs {
-            s.options
-                .insert((*k).to_owned(), TomlValue::String((*v).to_owned()));
-        }
-        s
+        let vars = pairs.iter().map(|(k, v)| {
+            (
+                format!("SOCIAL_AUTH_CORP_{}", k.to_ascii_uppercase()),
+                (*v).to_owned(),
+            )
+        });
+        let mut settings = social_core::Settings::default()
+            .with_vars(vars)
+            .expect("valid variables");
+        settings.resolve_env(&["corp"]).expect("valid variables");
+        settings.backend("corp").clone()
     }
 
     #[test]
