@@ -500,7 +500,6 @@ const USERINFO: &str = r#"{
 fn generic_fixture() -> oidc::OidcFixture {
     oidc::OidcFixture::new(
         "corp",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/oidc_generic"),
         "/realms/corp",
         DISCOVERY,
         TOKEN,
@@ -514,13 +513,19 @@ fn generic() -> Arc<dyn Backend> {
     Arc::new(OidcBackend::generic("corp").with_cache(Arc::default()))
 }
 
-social_testkit::oidc_conformance!(backend = generic(), fixture = generic_fixture());
+social_testkit::oidc_conformance!(oidc_generic: backend = generic(), fixture = generic_fixture());
 
 mod es256 {
     use super::*;
 
     fn fixture() -> oidc::OidcFixture {
-        generic_fixture().es256().option("jwt_algorithms", "ES256")
+        generic_fixture()
+            .es256()
+            .option("jwt_algorithms", "ES256")
+            .snapshots(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/snapshots/oidc_generic"
+            ))
     }
 
     #[tokio::test]
@@ -836,7 +841,6 @@ fn logout_url_carries_hint_redirect_and_state() {
 async fn userinfo_never_overrides_the_id_token() {
     let fixture = oidc::OidcFixture::new(
         "corp",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/oidc_generic"),
         "/realms/corp",
         DISCOVERY,
         TOKEN,

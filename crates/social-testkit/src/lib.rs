@@ -1,15 +1,149 @@
 //! Conformance suites and helpers for testing social-auth providers and storages.
 //!
-//! - [`provider`]: the provider conformance suite, run by every provider crate over its
-//!   recorded fixtures with [`conformance!`].
-//! - [`storage`]: the storage conformance suite, run against every [`social_core::Storage`].
-//! - [`oauth1`]: the OAuth 1.0a conformance suite, run with
-//!   [`oauth1_conformance!`](crate::oauth1_conformance).
-//! - [`oidc`]: OpenID Connect checks with signing keys minted at run time.
+//! - [`provider`]: the OAuth 2.0 provider suite, run by every provider crate over its recorded
+//!   fixtures with [`conformance!`].
+//! - [`oauth1`]: the OAuth 1.0a suite ([`oauth1_conformance!`]), with a fake provider that
+//!   checks every signature.
+//! - [`oidc`]: the OpenID Connect suite ([`oidc_conformance!`]), with signing keys minted at
+//!   run time.
 //! - [`openid`]: OpenID 2.0 checks against a fake OP.
+//! - [`storage`]: the storage suite ([`storage_conformance!`]), run against every
+//!   [`social_core::Storage`].
+//!
+//! The macros bring their own runtime and mock server: a provider crate needs only
+//! `social-testkit` as a dev-dependency. Fixture bodies live in the crate's `tests/fixtures/`
+//! ([`fixture!`]); snapshots in its `tests/snapshots/`.
+//!
+//! # New snapshots
+//!
+//! A provider's first run has no snapshots to compare with: each check that takes one fails,
+//! names the snapshot and writes it next to where it belongs as `<name>.snap.new`. Review
+//! them and accept them with `cargo insta review` (from `cargo install cargo-insta`), or run
+//! the tests once with `INSTA_UPDATE=always`, then read and commit `tests/snapshots/`. CI
+//! must never write snapshots: set `INSTA_UPDATE=no` there.
+
+use std::future::Future;
+
+use social_core::TokenIn;
+pub use wiremock;
 
 pub mod oauth1;
 pub mod oidc;
 pub mod openid;
 pub mod provider;
 pub mod storage;
+
+/// The text of `tests/fixtures/<file>` in the calling crate.
+///
+/// ```text
+/// Fixture::new("gitlab").token("POST", "/oauth/token", social_testkit::fixture!("token.json"))
+/// ```
+#[macro_export]
+macro_rules! fixture {
+    ($file:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/",
+            $file
+        ))
+    };
+}
+
+/// One `#[test]` per check, each on its own runtime ([`run`]). Used by the suites' macros.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! checks {
+    ($($name:ident => $check:expr),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            $crate::run($check);
+        }
+    )*};
+}
+
+/// Runs `future` to completion on a fresh multi-threaded runtime, as each check of the suites
+/// does: tests need no runtime of their own.
+pub fn run<F: Future>(future: F) -> F::Output {
+    #[allow(clippy::expect_used)] // a test that cannot start a runtime cannot run at all
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime starts");
+    runtime.block_on(future)
+}
+
+/// The snapshot folder of the crate at `manifest_dir` for the suite module `module`.
+pub(crate) fn snapshot_dir(manifest_dir: &str, module: Option<&str>) -> String {
+    match module {
+        Some(module) => format!("{manifest_dir}/tests/snapshots/{module}"),
+        None => format!("{manifest_dir}/tests/snapshots"),
+    }
+}
+
+/// Asserts a JSON snapshot named `name` in the snapshot folder `dir`; a missing one says how
+/// to accept it.
+pub(crate) fn snapshot_in(dir: &str, name: &str, value: &serde_json::Value) {
+    assert!(
+        !dir.is_empty(),
+        "no snapshot folder: build the fixture through the suite's macro, or call \
+         `.snapshots(dir)`"
+    );
+    if !std::path::Path::new(&format!("{dir}/{name}.snap")).exists() {
+        eprintln!(
+            "social-testkit: no snapshot `{name}` in {dir} yet. Review and accept the new \
+             snapshots with `cargo insta review`, or run once with INSTA_UPDATE=always, then \
+             commit them."
+        );
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_json_snapshot!(name, value));
+}
+
+/// Matches a request that carries `token` where `place` says.
+#[derive(Debug, Clone)]
+pub struct TokenMatcher {
+    place: TokenIn,
+    token: String,
+}
+
+impl TokenMatcher {
+    /// Matches requests carrying `token` in `place`.
+    pub fn new(place: TokenIn, token: &str) -> Self {
+        Self {
+            place,
+            token: token.to_owned(),
+        }
+    }
+}
+
+impl wiremock::Match for TokenMatcher {
+    fn matches(&self, request: &wiremock::Request) -> bool {
+        let header = |name: &str| {
+            request
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        match self.place {
+            TokenIn::Bearer => header("authorization") == Some(format!("Bearer {}", self.token)),
+            TokenIn::Header { name, prefix } => {
+                header(name) == Some(format!("{prefix}{}", self.token))
+            }
+            TokenIn::Query(name) => request
+                .url
+                .query_pairs()
+                .any(|(k, v)| k == name && v == self.token.as_str()),
+            // OAuth 1.0a: the token is signed into the Authorization header.
+            TokenIn::Signed => header("authorization").is_some_and(|v| {
+                v.starts_with("OAuth ") && v.contains(&format!("oauth_token=\"{}\"", self.token))
+            }),
+            TokenIn::None => true,
+            _ => false,
+        }
+    }
+}

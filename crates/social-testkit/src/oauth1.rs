@@ -140,14 +140,12 @@ pub struct Fixture {
 const FORM: &str = "application/x-www-form-urlencoded";
 
 impl Fixture {
-    /// Fixtures of backend `name`; snapshots go to `snapshot_dir` (pass
-    /// `concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots")`). Until set, the endpoints
-    /// are `POST /oauth/request_token`, `/oauth/authorize` and `POST /oauth/access_token` with
-    /// made-up tokens.
-    pub fn new(name: &str, snapshot_dir: &str) -> Self {
+    /// Fixtures of backend `name`. Until set, the endpoints are `POST /oauth/request_token`,
+    /// `/oauth/authorize` and `POST /oauth/access_token` with made-up tokens.
+    pub fn new(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            snapshot_dir: snapshot_dir.to_owned(),
+            snapshot_dir: String::new(),
             request_token: Recorded::new(
                 Role::RequestToken,
                 "POST",
@@ -167,6 +165,26 @@ impl Fixture {
             apis: Vec::new(),
             endpoints: Vec::new(),
             options: Vec::new(),
+        }
+    }
+
+    /// Snapshots go to `dir` (the suite's macro sets the crate's `tests/snapshots` folder).
+    #[must_use]
+    pub fn snapshots(mut self, dir: &str) -> Self {
+        self.snapshot_dir = dir.to_owned();
+        self
+    }
+
+    /// Sets the snapshot folder of the crate at `manifest_dir` for the suite module `module`,
+    /// unless one was set. Used by the suite's macro.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn in_crate(self, manifest_dir: &str, module: Option<&str>) -> Self {
+        if self.snapshot_dir.is_empty() {
+            let dir = crate::snapshot_dir(manifest_dir, module);
+            self.snapshots(&dir)
+        } else {
+            self
         }
     }
 
@@ -220,7 +238,8 @@ impl Fixture {
     }
 
     fn settings(&self) -> provider::Fixture {
-        let mut fixture = provider::Fixture::new(&self.name, &self.snapshot_dir)
+        let mut fixture = provider::Fixture::new(&self.name)
+            .snapshots(&self.snapshot_dir)
             .endpoint("request_token_url", self.request_token.path)
             .endpoint("authorization_url", &self.authorize_path)
             .endpoint("access_token_url", self.access_token.path);
@@ -382,7 +401,7 @@ async fn received(h: &Harness, recorded: &Recorded) -> Vec<Request> {
 }
 
 fn snapshot(fixture: &Fixture, name: &str, value: &Value) {
-    provider::snapshot_in(&fixture.snapshot_dir, name, value);
+    crate::snapshot_in(&fixture.snapshot_dir, name, value);
 }
 
 /// The callback of a login started with `session`: the provider's redirect back.
@@ -869,33 +888,27 @@ fn status(code: u16, body: &str) -> ResponseTemplate {
 #[macro_export]
 macro_rules! oauth1_conformance {
     (backend = $backend:expr, fixture = $fixture:expr $(,)?) => {
-        mod oauth1_conformance {
+        $crate::oauth1_conformance!(@suite oauth1_conformance, None, $backend, $fixture);
+    };
+    ($module:ident : backend = $backend:expr, fixture = $fixture:expr $(,)?) => {
+        $crate::oauth1_conformance!(@suite $module, Some(stringify!($module)), $backend, $fixture);
+    };
+    (@suite $module:ident, $dir:expr, $backend:expr, $fixture:expr) => {
+        mod $module {
             #[allow(unused_imports)]
             use super::*;
 
-            #[tokio::test]
-            async fn request_token() {
-                $crate::oauth1::request_token($backend, $fixture).await;
+            fn __suite_fixture() -> $crate::oauth1::Fixture {
+                ($fixture).in_crate(env!("CARGO_MANIFEST_DIR"), $dir)
             }
-            #[tokio::test]
-            async fn access_token() {
-                $crate::oauth1::access_token($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn user_mapping() {
-                $crate::oauth1::user_mapping($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn attacks() {
-                $crate::oauth1::attacks($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn replay() {
-                $crate::oauth1::replay($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn provider_errors() {
-                $crate::oauth1::provider_errors($backend, $fixture).await;
+
+            $crate::checks! {
+                request_token => $crate::oauth1::request_token($backend, __suite_fixture()),
+                access_token => $crate::oauth1::access_token($backend, __suite_fixture()),
+                user_mapping => $crate::oauth1::user_mapping($backend, __suite_fixture()),
+                attacks => $crate::oauth1::attacks($backend, __suite_fixture()),
+                replay => $crate::oauth1::replay($backend, __suite_fixture()),
+                provider_errors => $crate::oauth1::provider_errors($backend, __suite_fixture()),
             }
         }
     };

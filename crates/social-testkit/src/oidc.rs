@@ -194,7 +194,6 @@ pub fn claims(issuer: &str, sub: &str, nonce: Option<&str>, now: i64) -> Value {
 pub struct OidcFixture {
     fixture: Fixture,
     name: String,
-    snapshot_dir: String,
     issuer_path: String,
     discovery: String,
     token: String,
@@ -210,10 +209,9 @@ pub struct OidcFixture {
 impl OidcFixture {
     /// Fixtures of backend `name` whose issuer is `{server}{issuer_path}`, with a discovery
     /// document (`discovery`), a token answer without `id_token` (`token`), the ID token's
-    /// subject and its other claims. Snapshots go to `snapshot_dir`.
+    /// subject and its other claims.
     pub fn new(
         name: &str,
-        snapshot_dir: &str,
         issuer_path: &str,
         discovery: &str,
         token: &str,
@@ -226,13 +224,12 @@ impl OidcFixture {
             let url = doc[field].as_str().unwrap_or_default();
             url.strip_prefix("{server}").unwrap_or(url).to_owned()
         };
-        let fixture = Fixture::new(name, snapshot_dir)
+        let fixture = Fixture::new(name)
             .endpoint("oidc_endpoint", issuer_path)
             .endpoint("authorization_url", &path("authorization_endpoint"));
         Self {
             fixture,
             name: name.to_owned(),
-            snapshot_dir: snapshot_dir.to_owned(),
             issuer_path: issuer_path.to_owned(),
             discovery: discovery.to_owned(),
             token: token.to_owned(),
@@ -246,6 +243,22 @@ impl OidcFixture {
             echoes_nonce: true,
             ec: false,
         }
+    }
+
+    /// Snapshots go to `dir` (the suite's macro sets the crate's `tests/snapshots` folder).
+    #[must_use]
+    pub fn snapshots(mut self, dir: &str) -> Self {
+        self.fixture = self.fixture.snapshots(dir);
+        self
+    }
+
+    /// Sets the snapshot folder of the crate at `manifest_dir` for the suite module `module`,
+    /// unless one was set. Used by the suite's macro.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn in_crate(mut self, manifest_dir: &str, module: Option<&str>) -> Self {
+        self.fixture = self.fixture.in_crate(manifest_dir, module);
+        self
     }
 
     /// The userinfo answer (its path comes from the discovery document).
@@ -368,11 +381,24 @@ impl Provider {
             .await;
     }
 
-    /// Mounts the userinfo answer, if the provider has one.
+    /// The access token of the token fixture.
+    fn access_token(&self) -> String {
+        let body: Value = serde_json::from_str(&self.fixture.token).unwrap_or_default();
+        body["access_token"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Mounts the userinfo answer, if the provider has one: answered only to a request that
+    /// carries the access token as a bearer token.
     pub async fn mount_userinfo(&self) {
         if let Some((path, body)) = &self.fixture.userinfo {
             let body = self.fixture.fill(body, &self.harness.server.uri());
-            json_mock("GET", path, body)
+            Mock::given(matchers::method("GET"))
+                .and(matchers::path(path.clone()))
+                .and(crate::TokenMatcher::new(
+                    social_core::TokenIn::Bearer,
+                    &self.access_token(),
+                ))
+                .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
                 .mount(&self.harness.server)
                 .await;
         }
@@ -426,7 +452,7 @@ fn json_mock(method: &str, path: &str, body: String) -> Mock {
 }
 
 fn snapshot(fixture: &OidcFixture, name: &str, value: &Value) {
-    super::provider::snapshot_in(&fixture.snapshot_dir, name, value);
+    crate::snapshot_in(&fixture.fixture.snapshot_dir, name, value);
 }
 
 /// The authorize URL: discovered endpoint, client id, callback, `openid` scope, `state` and a
@@ -867,55 +893,117 @@ pub async fn refresh(backend: Arc<dyn Backend>, fixture: OidcFixture) {
     }
 }
 
-/// Runs the OpenID Connect conformance checks, one `#[tokio::test]` each. `backend` is
-/// evaluated once per check: give each its own [`social_oauth2::oidc::OidcCache`].
+/// Revocation: a backend that declares it posts the token to the discovered
+/// `revocation_endpoint` and reports the provider's 5xx; one that does not refuses as
+/// unsupported without a request.
+pub async fn revoke(backend: Arc<dyn Backend>, fixture: OidcFixture) {
+    let declared = backend.capabilities().revoke;
+    let p = fixture.start(backend).await;
+    let login = p.login().await;
+    let account = login.account.unwrap_or_else(|| panic!("no account"));
+    let doc: Value = serde_json::from_str(&fixture.discovery).unwrap_or_default();
+    let endpoint = doc["revocation_endpoint"]
+        .as_str()
+        .map(|url| url.strip_prefix("{server}").unwrap_or(url).to_owned());
+    p.reset().await;
+    let Some(path) = endpoint.filter(|_| declared) else {
+        let result = p.harness.auth.revoke_token(&account).await;
+        expect_kind("revoke without endpoint", result, ErrorKind::Unsupported);
+        let sent = p
+            .harness
+            .server
+            .received_requests()
+            .await
+            .unwrap_or_default();
+        assert!(
+            sent.iter().all(|r| r.method.as_str() == "GET"),
+            "an unsupported revoke posted to the provider"
+        );
+        return;
+    };
+    Mock::given(matchers::method("POST"))
+        .and(matchers::path(path.clone()))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&p.harness.server)
+        .await;
+    p.harness
+        .auth
+        .revoke_token(&account)
+        .await
+        .unwrap_or_else(|e| panic!("revoke failed: {e}"));
+    let tokens = account.tokens().unwrap_or_else(|| panic!("no tokens"));
+    let stored: Vec<String> = [Some(&tokens.access_token), tokens.refresh_token.as_ref()]
+        .into_iter()
+        .flatten()
+        .map(|t| t.secret().to_owned())
+        .collect();
+    let requests = p
+        .harness
+        .server
+        .received_requests()
+        .await
+        .unwrap_or_default();
+    let posted = requests
+        .iter()
+        .find(|r| r.url.path() == path)
+        .unwrap_or_else(|| panic!("no revocation request"));
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&posted.body)
+        .into_owned()
+        .collect();
+    assert!(
+        form.iter().any(|(k, v)| k == "token" && stored.contains(v)),
+        "the revocation request posts a stored token as `token`: {form:?}"
+    );
+    p.reset().await;
+    Mock::given(matchers::method("POST"))
+        .and(matchers::path(path))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&p.harness.server)
+        .await;
+    expect_kind(
+        "revoke 503",
+        p.harness.auth.revoke_token(&account).await,
+        ErrorKind::ProviderUnavailable,
+    );
+}
+
+/// Runs the OpenID Connect conformance checks, one test each. `backend` is
+/// evaluated once per check, and each check gets a fresh key cache.
 ///
 /// ```text
 /// social_testkit::oidc_conformance!(
-///     backend = std::sync::Arc::new(
-///         social_linkedin::backend().with_cache(std::sync::Arc::default()),
-///     ),
+///     backend = std::sync::Arc::new(social_linkedin::backend()),
 ///     fixture = fixture(),
 /// );
 /// ```
 #[macro_export]
 macro_rules! oidc_conformance {
     (backend = $backend:expr, fixture = $fixture:expr $(,)?) => {
-        mod oidc_conformance {
+        $crate::oidc_conformance!(@suite oidc_conformance, None, $backend, $fixture);
+    };
+    ($module:ident : backend = $backend:expr, fixture = $fixture:expr $(,)?) => {
+        $crate::oidc_conformance!(@suite $module, Some(stringify!($module)), $backend, $fixture);
+    };
+    (@suite $module:ident, $dir:expr, $backend:expr, $fixture:expr) => {
+        mod $module {
             #[allow(unused_imports)]
             use super::*;
 
-            #[tokio::test]
-            async fn authorize_url() {
-                $crate::oidc::authorize_url($backend, $fixture).await;
+            fn __suite_fixture() -> $crate::oidc::OidcFixture {
+                ($fixture).in_crate(env!("CARGO_MANIFEST_DIR"), $dir)
             }
-            #[tokio::test]
-            async fn token_request() {
-                $crate::oidc::token_request($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn login() {
-                $crate::oidc::login($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn id_token_failures() {
-                $crate::oidc::id_token_failures($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn failures() {
-                $crate::oidc::failures($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn replay() {
-                $crate::oidc::replay($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn key_rotation() {
-                $crate::oidc::key_rotation($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn refresh() {
-                $crate::oidc::refresh($backend, $fixture).await;
+
+            $crate::checks! {
+                authorize_url => $crate::oidc::authorize_url($backend, __suite_fixture()),
+                token_request => $crate::oidc::token_request($backend, __suite_fixture()),
+                login => $crate::oidc::login($backend, __suite_fixture()),
+                id_token_failures => $crate::oidc::id_token_failures($backend, __suite_fixture()),
+                failures => $crate::oidc::failures($backend, __suite_fixture()),
+                replay => $crate::oidc::replay($backend, __suite_fixture()),
+                key_rotation => $crate::oidc::key_rotation($backend, __suite_fixture()),
+                refresh => $crate::oidc::refresh($backend, __suite_fixture()),
+                revoke => $crate::oidc::revoke($backend, __suite_fixture()),
             }
         }
     };

@@ -21,7 +21,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use social_core::{
     Backend, BackendSettings, ErrorKind, MemoryStorage, MemoryStrategy, Outcome, Registry, Secret,
-    Settings, SocialAuth, Storage, Strategy, http::ReqwestClient, settings::UsernameSettings,
+    Settings, SocialAuth, Storage, Strategy, TokenIn, http::ReqwestClient,
+    settings::UsernameSettings,
 };
 use wiremock::{Mock, MockServer, Request, ResponseTemplate, matchers};
 
@@ -44,10 +45,14 @@ pub struct Recorded {
 }
 
 /// A provider's recorded fixtures and where its endpoints live on the fake server.
+///
+/// Fixture bodies live by convention in the crate's `tests/fixtures/` and are read with
+/// [`fixture!`](crate::fixture); snapshots go to the crate's `tests/snapshots/` (or a folder
+/// named after the suite's module there), set by the suite's macro.
 #[derive(Debug, Clone)]
 pub struct Fixture {
     name: String,
-    snapshot_dir: String,
+    pub(crate) snapshot_dir: String,
     endpoints: Vec<(String, String)>,
     token: Option<Recorded>,
     apis: Vec<Recorded>,
@@ -56,12 +61,11 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// Fixtures of backend `name`; snapshots go to `snapshot_dir` (pass
-    /// `concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots")`).
-    pub fn new(name: &str, snapshot_dir: &str) -> Self {
+    /// Fixtures of backend `name`.
+    pub fn new(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            snapshot_dir: snapshot_dir.to_owned(),
+            snapshot_dir: String::new(),
             endpoints: vec![("authorization_url".into(), "/authorize".into())],
             token: None,
             apis: Vec::new(),
@@ -109,6 +113,32 @@ impl Fixture {
         self
     }
 
+    /// Snapshots go to `dir` (the suite's macro sets the crate's `tests/snapshots` folder).
+    #[must_use]
+    pub fn snapshots(mut self, dir: &str) -> Self {
+        self.snapshot_dir = dir.to_owned();
+        self
+    }
+
+    /// Sets the snapshot folder of the crate at `manifest_dir`, for the suite module `module`
+    /// (`None`: the folder itself), unless one was set. Used by the suites' macros.
+    #[doc(hidden)]
+    #[must_use]
+    pub fn in_crate(self, manifest_dir: &str, module: Option<&str>) -> Self {
+        if !self.snapshot_dir.is_empty() {
+            return self;
+        }
+        let dir = crate::snapshot_dir(manifest_dir, module);
+        self.snapshots(&dir)
+    }
+
+    /// The access token the recorded token answer issues.
+    pub fn access_token(&self) -> Option<String> {
+        let token = self.token.as_ref()?;
+        let parsed: Value = serde_json::from_str(&token.body).ok()?;
+        parsed["access_token"].as_str().map(str::to_owned)
+    }
+
     fn token_fixture(&self) -> &Recorded {
         #[allow(clippy::expect_used)] // a fixture without token endpoint is a bug in the test
         self.token
@@ -139,6 +169,16 @@ impl Recorded {
             .and(matchers::path(self.path))
             .respond_with(response)
     }
+
+    fn mock_with_matcher(&self, matcher: impl wiremock::Match + 'static) -> Mock {
+        Mock::given(matchers::method(self.method))
+            .and(matchers::path(self.path))
+            .and(matcher)
+            .respond_with(
+                ResponseTemplate::new(self.status)
+                    .set_body_raw(self.body.clone(), self.content_type),
+            )
+    }
 }
 
 /// A fake provider, a [`SocialAuth`] pointed at it, and its storage.
@@ -152,6 +192,8 @@ pub struct Harness {
     pub storage: Arc<MemoryStorage>,
     /// The backend name.
     pub name: String,
+    /// Where the backend's API calls carry the access token, as it declares.
+    pub token_in: Option<TokenIn>,
 }
 
 impl Harness {
@@ -181,11 +223,14 @@ impl Harness {
         let storage = Arc::new(MemoryStorage::new());
         #[allow(clippy::expect_used)] // the suite's own configuration must build
         let http = ReqwestClient::new(TIMEOUT, "social-testkit").expect("client builds");
+        let token_in = backend.capabilities().token_in;
         #[allow(clippy::expect_used)]
         let auth = SocialAuth::builder(Registry::new().with_arc(backend))
             .settings(settings)
             .storage(storage.clone())
             .http_client(Arc::new(http))
+            // OpenID Connect backends get a key cache of this harness alone.
+            .service(Arc::new(social_oauth2::oidc::OidcCache::new()))
             .build()
             .expect("the suite's settings are valid");
         Self {
@@ -193,6 +238,7 @@ impl Harness {
             auth,
             storage,
             name: fixture.name.clone(),
+            token_in,
         }
     }
 
@@ -230,11 +276,39 @@ impl Harness {
         );
     }
 
-    /// Mounts the recorded user API answers.
+    /// Mounts the recorded user API answers. Where the backend declares where its API calls
+    /// carry the access token ([`Capabilities::token_in`]), an answer is given only to a
+    /// request that carries the fixture's token there.
     pub async fn mount_apis(&self, fixture: &Fixture) {
+        let token = self.token_in.zip(fixture.access_token());
         for api in &fixture.apis {
-            api.mock().mount(&self.server).await;
+            let mock = match &token {
+                Some((place, token)) => {
+                    api.mock_with_matcher(crate::TokenMatcher::new(*place, token))
+                }
+                None => api.mock(),
+            };
+            mock.mount(&self.server).await;
         }
+    }
+
+    /// Mounts the recorded token answer, expected `times` times.
+    pub async fn mount_token(&self, fixture: &Fixture, times: u64) {
+        fixture
+            .token_fixture()
+            .mock()
+            .expect(times)
+            .mount(&self.server)
+            .await;
+    }
+
+    /// Runs one whole login over the mounted answers: begin, then the callback with a code
+    /// and the session's `state`.
+    pub async fn login(&self) -> social_core::Result<Outcome> {
+        let (session, url) = self.begin().await;
+        let state = param(&url, "state").unwrap_or_default();
+        self.callback(&session, &[("code", "test-code"), ("state", &state)])
+            .await
     }
 }
 
@@ -246,16 +320,7 @@ pub(crate) fn param(url: &url::Url, name: &str) -> Option<String> {
 }
 
 fn snapshot(fixture: &Fixture, name: &str, value: &Value) {
-    snapshot_in(&fixture.snapshot_dir, name, value);
-}
-
-/// Asserts a JSON snapshot named `name` in the provider crate's snapshot folder `dir`.
-pub(crate) fn snapshot_in(dir: &str, name: &str, value: &Value) {
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(dir);
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.bind(|| insta::assert_json_snapshot!(name, value));
+    crate::snapshot_in(&fixture.snapshot_dir, name, value);
 }
 
 /// Expects `result` to be an error of `kind`, naming the case on failure.
@@ -344,12 +409,7 @@ pub async fn authorize_url(backend: Arc<dyn Backend>, fixture: Fixture) {
 }
 
 async fn successful_login(h: &Harness, fixture: &Fixture) -> (url::Url, social_core::Login) {
-    fixture
-        .token_fixture()
-        .mock()
-        .expect(1)
-        .mount(&h.server)
-        .await;
+    h.mount_token(fixture, 1).await;
     h.mount_apis(fixture).await;
     let (session, url) = h.begin().await;
     let state = param(&url, "state").unwrap_or_default();
@@ -392,14 +452,16 @@ pub async fn token_request(backend: Arc<dyn Backend>, fixture: Fixture) {
             .headers
             .get("content-type")
             .and_then(|v| v.to_str().ok());
-        assert_eq!(
-            content_type,
-            Some("application/x-www-form-urlencoded"),
-            "token request body type"
-        );
-        url::form_urlencoded::parse(&request.body)
-            .map(|(k, v)| (k.into_owned(), json!(v)))
-            .collect()
+        match content_type {
+            Some("application/x-www-form-urlencoded") => url::form_urlencoded::parse(&request.body)
+                .map(|(k, v)| (k.into_owned(), json!(v)))
+                .collect(),
+            Some("application/json") => match serde_json::from_slice(&request.body) {
+                Ok(Value::Object(object)) => object,
+                other => panic!("the JSON token request is not an object: {other:?}"),
+            },
+            other => panic!("token request body type: {other:?}"),
+        }
     };
     assert_eq!(form.get("grant_type"), Some(&json!("authorization_code")));
     assert_eq!(form.get("code"), Some(&json!("test-code")));
@@ -860,48 +922,99 @@ pub async fn revoke(backend: Arc<dyn Backend>, fixture: Fixture) {
     );
 }
 
-/// Runs the whole provider conformance suite as one `#[tokio::test]` per check.
+/// The access token reaches every user-API call in the place the backend declares
+/// ([`Capabilities::token_in`]), and nowhere else a proxy would log it: a backend that sends
+/// no token, or sends it elsewhere, fails here (and its login fails in every other check).
+///
+/// [`Capabilities::token_in`]: social_core::Capabilities::token_in
+pub async fn token_placement(backend: Arc<dyn Backend>, fixture: Fixture) {
+    let Some(place) = backend.capabilities().token_in else {
+        panic!(
+            "backend `{}` does not declare where its API calls carry the access token \
+             (Capabilities::token_in)",
+            backend.name()
+        );
+    };
+    let token = fixture
+        .access_token()
+        .unwrap_or_else(|| panic!("the token fixture issues no `access_token`"));
+    let h = Harness::new(backend, &fixture).await;
+    h.mount_token(&fixture, 1).await;
+    // Answer the API calls whatever they carry, then look at what they carried.
+    for api in &fixture.apis {
+        api.mock().mount(&h.server).await;
+    }
+    let outcome = h.login().await;
+    let requests = h.server.received_requests().await.unwrap_or_default();
+    let calls: Vec<&Request> = requests
+        .iter()
+        .filter(|r| fixture.apis.iter().any(|a| a.path == r.url.path()))
+        .collect();
+    assert!(
+        !calls.is_empty(),
+        "no user-API call was made (login: {outcome:?})"
+    );
+    for call in calls {
+        assert!(
+            wiremock::Match::matches(&crate::TokenMatcher::new(place, &token), call),
+            "{} {} does not carry the access token as {place:?}",
+            call.method,
+            call.url.path()
+        );
+        if !matches!(place, TokenIn::Query(_)) {
+            assert!(
+                !call.url.query_pairs().any(|(_, v)| v == token.as_str()),
+                "{} {} also puts the access token in its URL",
+                call.method,
+                call.url.path()
+            );
+        }
+    }
+    assert!(
+        matches!(outcome, Ok(Outcome::LoggedIn(_))),
+        "login failed: {outcome:?}"
+    );
+}
+
+/// Runs the whole provider conformance suite, one test per check.
 ///
 /// ```text
 /// social_testkit::conformance!(
-///     backend = std::sync::Arc::new(social_oauth2::OAuth2Backend::new(GitHub)),
+///     backend = std::sync::Arc::new(social_github::backend()),
 ///     fixture = fixture(),
 /// );
+/// // Several fixtures in one file: name a module for each.
+/// social_testkit::conformance!(self_hosted: backend = .., fixture = ..);
 /// ```
+///
+/// Snapshots go to the crate's `tests/snapshots/` (`tests/snapshots/<module>/` for a named
+/// module).
 #[macro_export]
 macro_rules! conformance {
     (backend = $backend:expr, fixture = $fixture:expr $(,)?) => {
-        mod conformance {
+        $crate::conformance!(@suite conformance, None, $backend, $fixture);
+    };
+    ($module:ident : backend = $backend:expr, fixture = $fixture:expr $(,)?) => {
+        $crate::conformance!(@suite $module, Some(stringify!($module)), $backend, $fixture);
+    };
+    (@suite $module:ident, $dir:expr, $backend:expr, $fixture:expr) => {
+        mod $module {
             #[allow(unused_imports)]
             use super::*;
 
-            #[tokio::test]
-            async fn authorize_url() {
-                $crate::provider::authorize_url($backend, $fixture).await;
+            fn __suite_fixture() -> $crate::provider::Fixture {
+                ($fixture).in_crate(env!("CARGO_MANIFEST_DIR"), $dir)
             }
-            #[tokio::test]
-            async fn token_request() {
-                $crate::provider::token_request($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn user_mapping() {
-                $crate::provider::user_mapping($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn failures() {
-                $crate::provider::failures($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn replay() {
-                $crate::provider::replay($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn refresh() {
-                $crate::provider::refresh($backend, $fixture).await;
-            }
-            #[tokio::test]
-            async fn revoke() {
-                $crate::provider::revoke($backend, $fixture).await;
+
+            $crate::checks! {
+                authorize_url => $crate::provider::authorize_url($backend, __suite_fixture()),
+                token_request => $crate::provider::token_request($backend, __suite_fixture()),
+                token_placement => $crate::provider::token_placement($backend, __suite_fixture()),
+                user_mapping => $crate::provider::user_mapping($backend, __suite_fixture()),
+                failures => $crate::provider::failures($backend, __suite_fixture()),
+                replay => $crate::provider::replay($backend, __suite_fixture()),
+                refresh => $crate::provider::refresh($backend, __suite_fixture()),
+                revoke => $crate::provider::revoke($backend, __suite_fixture()),
             }
         }
     };

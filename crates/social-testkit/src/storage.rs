@@ -38,8 +38,8 @@ pub const RACERS: usize = 20;
 /// that need a service which a developer machine may lack (the factory says what is missing,
 /// and should panic instead when the service is required, as in CI).
 ///
-/// The tests sit in a module named `storage_conformance` that sees the caller's items. The
-/// calling crate needs `tokio` with the `macros` and `rt-multi-thread` features.
+/// The tests sit in a module named `storage_conformance` that sees the caller's items; each
+/// runs on its own runtime ([`run`](crate::run)).
 ///
 /// ```text
 /// social_testkit::storage_conformance!(async { social_core::MemoryStorage::new() });
@@ -87,19 +87,23 @@ macro_rules! storage_conformance {
             use super::*;
 
             $(
-                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $by_ref() {
-                    if let Some(storage) = $crate::storage::__shared($factory.await) {
-                        $crate::storage::$by_ref(&*storage).await;
-                    }
+                #[test]
+                fn $by_ref() {
+                    $crate::run(async {
+                        if let Some(storage) = $crate::storage::__shared($factory.await) {
+                            $crate::storage::$by_ref(&*storage).await;
+                        }
+                    });
                 }
             )*
             $(
-                #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $shared() {
-                    if let Some(storage) = $crate::storage::__shared($factory.await) {
-                        $crate::storage::$shared(storage).await;
-                    }
+                #[test]
+                fn $shared() {
+                    $crate::run(async {
+                        if let Some(storage) = $crate::storage::__shared($factory.await) {
+                            $crate::storage::$shared(storage).await;
+                        }
+                    });
                 }
             )*
         }

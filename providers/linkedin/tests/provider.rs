@@ -9,10 +9,9 @@ use social_testkit::oidc;
 fn fixture() -> oidc::OidcFixture {
     oidc::OidcFixture::new(
         social_linkedin::NAME,
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
         "/oauth",
-        include_str!("fixtures/openid-configuration.json"),
-        include_str!("fixtures/token.json"),
+        social_testkit::fixture!("openid-configuration.json"),
+        social_testkit::fixture!("token.json"),
         "782bbtaQ",
         // What LinkedIn puts in its ID tokens besides the registered claims.
         json!({
@@ -21,7 +20,7 @@ fn fixture() -> oidc::OidcFixture {
             "picture": "https://media.licdn.com/dms/image/scrubbed/profile-displayphoto-shrink_100_100/0/",
         }),
     )
-    .userinfo(include_str!("fixtures/userinfo.json"))
+    .userinfo(social_testkit::fixture!("userinfo.json"))
     .without_nonce_echo()
 }
 
@@ -29,3 +28,5 @@ social_testkit::oidc_conformance!(
     backend = Arc::new(social_linkedin::backend().with_cache(Arc::default())),
     fixture = fixture(),
 );
+
+mod quirks;

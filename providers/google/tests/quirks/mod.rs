@@ -25,11 +25,11 @@ use social_testkit::{
 };
 use wiremock::{Mock, MockServer, ResponseTemplate, matchers};
 
-const DISCOVERY: &str = include_str!("fixtures/openid-configuration.json");
-const TOKEN: &str = include_str!("fixtures/token.json");
-const USERINFO: &str = include_str!("fixtures/userinfo.json");
-const CONSUMER: &str = include_str!("fixtures/userinfo_consumer.json");
-const REVOKE_INVALID: &str = include_str!("fixtures/revoke_invalid_token.json");
+const DISCOVERY: &str = social_testkit::fixture!("openid-configuration.json");
+const TOKEN: &str = social_testkit::fixture!("token.json");
+const USERINFO: &str = social_testkit::fixture!("userinfo.json");
+const CONSUMER: &str = social_testkit::fixture!("userinfo_consumer.json");
+const REVOKE_INVALID: &str = social_testkit::fixture!("revoke_invalid_token.json");
 
 /// Where the requests for Google's hosts land on the local server.
 const WELL_KNOWN: &str = "/accounts.google.com/.well-known/openid-configuration";
@@ -297,7 +297,6 @@ async fn the_legacy_issuer_spelling_is_accepted_and_no_other() {
     assert!(Google.issuer_aliases("https://id.example.com").is_empty());
     let elsewhere = OidcFixture::new(
         social_google::NAME,
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
         "/accounts.google.com",
         &DISCOVERY.replace("https://", "{server}/"),
         TOKEN,

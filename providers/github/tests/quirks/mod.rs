@@ -13,19 +13,16 @@ use social_oauth2::OAuth2Provider;
 use social_testkit::provider::{Fixture, Harness, expect_kind};
 use wiremock::{Mock, ResponseTemplate, matchers};
 
-const TOKEN: &str = include_str!("fixtures/token.json");
-const USER: &str = include_str!("fixtures/user.json");
-const EMAILS: &str = include_str!("fixtures/emails.json");
+const TOKEN: &str = social_testkit::fixture!("token.json");
+const USER: &str = social_testkit::fixture!("user.json");
+const EMAILS: &str = social_testkit::fixture!("emails.json");
 
 fn github(user: &str, emails: &str) -> Fixture {
-    Fixture::new(
-        "github",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-    )
-    .endpoint("api_url", "/api")
-    .token("POST", "/login/oauth/access_token", TOKEN)
-    .api("GET", "/api/user", user)
-    .api("GET", "/api/user/emails", emails)
+    Fixture::new("github")
+        .endpoint("api_url", "/api")
+        .token("POST", "/login/oauth/access_token", TOKEN)
+        .api("GET", "/api/user", user)
+        .api("GET", "/api/user/emails", emails)
 }
 
 async fn login(h: &Harness, fixture: &Fixture) -> social_core::Result<Outcome> {
@@ -78,13 +75,10 @@ async fn public_email_counts_as_verified_only_when_listed_verified() {
 #[tokio::test]
 async fn without_the_email_scope_the_profile_is_kept_unverified() {
     // /user/emails answers 404 when the token lacks `user:email`.
-    let fixture = Fixture::new(
-        "github",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-    )
-    .endpoint("api_url", "/api")
-    .token("POST", "/login/oauth/access_token", TOKEN)
-    .api("GET", "/api/user", &user_with_email("public@example.com"));
+    let fixture = Fixture::new("github")
+        .endpoint("api_url", "/api")
+        .token("POST", "/login/oauth/access_token", TOKEN)
+        .api("GET", "/api/user", &user_with_email("public@example.com"));
     let h = Harness::new(Arc::new(social_github::backend()), &fixture).await;
     Mock::given(matchers::path("/api/user/emails"))
         .respond_with(

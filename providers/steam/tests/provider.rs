@@ -35,7 +35,7 @@ fn summaries() -> Mock {
         .and(matchers::query_param("key", API_KEY))
         .and(matchers::query_param("steamids", STEAM_ID))
         .respond_with(ResponseTemplate::new(200).set_body_raw(
-            include_str!("fixtures/player_summaries.json"),
+            social_testkit::fixture!("player_summaries.json"),
             "application/json",
         ))
 }

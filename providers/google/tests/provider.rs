@@ -9,16 +9,15 @@ use social_testkit::{oidc::OidcFixture, provider::CLIENT_ID};
 /// Google's discovery document with each of its hosts moved under the fake server
 /// (`https://accounts.google.com/...` becomes `{server}/accounts.google.com/...`).
 fn discovery() -> String {
-    include_str!("fixtures/openid-configuration.json").replace("https://", "{server}/")
+    social_testkit::fixture!("openid-configuration.json").replace("https://", "{server}/")
 }
 
 fn fixture() -> OidcFixture {
     OidcFixture::new(
         social_google::NAME,
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
         "/accounts.google.com",
         &discovery(),
-        include_str!("fixtures/token.json"),
+        social_testkit::fixture!("token.json"),
         "110169484474386276334",
         // What Google puts in its ID tokens besides the registered claims.
         json!({
@@ -28,7 +27,7 @@ fn fixture() -> OidcFixture {
             "picture": "https://lh3.googleusercontent.com/a/ACg8ocL-scrubbed-picture-id=s96-c",
         }),
     )
-    .userinfo(include_str!("fixtures/userinfo.json"))
+    .userinfo(social_testkit::fixture!("userinfo.json"))
     // Google answers a refresh token only to offline requests, as the token fixture has one.
     .option("access_type", "offline")
 }
@@ -37,3 +36,5 @@ social_testkit::oidc_conformance!(
     backend = Arc::new(social_google::backend().with_cache(Arc::default())),
     fixture = fixture(),
 );
+
+mod quirks;

@@ -7,22 +7,19 @@ use social_core::{BackendSettings, Configure, ErrorKind, settings::TomlValue};
 use social_testkit::oauth1::Fixture;
 
 fn fixture() -> Fixture {
-    Fixture::new(
-        "flickr",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-    )
-    .request_token(
-        "GET",
-        "/services/oauth/request_token",
-        include_str!("fixtures/request_token.txt"),
-    )
-    .authorize("/services/oauth/authorize")
-    .access_token(
-        "GET",
-        "/services/oauth/access_token",
-        include_str!("fixtures/access_token.txt"),
-    )
-    .option("perms", "write")
+    Fixture::new("flickr")
+        .request_token(
+            "GET",
+            "/services/oauth/request_token",
+            social_testkit::fixture!("request_token.txt"),
+        )
+        .authorize("/services/oauth/authorize")
+        .access_token(
+            "GET",
+            "/services/oauth/access_token",
+            social_testkit::fixture!("access_token.txt"),
+        )
+        .option("perms", "write")
 }
 
 social_testkit::oauth1_conformance!(

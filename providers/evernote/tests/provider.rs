@@ -9,13 +9,18 @@ use social_oauth1::OAuth1Provider;
 use social_testkit::oauth1::Fixture;
 
 fn fixture() -> Fixture {
-    Fixture::new(
-        "evernote",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-    )
-    .request_token("GET", "/oauth", include_str!("fixtures/request_token.txt"))
-    .authorize("/OAuth.action")
-    .access_token("GET", "/oauth", include_str!("fixtures/access_token.txt"))
+    Fixture::new("evernote")
+        .request_token(
+            "GET",
+            "/oauth",
+            social_testkit::fixture!("request_token.txt"),
+        )
+        .authorize("/OAuth.action")
+        .access_token(
+            "GET",
+            "/oauth",
+            social_testkit::fixture!("access_token.txt"),
+        )
 }
 
 social_testkit::oauth1_conformance!(

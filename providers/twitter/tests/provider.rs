@@ -9,27 +9,24 @@ use social_testkit::oauth1::Fixture;
 use social_twitter::Twitter;
 
 fn fixture() -> Fixture {
-    Fixture::new(
-        "twitter",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-    )
-    .request_token(
-        "POST",
-        "/oauth/request_token",
-        include_str!("fixtures/request_token.txt"),
-    )
-    .authorize("/oauth/authenticate")
-    .access_token(
-        "POST",
-        "/oauth/access_token",
-        include_str!("fixtures/access_token.txt"),
-    )
-    .endpoint("api_url", "/1.1")
-    .api(
-        "GET",
-        "/1.1/account/verify_credentials.json",
-        include_str!("fixtures/verify_credentials.json"),
-    )
+    Fixture::new("twitter")
+        .request_token(
+            "POST",
+            "/oauth/request_token",
+            social_testkit::fixture!("request_token.txt"),
+        )
+        .authorize("/oauth/authenticate")
+        .access_token(
+            "POST",
+            "/oauth/access_token",
+            social_testkit::fixture!("access_token.txt"),
+        )
+        .endpoint("api_url", "/1.1")
+        .api(
+            "GET",
+            "/1.1/account/verify_credentials.json",
+            social_testkit::fixture!("verify_credentials.json"),
+        )
 }
 
 social_testkit::oauth1_conformance!(

@@ -18,19 +18,16 @@ use social_oauth2::OAuth2Provider;
 use social_testkit::provider::{CLIENT_ID, CLIENT_SECRET, Fixture, Harness, expect_kind};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate, matchers};
 
-const TOKEN: &str = include_str!("fixtures/token.json");
-const ME: &str = include_str!("fixtures/me.json");
+const TOKEN: &str = social_testkit::fixture!("token.json");
+const ME: &str = social_testkit::fixture!("me.json");
 const ACCESS_TOKEN: &str = "EAAJx7ZB2ZCvHIBO1kZAyQm8ZBXqZCzZCVzYkR0hZAtB5ZCfFbG8ZD";
 const EXPIRES_IN: i64 = 5_183_944;
 
 fn fixture() -> Fixture {
-    Fixture::new(
-        "facebook",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"),
-    )
-    .endpoint("authorization_url", "/dialog/oauth")
-    .endpoint("api_url", "/graph")
-    .token("GET", "/graph/oauth/access_token", TOKEN)
+    Fixture::new("facebook")
+        .endpoint("authorization_url", "/dialog/oauth")
+        .endpoint("api_url", "/graph")
+        .token("GET", "/graph/oauth/access_token", TOKEN)
 }
 
 async fn mount(server: &MockServer, path: &str, status: u16, body: &str) {
