@@ -471,6 +471,21 @@ impl Registry {
         self
     }
 
+    /// Adds `backend` when `settings` configure it (a `[backends.<name>]` table or
+    /// `SOCIAL_AUTH_<NAME>_*` variables): how an application offers a provider of another
+    /// crate only where it is set up, as `social_auth::registry_for` does for built-in ones.
+    #[must_use]
+    pub fn with_configured(self, backend: impl Backend + 'static, settings: &Settings) -> Self {
+        let name = backend.name().to_owned();
+        let mut names: Vec<&str> = self.names().collect();
+        names.push(&name);
+        if settings.configures(&name, &names) {
+            self.with(backend)
+        } else {
+            self
+        }
+    }
+
     /// Adds a shared backend under its name, replacing one of the same name.
     pub fn insert(&mut self, backend: Arc<dyn Backend>) {
         self.backends.insert(backend.name().to_owned(), backend);

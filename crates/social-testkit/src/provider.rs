@@ -58,7 +58,16 @@ pub struct Fixture {
     apis: Vec<Recorded>,
     revoke: Option<Recorded>,
     options: Vec<(String, String)>,
+    base: Option<(String, String)>,
 }
+
+/// Endpoints a provider with a base URL derives from it.
+const DERIVED: &[&str] = &[
+    "authorization_url",
+    "access_token_url",
+    "revoke_token_url",
+    "api_url",
+];
 
 impl Fixture {
     /// Fixtures of backend `name`.
@@ -71,7 +80,18 @@ impl Fixture {
             apis: Vec::new(),
             revoke: None,
             options: Vec::new(),
+            base: None,
         }
+    }
+
+    /// Points the base-URL setting `setting` (`base_url`, GitHub's `enterprise_url`) at
+    /// `path` on the fake server and sets no other endpoint the base moves (authorization,
+    /// token, revocation, API): the fixture's paths of those are then where the provider must
+    /// find them by itself, as a self-hosted install would.
+    #[must_use]
+    pub fn base(mut self, setting: &str, path: &str) -> Self {
+        self.base = Some((setting.to_owned(), path.to_owned()));
+        self
     }
 
     /// Points the endpoint setting `name` (such as `api_url`) at `path` on the fake server.
@@ -207,9 +227,17 @@ impl Harness {
         backend_settings.key = Some(CLIENT_ID.into());
         backend_settings.secret = Some(Secret::new(CLIENT_SECRET));
         for (name, path) in &fixture.endpoints {
+            if fixture.base.is_some() && DERIVED.contains(&name.as_str()) {
+                continue;
+            }
             backend_settings
                 .endpoints
                 .insert(name.clone(), format!("{}{path}", server.uri()));
+        }
+        if let Some((setting, path)) = &fixture.base {
+            backend_settings
+                .endpoints
+                .insert(setting.clone(), format!("{}{path}", server.uri()));
         }
         for (name, value) in &fixture.options {
             backend_settings.options.insert(
