@@ -156,29 +156,16 @@ impl OAuth2Spec {
                 template.map_or_else(String::new, |t| t.replace("{base_url}", base_url))
             }
         };
-        let mut out = String::with_capacity(template.len() + 32);
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let Some(close) = rest[open..].find('}') else {
-                break;
-            };
-            let name = &rest[open + 1..open + close];
-            match name {
-                "base_url" => out.push_str(base_url),
-                "api_url" => out.push_str(api.trim_end_matches('/')),
-                "client_id" => out.push_str(settings.key.as_deref().unwrap_or_default()),
-                other => out.push_str(&settings.option(other).unwrap_or_default()),
-            }
-            rest = &rest[open + close + 1..];
-        }
-        out.push_str(rest);
-        out
+        expand_template(template, |name| match name {
+            "base_url" => Some(base_url.to_owned()),
+            "api_url" => Some(api.trim_end_matches('/').to_owned()),
+            "client_id" => settings.key.clone(),
+            other => settings.option(other),
+        })
     }
 
     /// The options the URL templates name (`{domain}`, ...), which the backend requires.
     fn template_options(&self) -> Vec<&'static str> {
-        let mut names = Vec::new();
         let urls = [
             Some(self.authorization_url),
             Some(self.token_url),
@@ -188,21 +175,46 @@ impl OAuth2Spec {
             self.base_url,
             self.profile.map(|p| p.url),
         ];
-        for url in urls.into_iter().flatten() {
-            let mut rest = url;
-            while let Some(open) = rest.find('{') {
-                let Some(close) = rest[open..].find('}') else {
-                    break;
-                };
-                let name = &rest[open + 1..open + close];
-                if !["base_url", "api_url", "client_id"].contains(&name) && !names.contains(&name) {
-                    names.push(name);
-                }
-                rest = &rest[open + close + 1..];
-            }
-        }
+        let mut names: Vec<&'static str> = urls
+            .into_iter()
+            .flatten()
+            .flat_map(template_names)
+            .filter(|n| !["base_url", "api_url", "client_id"].contains(n))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
         names
     }
+}
+
+/// Fills the `{name}` placeholders of `template` with `value(name)` (empty when `None`).
+pub fn expand_template(template: &str, value: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&value(&rest[open + 1..open + close]).unwrap_or_default());
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `{name}` placeholders of `template`, in order.
+pub fn template_names(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        names.push(&rest[open + 1..open + close]);
+        rest = &rest[open + close + 1..];
+    }
+    names
 }
 
 /// The call that fetches the user's data: method, URL template and where the token goes.

@@ -899,3 +899,60 @@ async fn applications_reach_the_logout_url_through_social_auth() {
         .unwrap();
     assert!(url.contains("id_token_hint=hint"), "{url}");
 }
+
+/// A provider whose issuer is a template of its settings, as a Keycloak realm's is.
+const REALM: social_oauth2::oidc::OidcSpec = social_oauth2::oidc::OidcSpec {
+    name: "realm",
+    issuer: Some("{base_url}/realms/{realm}"),
+    ..social_oauth2::oidc::OidcSpec::DEFAULT
+};
+
+#[tokio::test]
+async fn an_issuer_template_fills_from_settings_and_its_options_are_required() {
+    let server = MockServer::start().await;
+    let issuer = format!("{}/realms/corp", server.uri());
+    Mock::given(matchers::path(
+        "/realms/corp/.well-known/openid-configuration",
+    ))
+    .respond_with(
+        ResponseTemplate::new(200).set_body_raw(
+            DISCOVERY
+                .replace("{issuer}", &issuer)
+                .replace("{server}", &issuer),
+            "application/json",
+        ),
+    )
+    .expect(1)
+    .mount(&server)
+    .await;
+    let build = |vars: Vec<(String, String)>| {
+        Settings::default().with_vars(vars).and_then(|settings| {
+            SocialAuth::builder(Registry::new().with(OidcBackend::new(REALM)))
+                .settings(settings)
+                .storage(Arc::new(MemoryStorage::new()))
+                .service(Arc::new(OidcCache::new()))
+                .build()
+        })
+    };
+    let mut vars = vec![
+        ("SOCIAL_AUTH_REALM_KEY".to_owned(), CLIENT_ID.to_owned()),
+        ("SOCIAL_AUTH_REALM_SECRET".to_owned(), "s3cret".to_owned()),
+        ("SOCIAL_AUTH_REALM_BASE_URL".to_owned(), server.uri()),
+    ];
+    let err = build(vars.clone()).expect_err("no realm");
+    assert!(
+        err.details().starts_with("SOCIAL_AUTH_REALM_REALM"),
+        "{err}"
+    );
+    vars.push(("SOCIAL_AUTH_REALM_REALM".to_owned(), "corp".to_owned()));
+    let auth = build(vars).expect("valid settings");
+    let flow = auth
+        .begin(&MemoryStrategy::new("http://testserver"), "realm")
+        .await
+        .expect("begins");
+    let url = flow.redirect_url().unwrap_or_default();
+    assert!(
+        url.starts_with(&format!("{issuer}/protocol/openid-connect/auth?")),
+        "{url}"
+    );
+}

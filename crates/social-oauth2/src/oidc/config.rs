@@ -74,9 +74,21 @@ impl OidcConfig {
             .clone()
             .or_else(|| cx.settings().endpoints.get("oidc_endpoint").cloned())
             .filter(|s| !s.trim().is_empty());
-        let issuer = match configured.as_deref().or(issuer) {
-            Some(issuer) => issuer.trim().to_owned(),
-            None => {
+        let issuer = match (configured, issuer) {
+            (Some(issuer), _) => issuer.trim().to_owned(),
+            // The provider's issuer is a template of the backend's settings:
+            // `https://{domain}`, `{base_url}/realms/{realm}`.
+            (None, Some(template)) => {
+                let names = crate::template_names(template);
+                cx.declare(&names);
+                for name in &names {
+                    if setting_value(cx.settings(), name).is_none() {
+                        return Err(cx.error(name, "is not set: the issuer URL is built from it"));
+                    }
+                }
+                crate::expand_template(template, |name| setting_value(cx.settings(), name))
+            }
+            (None, None) => {
                 return Err(cx.error(
                     "oidc_endpoint",
                     "is not set: give the issuer URL, such as `https://login.example.com`",
@@ -132,6 +144,16 @@ impl OidcConfig {
         cx.keep(config.clone());
         Ok(config)
     }
+}
+
+/// The value of setting `name` of a backend: an endpoint (`base_url`) or an option (`realm`).
+fn setting_value(settings: &BackendSettings, name: &str) -> Option<String> {
+    settings
+        .endpoints
+        .get(name)
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .or_else(|| settings.option(name))
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// An accepted ID-token algorithm: `none` and HMAC are refused, since keys come from a public
