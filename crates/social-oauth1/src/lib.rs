@@ -1,22 +1,4 @@
-//! The OAuth 1.0a protocol base (feature `oauth1`, RFC 5849 with HMAC-SHA1).
-//!
-//! A provider implements [`OAuth1Provider`] — its endpoints as an [`OAuth1Spec`], how to
-//! fetch the user with signed calls, how to map it — and [`OAuth1Backend`] does the rest:
-//!
-//! - `start` asks for a request token with `oauth_callback` set to the backend's callback URL
-//!   (and the `REQUEST_TOKEN_EXTRA_ARGUMENTS`), requires `oauth_callback_confirmed=true`,
-//!   keeps the token and its secret in the session — up to [`MAX_PENDING`] per backend, so
-//!   that logins started in several tabs all complete — and redirects to the authorization
-//!   endpoint with `oauth_token` (and the `AUTH_EXTRA_ARGUMENTS`);
-//! - `complete` refuses a callback whose `oauth_token` matches no pending token (compared in
-//!   constant time), removes the token it matches (single use, and claimed once through the
-//!   nonce store against concurrent callbacks), treats `denied=` as a cancellation, exchanges
-//!   the token and `oauth_verifier` for the access token and fetches the user.
-//!
-//! The access token goes into [`Tokens`] and its secret into the account's extra data under
-//! [`ACCESS_TOKEN_SECRET`]; [`AccessToken::from_extra_data`] reads both back for later API
-//! calls, which [`sign`] and [`get_json`] sign. Nonces and timestamps are fresh for every
-//! signed request. Every endpoint can be overridden in settings.
+#![doc = include_str!("../README.md")]
 
 mod sign;
 #[cfg(test)]

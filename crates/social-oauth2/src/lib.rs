@@ -1,10 +1,4 @@
-//! The OAuth 2.0 authorization-code protocol base (feature `oauth2`).
-//!
-//! A provider implements [`OAuth2Provider`] — its endpoints and flags as an [`OAuth2Spec`],
-//! how to fetch the user, how to map it — and [`OAuth2Backend`] does the rest: `state` (random,
-//! bound to the session, expiring, compared in constant time, claimed once through the nonce
-//! store), PKCE S256, scope, the token exchange, refresh, revoke, provider error callbacks and
-//! extra data. Every endpoint can be overridden in settings.
+#![doc = include_str!("../README.md")]
 
 use std::fmt;
 

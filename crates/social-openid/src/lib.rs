@@ -1,26 +1,4 @@
-//! The OpenID 2.0 protocol base (feature `openid`).
-//!
-//! A provider implements [`OpenIdProvider`] — where the identifier comes from, which
-//! attributes to ask for, how to map the verified assertion to a user — and [`OpenIdBackend`]
-//! does the protocol:
-//!
-//! - **discovery** (§7) by Yadis (XRDS) with the HTML `<link rel="openid2.provider">` fallback;
-//!   OP identifiers (identifier select) and claimed identifiers with delegation;
-//! - the **authentication request** (§9, `checkid_setup`) as a redirect, or as an
-//!   auto-submitted form when the URL would be too long, with SREG 1.1 and AX 1.0 requests;
-//!   `return_to` carries a random `state` bound to the session;
-//! - **associations** (§8): HMAC-SHA256, or HMAC-SHA1 when the OP declines it and suggests
-//!   that, over a no-encryption session, only with HTTPS OP endpoints, kept in
-//!   [`Storage`](social_core::Storage) with their type and reused until they expire;
-//! - **verification** (§11) of the positive assertion: `return_to` against the pending login
-//!   and the request, the discovered information (re-discovering the claimed identifier when
-//!   the OP chose it), the required signed fields, the signature (locally with an association,
-//!   else `check_authentication`), and the response nonce (at most five minutes old, claimed
-//!   once through the storage's nonce table);
-//! - SREG and AX values, read only from signed fields, and the per-backend extra-data
-//!   settings `SREG_EXTRA_DATA` / `AX_EXTRA_DATA` (lists of `name:alias`).
-//!
-//! [`OpenId`] is the generic backend (`openid`): the user types any identifier URL.
+#![doc = include_str!("../README.md")]
 
 mod association;
 mod discovery;

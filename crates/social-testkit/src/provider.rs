@@ -305,7 +305,7 @@ impl Harness {
     }
 
     /// Mounts the recorded user API answers. Where the backend declares where its API calls
-    /// carry the access token ([`Capabilities::token_in`]), an answer is given only to a
+    /// carry the access token ([`Capabilities::token_in`](social_core::Capabilities::token_in)), an answer is given only to a
     /// request that carries the fixture's token there.
     pub async fn mount_apis(&self, fixture: &Fixture) {
         let token = self.token_in.zip(fixture.access_token());
