@@ -73,6 +73,29 @@ pub fn run<F: Future>(future: F) -> F::Output {
     runtime.block_on(future)
 }
 
+/// Social login with `backend` alone under `settings`, over `http` and a fresh
+/// [`MemoryStorage`](social_core::MemoryStorage), with an OpenID Connect key cache of its own:
+/// the engine every suite's harness drives.
+pub(crate) fn engine(
+    backend: std::sync::Arc<dyn social_core::Backend>,
+    settings: social_core::Settings,
+    http: std::sync::Arc<dyn social_core::http::HttpClient>,
+) -> (
+    social_core::SocialAuth,
+    std::sync::Arc<social_core::MemoryStorage>,
+) {
+    let storage = std::sync::Arc::new(social_core::MemoryStorage::new());
+    #[allow(clippy::expect_used)] // a suite's own settings must build
+    let auth = social_core::SocialAuth::builder(social_core::Registry::new().with_arc(backend))
+        .settings(settings)
+        .storage(storage.clone())
+        .http_client(http)
+        .service(std::sync::Arc::new(social_oauth2::oidc::OidcCache::new()))
+        .build()
+        .expect("the backend accepts the suite's settings");
+    (auth, storage)
+}
+
 /// The snapshot folder of the crate at `manifest_dir` for the suite module `module`.
 pub(crate) fn snapshot_dir(manifest_dir: &str, module: Option<&str>) -> String {
     match module {

@@ -29,7 +29,7 @@ use serde_json::Value;
 use sha2::Sha256;
 use social_core::{
     Backend, BackendSettings, ErrorKind, Flow, Login, MemoryStorage, MemoryStrategy, Outcome,
-    Registry, Settings, SocialAuth, Storage, Strategy, async_trait,
+    Settings, SocialAuth, Storage, Strategy, async_trait,
     http::{HttpClient, HttpError, HttpRequest, HttpResponse, ReqwestClient},
 };
 use social_openid::{OPENID2_NS, SIGNON_TYPE, STATE_PARAM, pending_key};
@@ -606,20 +606,13 @@ impl OpenIdHarness {
         let mut all = Settings::default();
         let name = backend.name().to_owned();
         all.backends.insert(name.clone(), settings);
-        let storage = Arc::new(MemoryStorage::new());
         #[allow(clippy::expect_used)] // the kit's own client must build
         let inner = ReqwestClient::new(Duration::from_secs(5), "social-testkit").expect("client");
         let http = Reroute {
             base: op.server.uri(),
             inner,
         };
-        #[allow(clippy::expect_used)]
-        let auth = SocialAuth::builder(Registry::new().with_arc(backend))
-            .settings(all)
-            .storage(storage.clone())
-            .http_client(Arc::new(http))
-            .build()
-            .expect("the backend accepts its test settings");
+        let (auth, storage) = crate::engine(backend, all, Arc::new(http));
         Self {
             op,
             auth,

@@ -20,9 +20,8 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use social_core::{
-    Backend, BackendSettings, ErrorKind, MemoryStorage, MemoryStrategy, Outcome, Registry, Secret,
-    Settings, SocialAuth, Storage, Strategy, TokenIn, http::ReqwestClient,
-    settings::UsernameSettings,
+    Backend, BackendSettings, ErrorKind, MemoryStorage, MemoryStrategy, Outcome, Secret, Settings,
+    SocialAuth, Storage, Strategy, TokenIn, http::ReqwestClient, settings::UsernameSettings,
 };
 use wiremock::{Mock, MockServer, Request, ResponseTemplate, matchers};
 
@@ -248,19 +247,10 @@ impl Harness {
         settings
             .backends
             .insert(fixture.name.clone(), backend_settings);
-        let storage = Arc::new(MemoryStorage::new());
         #[allow(clippy::expect_used)] // the suite's own configuration must build
         let http = ReqwestClient::new(TIMEOUT, "social-testkit").expect("client builds");
         let token_in = backend.capabilities().token_in;
-        #[allow(clippy::expect_used)]
-        let auth = SocialAuth::builder(Registry::new().with_arc(backend))
-            .settings(settings)
-            .storage(storage.clone())
-            .http_client(Arc::new(http))
-            // OpenID Connect backends get a key cache of this harness alone.
-            .service(Arc::new(social_oauth2::oidc::OidcCache::new()))
-            .build()
-            .expect("the suite's settings are valid");
+        let (auth, storage) = crate::engine(backend, settings, Arc::new(http));
         Self {
             server,
             auth,
