@@ -326,7 +326,9 @@ pub struct Settings {
     /// [`SocialAuth`](crate::SocialAuth) is built, where one that names no registered backend
     /// is an error.
     #[serde(skip)]
-    pending_env: Vec<(String, String)>,
+    // Values stay `Secret` until a backend takes them: `Debug` of unresolved settings must not
+    // show `SOCIAL_AUTH_<NAME>_SECRET`.
+    pending_env: Vec<(String, Secret)>,
 }
 
 impl Default for Settings {
@@ -431,7 +433,7 @@ impl Settings {
             {
                 generic.push(backend.to_ascii_lowercase());
             }
-            self.pending_env.push((name, value));
+            self.pending_env.push((name, Secret::new(value)));
         }
         let generic: Vec<&str> = generic.iter().map(String::as_str).collect();
         self.resolve_env(&generic)?;
@@ -447,7 +449,7 @@ impl Settings {
             match env_owner(rest, names) {
                 Some((backend, key)) => {
                     let entry = self.backends.entry(backend.to_owned()).or_default();
-                    set_backend(entry, backend, key, &value)?;
+                    set_backend(entry, backend, key, value.secret())?;
                 }
                 None => self.pending_env.push((name, value)),
             }
@@ -823,6 +825,13 @@ mod tests {
             ]))
             .expect("valid env");
         assert_eq!(from_env.pending_env().count(), 2, "no backend named yet");
+        let unresolved = Settings::default()
+            .with_vars(vars(&[("SOCIAL_AUTH_GH_SECRET", "hunter2")]))
+            .expect("valid env");
+        assert!(
+            !format!("{unresolved:?}").contains("hunter2"),
+            "pending variables are redacted in Debug"
+        );
         from_env.resolve_env(&["gh"]).expect("valid env");
         assert_eq!(from_env.pending_env().count(), 0);
         for settings in [&from_toml, &from_env] {
