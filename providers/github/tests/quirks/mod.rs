@@ -27,20 +27,8 @@ fn github(user: &str, emails: &str) -> Fixture {
 
 async fn login(h: &Harness, fixture: &Fixture) -> social_core::Result<Outcome> {
     h.mount_apis(fixture).await;
-    Mock::given(matchers::path("/login/oauth/access_token"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(TOKEN, "application/json"))
-        .mount(&h.server)
-        .await;
-    let (session, url) = h.begin().await;
-    let state = url
-        .query_pairs()
-        .find(|(k, _)| k == "state")
-        .map(|(_, v)| v.into_owned());
-    h.callback(
-        &session,
-        &[("code", "c"), ("state", &state.unwrap_or_default())],
-    )
-    .await
+    h.mount_token(fixture, 1).await;
+    h.login().await
 }
 
 fn user_with_email(email: &str) -> String {
