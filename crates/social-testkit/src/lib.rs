@@ -25,6 +25,7 @@
 use std::future::Future;
 
 use social_core::TokenIn;
+pub use url;
 pub use wiremock;
 
 pub mod oauth1;

@@ -331,7 +331,7 @@ impl Harness {
 }
 
 /// The first value of query parameter `name` in `url`.
-pub(crate) fn param(url: &url::Url, name: &str) -> Option<String> {
+pub fn param(url: &url::Url, name: &str) -> Option<String> {
     url.query_pairs()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
