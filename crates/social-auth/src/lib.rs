@@ -10,28 +10,60 @@ pub use social_oauth2 as oauth2;
 #[cfg(feature = "openid")]
 pub use social_openid as openid;
 
+#[cfg(feature = "amazon")]
+pub use social_amazon as amazon;
+#[cfg(feature = "auth0")]
+pub use social_auth0 as auth0;
 #[cfg(feature = "axum")]
 pub use social_axum as axum;
+#[cfg(feature = "digitalocean")]
+pub use social_digitalocean as digitalocean;
+#[cfg(feature = "discord")]
+pub use social_discord as discord;
 #[cfg(feature = "evernote")]
 pub use social_evernote as evernote;
 #[cfg(feature = "facebook")]
 pub use social_facebook as facebook;
+#[cfg(feature = "figma")]
+pub use social_figma as figma;
 #[cfg(feature = "flickr")]
 pub use social_flickr as flickr;
 #[cfg(feature = "github")]
 pub use social_github as github;
+#[cfg(feature = "gitlab")]
+pub use social_gitlab as gitlab;
 #[cfg(feature = "google")]
 pub use social_google as google;
+#[cfg(feature = "kakao")]
+pub use social_kakao as kakao;
+#[cfg(feature = "keycloak")]
+pub use social_keycloak as keycloak;
+#[cfg(feature = "line")]
+pub use social_line as line;
 #[cfg(feature = "linkedin")]
 pub use social_linkedin as linkedin;
 #[cfg(feature = "livejournal")]
 pub use social_livejournal as livejournal;
+#[cfg(feature = "naver")]
+pub use social_naver as naver;
+#[cfg(feature = "okta")]
+pub use social_okta as okta;
+#[cfg(feature = "patreon")]
+pub use social_patreon as patreon;
+#[cfg(feature = "reddit")]
+pub use social_reddit as reddit;
+#[cfg(feature = "spotify")]
+pub use social_spotify as spotify;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use social_sqlx as sqlx;
 #[cfg(feature = "steam")]
 pub use social_steam as steam;
+#[cfg(feature = "strava")]
+pub use social_strava as strava;
 #[cfg(feature = "twitter")]
 pub use social_twitter as twitter;
+#[cfg(feature = "zoom")]
+pub use social_zoom as zoom;
 
 /// Every provider compiled in through Cargo features, under its default name, plus the
 /// generic `openid` backend (feature `openid`).
@@ -56,6 +88,38 @@ pub fn registry() -> Registry {
     add(Arc::new(social_steam::backend()));
     #[cfg(feature = "livejournal")]
     add(Arc::new(social_livejournal::backend()));
+    #[cfg(feature = "discord")]
+    add(Arc::new(social_discord::backend()));
+    #[cfg(feature = "gitlab")]
+    add(Arc::new(social_gitlab::backend()));
+    #[cfg(feature = "reddit")]
+    add(Arc::new(social_reddit::backend()));
+    #[cfg(feature = "spotify")]
+    add(Arc::new(social_spotify::backend()));
+    #[cfg(feature = "amazon")]
+    add(Arc::new(social_amazon::backend()));
+    #[cfg(feature = "patreon")]
+    add(Arc::new(social_patreon::backend()));
+    #[cfg(feature = "strava")]
+    add(Arc::new(social_strava::backend()));
+    #[cfg(feature = "digitalocean")]
+    add(Arc::new(social_digitalocean::backend()));
+    #[cfg(feature = "zoom")]
+    add(Arc::new(social_zoom::backend()));
+    #[cfg(feature = "figma")]
+    add(Arc::new(social_figma::backend()));
+    #[cfg(feature = "kakao")]
+    add(Arc::new(social_kakao::backend()));
+    #[cfg(feature = "naver")]
+    add(Arc::new(social_naver::backend()));
+    #[cfg(feature = "line")]
+    add(Arc::new(social_line::backend()));
+    #[cfg(feature = "okta")]
+    add(Arc::new(social_okta::backend()));
+    #[cfg(feature = "auth0")]
+    add(Arc::new(social_auth0::backend()));
+    #[cfg(feature = "keycloak")]
+    add(Arc::new(social_keycloak::backend()));
     #[cfg(feature = "openid")]
     add(Arc::new(social_openid::backend()));
     let _ = &mut add;

@@ -42,6 +42,9 @@ pub enum ClientAuth {
     Body,
     /// HTTP Basic authentication (RFC 6749 section 2.3.1).
     Basic,
+    /// No client credentials: for calls the request authenticates otherwise (a revocation
+    /// that carries the user's token as a bearer token).
+    None,
 }
 
 /// An OAuth 2.0 provider as data: its name, endpoints, flags, profile call and mapping.
@@ -78,6 +81,9 @@ pub struct OAuth2Spec {
     pub token_url: &'static str,
     /// The revocation endpoint (setting `REVOKE_TOKEN_URL`), if the provider has one.
     pub revoke_url: Option<&'static str>,
+    /// The endpoint that refreshes tokens when it is not the token endpoint (setting
+    /// `REFRESH_TOKEN_URL`).
+    pub refresh_url: Option<&'static str>,
     /// The scope asked for by default.
     pub default_scope: &'static [&'static str],
     /// How scopes are joined: `" "` by the RFC, `","` or `";"` for some providers.
@@ -113,6 +119,7 @@ impl OAuth2Spec {
         authorization_url: "",
         token_url: "",
         revoke_url: None,
+        refresh_url: None,
         default_scope: &[],
         scope_separator: " ",
         auth_params: &[],
@@ -164,6 +171,7 @@ impl OAuth2Spec {
             Some(self.authorization_url),
             Some(self.token_url),
             self.revoke_url,
+            self.refresh_url,
             self.api_url,
             self.hosted_api_url,
             self.base_url,
@@ -525,19 +533,19 @@ pub fn client_request(
     url: &str,
     form: &mut Vec<(&'static str, String)>,
 ) -> Result<HttpRequest> {
-    let (key, secret) = (cx.key()?, cx.secret()?);
     let mut builder = http::Request::builder().header(header::ACCEPT, "application/json");
     match auth {
         ClientAuth::Body => {
-            form.push(("client_id", key.to_owned()));
-            form.push(("client_secret", secret.to_owned()));
+            form.push(("client_id", cx.key()?.to_owned()));
+            form.push(("client_secret", cx.secret()?.to_owned()));
         }
         ClientAuth::Basic => {
             let enc =
                 |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-            let credentials = STANDARD.encode(format!("{}:{}", enc(key), enc(secret)));
+            let credentials = STANDARD.encode(format!("{}:{}", enc(cx.key()?), enc(cx.secret()?)));
             builder = builder.header(header::AUTHORIZATION, format!("Basic {credentials}"));
         }
+        ClientAuth::None => {}
     }
     let bad_url =
         |e: http::Error| cx.config_error(Endpoint::ACCESS_TOKEN.setting(), format!("`{url}`: {e}"));
@@ -795,11 +803,19 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             ("grant_type", "refresh_token".to_owned()),
             ("refresh_token", refresh.secret().to_owned()),
         ];
-        let url = match cx.backend.endpoint_override(Endpoint::REFRESH_TOKEN) {
-            Some(url) => url.to_owned(),
-            None => self
-                .provider
-                .endpoint(cx.backend, Endpoint::ACCESS_TOKEN, spec.token_url),
+        let url = match (
+            cx.backend.endpoint_override(Endpoint::REFRESH_TOKEN),
+            spec.refresh_url,
+        ) {
+            (Some(url), _) => url.to_owned(),
+            (None, Some(refresh)) => {
+                self.provider
+                    .endpoint(cx.backend, Endpoint::REFRESH_TOKEN, refresh)
+            }
+            (None, None) => {
+                self.provider
+                    .endpoint(cx.backend, Endpoint::ACCESS_TOKEN, spec.token_url)
+            }
         };
         let request = client_request(
             cx,

@@ -58,12 +58,14 @@ pub struct Fixture {
     revoke: Option<Recorded>,
     options: Vec<(String, String)>,
     base: Option<(String, String)>,
+    refresh_path: Option<&'static str>,
 }
 
 /// Endpoints a provider with a base URL derives from it.
 const DERIVED: &[&str] = &[
     "authorization_url",
     "access_token_url",
+    "refresh_token_url",
     "revoke_token_url",
     "api_url",
 ];
@@ -80,6 +82,7 @@ impl Fixture {
             revoke: None,
             options: Vec::new(),
             base: None,
+            refresh_path: None,
         }
     }
 
@@ -113,6 +116,14 @@ impl Fixture {
     pub fn api(mut self, method: &'static str, path: &'static str, body: &str) -> Self {
         self.apis.push(Recorded::json(method, path, body));
         self
+    }
+
+    /// The refresh endpoint, for a provider that does not refresh at its token endpoint
+    /// ([`OAuth2Spec::refresh_url`](social_oauth2::OAuth2Spec::refresh_url)).
+    #[must_use]
+    pub fn refresh(mut self, path: &'static str) -> Self {
+        self.refresh_path = Some(path);
+        self.endpoint("refresh_token_url", path)
     }
 
     /// The revocation endpoint and its answer status.
@@ -837,7 +848,10 @@ pub async fn refresh(backend: Arc<dyn Backend>, fixture: Fixture) {
             .insert("refresh_token".into(), json!("stored-refresh-token"));
     }
     h.server.reset().await;
-    let token = fixture.token_fixture();
+    let mut token = fixture.token_fixture().clone();
+    if let Some(path) = fixture.refresh_path {
+        token.path = path;
+    }
     token
         .mock_with(ResponseTemplate::new(200).set_body_raw(
             r#"{"access_token":"refreshed-access-token","token_type":"bearer","expires_in":3600}"#,

@@ -1,0 +1,332 @@
+//! Auth0's own behaviour beyond the conformance checks: the `https://<domain>/` issuer built
+//! from `DOMAIN` (from TOML and from the environment, end to end, trailing slash included),
+//! `DOMAIN` required, and revocation of the refresh token.
+//!
+//! These run the backend on its issuer template with an HTTP client that hands each
+//! `https://<host>/<path>` request to a local server as `/<host>/<path>`.
+
+use std::{fmt::Display, str::FromStr, sync::Arc, time::Duration};
+
+use social_core::{
+    ErrorKind, Login, MemoryStorage, MemoryStrategy, Outcome, Registry, Settings, SocialAuth,
+    clock::{Clock, SystemClock},
+    http::{HttpClient, HttpError, HttpRequest, ReqwestClient},
+    serde_json::{self, Value, json},
+};
+use social_oauth2::oidc::{Algorithm, OidcCache};
+use social_testkit::{
+    oidc::{TestKey, claims, jwks},
+    provider::{CLIENT_ID, CLIENT_SECRET},
+    wiremock::{Mock, MockServer, ResponseTemplate, matchers},
+};
+
+const DISCOVERY: &str = social_testkit::fixture!("openid-configuration.json");
+const TOKEN: &str = social_testkit::fixture!("token.json");
+const USERINFO: &str = social_testkit::fixture!("userinfo.json");
+
+const SUB: &str = "auth0|6650f3c2a9e4b17d08c5e231";
+const DOMAIN: &str = "dev-k3x8q2.us.auth0.com";
+/// The tenant's issuer, as Auth0 spells it.
+const ISSUER: &str = "https://dev-k3x8q2.us.auth0.com/";
+/// The tenant's endpoints, under its domain.
+const ORIGIN: &str = "https://dev-k3x8q2.us.auth0.com";
+
+/// Sets `slot` from `text`, for the request URI of the forwarding client.
+fn parse_into<T: FromStr>(slot: &mut T, text: &str) -> Result<(), HttpError>
+where
+    T::Err: Display,
+{
+    *slot = text
+        .parse()
+        .map_err(|e: T::Err| HttpError::Other(format!("`{text}`: {e}")))?;
+    Ok(())
+}
+
+/// An HTTP client that sends `https://<host>/<path>` to `<server>/<host>/<path>` and refuses
+/// anything that is not https.
+fn forward_to(server: &MockServer) -> Arc<dyn HttpClient> {
+    let base = server.uri();
+    let inner = Arc::new(
+        ReqwestClient::new(Duration::from_secs(5), "social-auth0-tests")
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    Arc::new(move |mut request: HttpRequest| {
+        let (base, inner) = (base.clone(), inner.clone());
+        async move {
+            let uri = request.uri().clone();
+            if uri.scheme_str() != Some("https") {
+                return Err(HttpError::Other(format!("not an https request: {uri}")));
+            }
+            let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            let target = format!("{base}/{}{path}", uri.host().unwrap_or_default());
+            parse_into(request.uri_mut(), &target)?;
+            inner.execute(request).await
+        }
+    })
+}
+
+/// Where a request for `https://<host>/<path>` lands on the local server.
+fn local(url: &str) -> String {
+    url.strip_prefix("https:/").unwrap_or(url).to_owned()
+}
+
+fn from_toml(toml: &str) -> Settings {
+    Settings::from_toml_str(toml).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn from_env(vars: &[(&str, &str)]) -> Settings {
+    let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+    Settings::default()
+        .with_vars(vars)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn tenant() -> Settings {
+    from_env(&[
+        ("SOCIAL_AUTH_AUTH0_KEY", CLIENT_ID),
+        ("SOCIAL_AUTH_AUTH0_SECRET", CLIENT_SECRET),
+        ("SOCIAL_AUTH_AUTH0_DOMAIN", DOMAIN),
+    ])
+}
+
+/// Social login with the Auth0 backend alone, over `http` when given.
+fn build(
+    settings: Settings,
+    http: Option<Arc<dyn HttpClient>>,
+) -> social_core::Result<(SocialAuth, Arc<MemoryStorage>)> {
+    let storage = Arc::new(MemoryStorage::new());
+    let mut builder = SocialAuth::builder(Registry::new().with(social_auth0::backend()))
+        .settings(settings)
+        .storage(storage.clone())
+        .service(Arc::new(OidcCache::new()));
+    if let Some(http) = http {
+        builder = builder.http_client(http);
+    }
+    builder.build().map(|auth| (auth, storage))
+}
+
+/// The value of `name` in the query of `url` (for `state` and `nonce`, which need no
+/// decoding).
+fn param(url: &str, name: &str) -> Option<String> {
+    let (_, query) = url.split_once('?')?;
+    query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .map(str::to_owned)
+}
+
+fn logged_in(outcome: social_core::Result<Outcome>) -> Login {
+    match outcome {
+        Ok(Outcome::LoggedIn(login)) => login,
+        other => panic!("login failed: {other:?}"),
+    }
+}
+
+fn json_answer(body: String) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body, "application/json")
+}
+
+/// An Auth0 tenant played by a local server: its discovery document and keys.
+struct FakeAuth0 {
+    server: MockServer,
+    key: TestKey,
+}
+
+impl FakeAuth0 {
+    async fn start() -> Self {
+        let server = MockServer::start().await;
+        let discovery = DISCOVERY
+            .replace("{server}", ORIGIN)
+            .replace("{issuer}", ISSUER);
+        let key = TestKey::rsa(0, Algorithm::RS256);
+        Mock::given(matchers::method("GET"))
+            .and(matchers::path(local(&format!(
+                "{ORIGIN}/.well-known/openid-configuration"
+            ))))
+            .respond_with(json_answer(discovery))
+            .mount(&server)
+            .await;
+        Mock::given(matchers::method("GET"))
+            .and(matchers::path(local(&format!(
+                "{ORIGIN}/.well-known/jwks.json"
+            ))))
+            .respond_with(json_answer(jwks(&[&key]).to_string()))
+            .mount(&server)
+            .await;
+        Self { server, key }
+    }
+
+    fn auth(&self, settings: Settings) -> (SocialAuth, Arc<MemoryStorage>) {
+        build(settings, Some(forward_to(&self.server))).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A whole login: the token endpoint answers `token` with an ID token issued as `iss`.
+    /// Gives the authorize URL and the outcome.
+    async fn login(
+        &self,
+        auth: &SocialAuth,
+        iss: &str,
+        mut token: Value,
+    ) -> (String, social_core::Result<Outcome>) {
+        let session = MemoryStrategy::new("http://testserver");
+        let flow = auth.begin(&session, social_auth0::NAME).await;
+        let flow = flow.unwrap_or_else(|e| panic!("begin failed: {e}"));
+        let url = flow
+            .redirect_url()
+            .unwrap_or_else(|| panic!("not a redirect: {flow:?}"))
+            .to_owned();
+        let nonce = param(&url, "nonce");
+        let mut id_token = claims(iss, SUB, nonce.as_deref(), SystemClock.now());
+        id_token["nickname"] = json!("ada.lovelace");
+        id_token["name"] = json!("Ada Lovelace");
+        id_token["email"] = json!("ada.lovelace@example.com");
+        id_token["email_verified"] = json!(true);
+        token["id_token"] = json!(self.key.sign(&id_token));
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path(local(&format!("{ORIGIN}/oauth/token"))))
+            .respond_with(json_answer(token.to_string()))
+            .up_to_n_times(1)
+            .mount(&self.server)
+            .await;
+        let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap_or("-"));
+        Mock::given(matchers::method("GET"))
+            .and(matchers::path(local(&format!("{ORIGIN}/userinfo"))))
+            .and(matchers::header("authorization", bearer.as_str()))
+            .respond_with(json_answer(USERINFO.to_owned()))
+            .mount(&self.server)
+            .await;
+        let state = param(&url, "state").unwrap_or_default();
+        let callback = session
+            .next_request()
+            .with_param("code", "test-code")
+            .with_param("state", &state);
+        (
+            url,
+            auth.complete(&callback, social_auth0::NAME, None).await,
+        )
+    }
+
+    /// The bodies posted to `url`, as text.
+    async fn posted(&self, url: &str) -> Vec<String> {
+        let path = local(url);
+        let requests = self.server.received_requests().await.unwrap_or_default();
+        requests
+            .iter()
+            .filter(|r| r.method.as_str() == "POST" && r.url.path() == path)
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect()
+    }
+}
+
+fn token() -> Value {
+    serde_json::from_str(TOKEN).unwrap_or_default()
+}
+
+#[test]
+fn the_domain_is_required_and_its_error_names_the_variable() {
+    let key_and_secret = [
+        ("SOCIAL_AUTH_AUTH0_KEY", CLIENT_ID),
+        ("SOCIAL_AUTH_AUTH0_SECRET", CLIENT_SECRET),
+    ];
+    for settings in [
+        from_toml("[backends.auth0]\nkey = \"k\"\nsecret = \"s\""),
+        from_env(&key_and_secret),
+        from_env(&[
+            key_and_secret[0],
+            key_and_secret[1],
+            ("SOCIAL_AUTH_AUTH0_DOMAIN", ""),
+        ]),
+    ] {
+        let err = build(settings, None).expect_err("no domain, no start-up");
+        assert!(
+            err.details().starts_with("SOCIAL_AUTH_AUTH0_DOMAIN"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn the_issuer_is_built_from_the_domain_in_toml_and_in_the_environment() {
+    social_testkit::run(async {
+        let toml = format!(
+            "[backends.auth0]\nkey = \"{CLIENT_ID}\"\nsecret = \"{CLIENT_SECRET}\"\ndomain = \"{DOMAIN}\""
+        );
+        for settings in [from_toml(&toml), tenant()] {
+            let auth0 = FakeAuth0::start().await;
+            let (auth, _) = auth0.auth(settings);
+            // Auth0's `iss` ends in a slash, as its discovery document's issuer does.
+            let (url, outcome) = auth0.login(&auth, ISSUER, token()).await;
+            assert!(
+                url.starts_with("https://dev-k3x8q2.us.auth0.com/authorize?"),
+                "{url}"
+            );
+            let login = logged_in(outcome);
+            assert_eq!(login.account.map(|a| a.uid).as_deref(), Some(SUB));
+            assert_eq!(login.user.username, "ada.lovelace", "the nickname");
+            let requests = auth0.server.received_requests().await.unwrap_or_default();
+            assert_eq!(
+                requests.first().map(|r| r.url.path()),
+                Some("/dev-k3x8q2.us.auth0.com/.well-known/openid-configuration"),
+                "discovery starts at https://<domain>/, without a doubled slash"
+            );
+        }
+    });
+}
+
+#[test]
+fn an_iss_without_the_trailing_slash_is_refused() {
+    social_testkit::run(async {
+        let auth0 = FakeAuth0::start().await;
+        let (auth, storage) = auth0.auth(tenant());
+        let (_, outcome) = auth0.login(&auth, ORIGIN, token()).await;
+        match outcome {
+            Err(e) => assert_eq!(e.kind(), ErrorKind::Failed, "{e}"),
+            Ok(other) => panic!("`{ORIGIN}` accepted for `{ISSUER}`: {other:?}"),
+        }
+        assert_eq!(storage.counts(), (0, 0), "nothing written");
+    });
+}
+
+#[test]
+fn revoking_posts_the_refresh_token_and_needs_one() {
+    social_testkit::run(async {
+        let revoke = format!("{ORIGIN}/oauth/revoke");
+        let auth0 = FakeAuth0::start().await;
+        Mock::given(matchers::method("POST"))
+            .and(matchers::path(local(&revoke)))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&auth0.server)
+            .await;
+        let (auth, _) = auth0.auth(tenant());
+        let login = logged_in(auth0.login(&auth, ISSUER, token()).await.1);
+        let account = login.account.unwrap_or_else(|| panic!("no account"));
+        auth.revoke_token(&account)
+            .await
+            .unwrap_or_else(|e| panic!("revoke failed: {e}"));
+        let posted = auth0.posted(&revoke).await;
+        let mut form: Vec<&str> = posted.first().map_or(vec![], |b| b.split('&').collect());
+        form.sort_unstable();
+        assert_eq!(
+            form,
+            [
+                "client_id=test-client-id",
+                "client_secret=test-client-secret",
+                "token=v1.MpX7c2Rk9fQ4wT8zL1nB6dYhG3sV5jE0aUoKiN-made-up",
+            ],
+            "the refresh token, with the client's credentials in the body"
+        );
+
+        // Without `offline_access` there is no refresh token: nothing Auth0 could revoke.
+        let mut without = token();
+        without.as_object_mut().map(|t| t.remove("refresh_token"));
+        let auth0 = FakeAuth0::start().await;
+        let (auth, _) = auth0.auth(tenant());
+        let login = logged_in(auth0.login(&auth, ISSUER, without).await.1);
+        let account = login.account.unwrap_or_else(|| panic!("no account"));
+        match auth.revoke_token(&account).await {
+            Err(e) => assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}"),
+            Ok(()) => panic!("an access token alone was \"revoked\""),
+        }
+        assert!(auth0.posted(&revoke).await.is_empty(), "no request sent");
+    });
+}
