@@ -24,7 +24,10 @@
 
 use std::future::Future;
 
-use social_core::TokenIn;
+use social_core::{
+    TokenIn,
+    http::{HttpClient, HttpError, HttpRequest, ReqwestClient},
+};
 pub use url;
 pub use wiremock;
 
@@ -125,6 +128,39 @@ pub(crate) fn snapshot_in(dir: &str, name: &str, value: &serde_json::Value) {
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.bind(|| insta::assert_json_snapshot!(name, value));
+}
+
+/// An HTTP client that sends every `https://<host>/<path>` request to
+/// `<server>/<host>/<path>` and refuses anything else: for quirk tests that run a backend on
+/// its real, templated https URLs (an issuer built from a `DOMAIN` setting) against a local
+/// mock server. Mount answers at [`local_path`] of the real URL.
+pub fn forward_https_to(server: &wiremock::MockServer) -> std::sync::Arc<dyn HttpClient> {
+    let base = server.uri();
+    #[allow(clippy::expect_used)] // the kit's own client must build
+    let inner = std::sync::Arc::new(
+        ReqwestClient::new(std::time::Duration::from_secs(5), "social-testkit")
+            .expect("client builds"),
+    );
+    std::sync::Arc::new(move |mut request: HttpRequest| {
+        let (base, inner) = (base.clone(), inner.clone());
+        async move {
+            let uri = request.uri().clone();
+            if uri.scheme_str() != Some("https") {
+                return Err(HttpError::Other(format!("not an https request: {uri}")));
+            }
+            let path = uri.path_and_query().map_or("/", |p| p.as_str());
+            let target = format!("{base}/{}{path}", uri.host().unwrap_or_default());
+            *request.uri_mut() = target
+                .parse()
+                .map_err(|e: http::uri::InvalidUri| HttpError::Other(e.to_string()))?;
+            inner.execute(request).await
+        }
+    })
+}
+
+/// Where [`forward_https_to`] delivers a request for the https URL `url`: `/<host>/<path>`.
+pub fn local_path(url: &str) -> String {
+    url.strip_prefix("https:/").unwrap_or(url).to_owned()
 }
 
 /// Matches a request that carries `token` where `place` says.

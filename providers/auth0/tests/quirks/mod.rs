@@ -5,12 +5,12 @@
 //! These run the backend on its issuer template with an HTTP client that hands each
 //! `https://<host>/<path>` request to a local server as `/<host>/<path>`.
 
-use std::{fmt::Display, str::FromStr, sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use social_core::{
     ErrorKind, Login, MemoryStorage, MemoryStrategy, Outcome, Registry, Settings, SocialAuth,
     clock::{Clock, SystemClock},
-    http::{HttpClient, HttpError, HttpRequest, ReqwestClient},
+    http::HttpClient,
     serde_json::{self, Value, json},
 };
 use social_oauth2::oidc::{Algorithm, OidcCache};
@@ -31,44 +31,7 @@ const ISSUER: &str = "https://dev-k3x8q2.us.auth0.com/";
 /// The tenant's endpoints, under its domain.
 const ORIGIN: &str = "https://dev-k3x8q2.us.auth0.com";
 
-/// Sets `slot` from `text`, for the request URI of the forwarding client.
-fn parse_into<T: FromStr>(slot: &mut T, text: &str) -> Result<(), HttpError>
-where
-    T::Err: Display,
-{
-    *slot = text
-        .parse()
-        .map_err(|e: T::Err| HttpError::Other(format!("`{text}`: {e}")))?;
-    Ok(())
-}
-
-/// An HTTP client that sends `https://<host>/<path>` to `<server>/<host>/<path>` and refuses
-/// anything that is not https.
-fn forward_to(server: &MockServer) -> Arc<dyn HttpClient> {
-    let base = server.uri();
-    let inner = Arc::new(
-        ReqwestClient::new(Duration::from_secs(5), "social-auth0-tests")
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    Arc::new(move |mut request: HttpRequest| {
-        let (base, inner) = (base.clone(), inner.clone());
-        async move {
-            let uri = request.uri().clone();
-            if uri.scheme_str() != Some("https") {
-                return Err(HttpError::Other(format!("not an https request: {uri}")));
-            }
-            let path = uri.path_and_query().map_or("/", |p| p.as_str());
-            let target = format!("{base}/{}{path}", uri.host().unwrap_or_default());
-            parse_into(request.uri_mut(), &target)?;
-            inner.execute(request).await
-        }
-    })
-}
-
-/// Where a request for `https://<host>/<path>` lands on the local server.
-fn local(url: &str) -> String {
-    url.strip_prefix("https:/").unwrap_or(url).to_owned()
-}
+use social_testkit::{forward_https_to as forward_to, local_path as local};
 
 fn from_toml(toml: &str) -> Settings {
     Settings::from_toml_str(toml).unwrap_or_else(|e| panic!("{e}"))

@@ -6,13 +6,13 @@
 //! the endpoints of Google's recorded discovery document — with an HTTP client that hands each
 //! `https://<host>/<path>` request to a local server as `/<host>/<path>`.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use social_core::{
     Backend, BackendSettings, Configure, ErrorKind, MemoryStorage, MemoryStrategy, Outcome,
     Protocol, Registry, Secret, Settings, SocialAuth, Tokens, UserDetails, Value,
     clock::{Clock, FixedClock, SystemClock},
-    http::{HttpClient, HttpError, HttpRequest, ReqwestClient},
+    http::HttpClient,
     serde_json::{self, json},
     settings::TomlValue,
 };
@@ -38,30 +38,7 @@ const TOKEN_PATH: &str = "/oauth2.googleapis.com/token";
 const USERINFO_PATH: &str = "/openidconnect.googleapis.com/v1/userinfo";
 const REVOKE_PATH: &str = "/oauth2.googleapis.com/revoke";
 
-/// An HTTP client that sends `https://<host>/<path>` to `<server>/<host>/<path>` and refuses
-/// anything that is not https.
-fn forward_to(server: &MockServer) -> Arc<dyn HttpClient> {
-    let base = server.uri();
-    let inner = Arc::new(
-        ReqwestClient::new(Duration::from_secs(5), "social-google-tests")
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
-    Arc::new(move |mut request: HttpRequest| {
-        let (base, inner) = (base.clone(), inner.clone());
-        async move {
-            let uri = request.uri().clone();
-            if uri.scheme_str() != Some("https") {
-                return Err(HttpError::Other(format!("not an https request: {uri}")));
-            }
-            let path = uri.path_and_query().map_or("/", |p| p.as_str());
-            let target = format!("{base}/{}{path}", uri.host().unwrap_or_default());
-            *request.uri_mut() = target
-                .parse()
-                .map_err(|e: http::uri::InvalidUri| HttpError::Other(e.to_string()))?;
-            inner.execute(request).await
-        }
-    })
-}
+use social_testkit::forward_https_to as forward_to;
 
 fn answer(status: u16, body: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body.to_owned(), "application/json")
