@@ -165,9 +165,9 @@ impl OAuth2Spec {
         })
     }
 
-    /// The options the URL templates name (`{domain}`, ...), which the backend requires.
-    fn template_options(&self) -> Vec<&'static str> {
-        let urls = [
+    /// Every URL template of the spec.
+    fn templates(&self) -> impl Iterator<Item = &'static str> {
+        [
             Some(self.authorization_url),
             Some(self.token_url),
             self.revoke_url,
@@ -176,10 +176,15 @@ impl OAuth2Spec {
             self.hosted_api_url,
             self.base_url,
             self.profile.map(|p| p.url),
-        ];
-        let mut names: Vec<&'static str> = urls
-            .into_iter()
-            .flatten()
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The options the URL templates name (`{domain}`, ...), which the backend requires.
+    fn template_options(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = self
+            .templates()
             .flat_map(template_names)
             .filter(|n| !["base_url", "api_url", "client_id"].contains(n))
             .collect();
@@ -203,6 +208,33 @@ pub fn expand_template(template: &str, value: impl Fn(&str) -> Option<String>) -
     }
     out.push_str(rest);
     out
+}
+
+/// Checks the values a template puts where a host name goes (`https://{domain}/...`): a host
+/// name with an optional port, no scheme, path or spaces. `Err` names the placeholder and what
+/// is wrong, so that `DOMAIN=https://id.example.com/` stops start-up instead of the first login.
+pub fn check_host_values(
+    template: &str,
+    value: impl Fn(&str) -> Option<String>,
+) -> std::result::Result<(), (String, String)> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        if rest[..open].ends_with("://")
+            && let Some(v) = value(name)
+            && (v.is_empty() || v.contains(['/', '?', '#', '@']) || v.contains(char::is_whitespace))
+        {
+            return Err((
+                name.to_owned(),
+                format!("`{v}` is not a host name: give the host alone, such as `id.example.com`"),
+            ));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    Ok(())
 }
 
 /// The `{name}` placeholders of `template`, in order.
@@ -717,6 +749,10 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             {
                 return Err(cx.error(option, "is not set: the provider's URLs are built from it"));
             }
+        }
+        for template in spec.templates() {
+            check_host_values(template, |name| cx.settings().option(name))
+                .map_err(|(name, problem)| cx.error(&name, problem))?;
         }
         self.provider.configure(cx)
     }

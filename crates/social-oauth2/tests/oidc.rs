@@ -945,6 +945,15 @@ async fn an_issuer_template_fills_from_settings_and_its_options_are_required() {
         "{err}"
     );
     vars.push(("SOCIAL_AUTH_REALM_REALM".to_owned(), "corp".to_owned()));
+    // With the issuer given whole, the template's settings would be read nowhere.
+    let mut whole = vars.clone();
+    whole.push(("SOCIAL_AUTH_REALM_OIDC_ENDPOINT".to_owned(), issuer.clone()));
+    let err = build(whole).expect_err("both given");
+    assert!(
+        err.details()
+            .contains("is not used when SOCIAL_AUTH_REALM_OIDC_ENDPOINT"),
+        "{err}"
+    );
     let auth = build(vars).expect("valid settings");
     let flow = auth
         .begin(&MemoryStrategy::new("http://testserver"), "realm")

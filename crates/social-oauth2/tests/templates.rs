@@ -90,11 +90,42 @@ fn an_option_a_template_names_is_required_and_named() {
             ],
             "SOCIAL_AUTH_TENANTED_DOMIAN",
         ),
+        (
+            "",
+            vec![
+                ("SOCIAL_AUTH_TENANTED_KEY", "k"),
+                ("SOCIAL_AUTH_TENANTED_SECRET", "s"),
+                ("SOCIAL_AUTH_TENANTED_DOMAIN", "https://acme.example/"),
+            ],
+            "SOCIAL_AUTH_TENANTED_DOMAIN",
+        ),
+        (
+            "[backends.tenanted]\nkey = \"k\"\nsecret = \"s\"\ndomain = \"acme.example/tenant\"",
+            vec![],
+            "backends.tenanted.domain",
+        ),
     ] {
         let err = configured(toml, &vars).expect_err("refused");
         assert_eq!(err.kind(), ErrorKind::Config);
         assert!(err.details().starts_with(named), "{named}: {err}");
     }
+}
+
+#[test]
+fn a_host_with_a_port_is_a_host() {
+    let settings = configured(
+        "[backends.tenanted]\nkey = \"k\"\nsecret = \"s\"\ndomain = \"id.example:8443\"",
+        &[],
+    )
+    .expect("a port is allowed");
+    assert_eq!(
+        TENANTED.endpoint(
+            &settings,
+            Endpoint::AUTHORIZATION,
+            TENANTED.authorization_url
+        ),
+        "https://id.example:8443/authorize"
+    );
 }
 
 #[test]

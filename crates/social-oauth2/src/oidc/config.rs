@@ -75,7 +75,24 @@ impl OidcConfig {
             .or_else(|| cx.settings().endpoints.get("oidc_endpoint").cloned())
             .filter(|s| !s.trim().is_empty());
         let issuer = match (configured, issuer) {
-            (Some(issuer), _) => issuer.trim().to_owned(),
+            (Some(issuer), template) => {
+                // The issuer is given whole: a template's settings would be read nowhere.
+                let names = template.map(crate::template_names).unwrap_or_default();
+                cx.declare(&names);
+                if let Some(name) = names
+                    .iter()
+                    .find(|name| setting_value(cx.settings(), name).is_some())
+                {
+                    return Err(cx.error(
+                        name,
+                        format!(
+                            "is not used when {} names the issuer: set one or the other",
+                            cx.setting_name("oidc_endpoint")
+                        ),
+                    ));
+                }
+                issuer.trim().to_owned()
+            }
             // The provider's issuer is a template of the backend's settings:
             // `https://{domain}`, `{base_url}/realms/{realm}`.
             (None, Some(template)) => {
@@ -86,6 +103,8 @@ impl OidcConfig {
                         return Err(cx.error(name, "is not set: the issuer URL is built from it"));
                     }
                 }
+                crate::check_host_values(template, |name| setting_value(cx.settings(), name))
+                    .map_err(|(name, problem)| cx.error(&name, problem))?;
                 crate::expand_template(template, |name| setting_value(cx.settings(), name))
             }
             (None, None) => {
