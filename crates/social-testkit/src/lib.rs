@@ -130,6 +130,54 @@ pub(crate) fn snapshot_in(dir: &str, name: &str, value: &serde_json::Value) {
     settings.bind(|| insta::assert_json_snapshot!(name, value));
 }
 
+/// Settings from TOML text, then `SOCIAL_AUTH_*` variables `vars`, as an application loads
+/// them; panics on invalid input (a test's own settings).
+pub fn settings_from(toml: &str, vars: &[(&str, &str)]) -> social_core::Settings {
+    let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+    social_core::Settings::from_toml_str(toml)
+        .and_then(|s| s.with_vars(vars))
+        .unwrap_or_else(|e| panic!("invalid test settings: {e}"))
+}
+
+/// Social login with `backend` alone under `settings`, on a fresh
+/// [`MemoryStorage`](social_core::MemoryStorage) and an OpenID Connect key cache of its own,
+/// over `http` when given (else the default client): for quirk tests that check what
+/// start-up accepts or refuses and then log in.
+pub fn social_auth(
+    backend: impl social_core::Backend + 'static,
+    settings: social_core::Settings,
+    http: Option<std::sync::Arc<dyn HttpClient>>,
+) -> social_core::Result<(
+    social_core::SocialAuth,
+    std::sync::Arc<social_core::MemoryStorage>,
+)> {
+    let storage = std::sync::Arc::new(social_core::MemoryStorage::new());
+    let mut builder = social_core::SocialAuth::builder(social_core::Registry::new().with(backend))
+        .settings(settings)
+        .storage(storage.clone())
+        .service(std::sync::Arc::new(social_oauth2::oidc::OidcCache::new()));
+    if let Some(http) = http {
+        builder = builder.http_client(http);
+    }
+    builder.build().map(|auth| (auth, storage))
+}
+
+/// The login of a callback that must have logged in; panics with the outcome otherwise.
+#[track_caller]
+pub fn logged_in(outcome: social_core::Result<social_core::Outcome>) -> social_core::Login {
+    match outcome {
+        Ok(social_core::Outcome::LoggedIn(login)) => login,
+        other => panic!("login failed: {other:?}"),
+    }
+}
+
+/// The decoded value of query parameter `name` in the URL `url`.
+pub fn query_param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()
+        .and_then(|u| provider::param(&u, name))
+}
+
 /// An HTTP client that sends every `https://<host>/<path>` request to
 /// `<server>/<host>/<path>` and refuses anything else: for quirk tests that run a backend on
 /// its real, templated https URLs (an issuer built from a `DOMAIN` setting) against a local

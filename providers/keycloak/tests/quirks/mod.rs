@@ -8,33 +8,34 @@
 use std::sync::Arc;
 
 use social_core::{
-    Login, MemoryStorage, MemoryStrategy, Outcome, Registry, Settings, SocialAuth,
+    MemoryStorage, MemoryStrategy, Outcome, Settings, SocialAuth,
     clock::{Clock, SystemClock},
     serde_json::{self, Value, json},
 };
-use social_oauth2::oidc::{Algorithm, OidcCache};
+use social_oauth2::oidc::Algorithm;
 use social_testkit::{
+    logged_in,
     oidc::{TestKey, claims, jwks},
     provider::{CLIENT_ID, CLIENT_SECRET},
+    query_param as param, settings_from,
     wiremock::{Mock, MockServer, ResponseTemplate, matchers},
 };
+
+/// Settings from TOML text.
+fn from_toml_text(toml: &str) -> Settings {
+    settings_from(toml, &[])
+}
+
+/// Settings from `SOCIAL_AUTH_*` variables.
+fn from_env(vars: &[(&str, &str)]) -> Settings {
+    settings_from("", vars)
+}
 
 const DISCOVERY: &str = social_testkit::fixture!("openid-configuration.json");
 const TOKEN: &str = social_testkit::fixture!("token.json");
 const USERINFO: &str = social_testkit::fixture!("userinfo.json");
 
 const SUB: &str = "4f6e2a1c-9b7d-4e3f-8a25-c61d0b9e7f42";
-
-fn from_toml(toml: &str) -> Settings {
-    Settings::from_toml_str(toml).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn from_env(vars: &[(&str, &str)]) -> Settings {
-    let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
-    Settings::default()
-        .with_vars(vars)
-        .unwrap_or_else(|e| panic!("{e}"))
-}
 
 /// `SOCIAL_AUTH_KEYCLOAK_*` variables: the client's, and `more`.
 fn env(more: &[(&str, &str)]) -> Settings {
@@ -48,30 +49,7 @@ fn env(more: &[(&str, &str)]) -> Settings {
 
 /// Social login with the Keycloak backend alone.
 fn build(settings: Settings) -> social_core::Result<(SocialAuth, Arc<MemoryStorage>)> {
-    let storage = Arc::new(MemoryStorage::new());
-    SocialAuth::builder(Registry::new().with(social_keycloak::backend()))
-        .settings(settings)
-        .storage(storage.clone())
-        .service(Arc::new(OidcCache::new()))
-        .build()
-        .map(|auth| (auth, storage))
-}
-
-/// The value of `name` in the query of `url` (for `state` and `nonce`, which need no
-/// decoding).
-fn param(url: &str, name: &str) -> Option<String> {
-    let (_, query) = url.split_once('?')?;
-    query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-        .map(str::to_owned)
-}
-
-fn logged_in(outcome: social_core::Result<Outcome>) -> Login {
-    match outcome {
-        Ok(Outcome::LoggedIn(login)) => login,
-        other => panic!("login failed: {other:?}"),
-    }
+    social_testkit::social_auth(social_keycloak::backend(), settings, None)
 }
 
 fn json_answer(body: String) -> ResponseTemplate {
@@ -168,7 +146,7 @@ impl FakeKeycloak {
 #[test]
 fn base_url_and_realm_are_required_and_their_errors_name_the_variables() {
     let toml = |more: &str| {
-        from_toml(&format!(
+        from_toml_text(&format!(
             "[backends.keycloak]\nkey = \"k\"\nsecret = \"s\"\n{more}"
         ))
     };
@@ -201,7 +179,7 @@ fn the_issuer_is_built_from_base_url_and_realm_in_toml_and_in_the_environment() 
             // A trailing slash on the base URL is no part of the issuer.
             let base = format!("{}{layout}/", keycloak.server.uri());
             let settings = if toml {
-                from_toml(&format!(
+                from_toml_text(&format!(
                     "[backends.keycloak]\nkey = \"{CLIENT_ID}\"\nsecret = \"{CLIENT_SECRET}\"\n\
                      base_url = \"{base}\"\nrealm = \"corp\""
                 ))

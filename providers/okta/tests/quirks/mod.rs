@@ -8,17 +8,29 @@
 use std::sync::Arc;
 
 use social_core::{
-    ErrorKind, Login, MemoryStorage, MemoryStrategy, Outcome, Registry, Settings, SocialAuth,
+    ErrorKind, MemoryStorage, MemoryStrategy, Outcome, Settings, SocialAuth,
     clock::{Clock, SystemClock},
     http::HttpClient,
     serde_json::{self, Value, json},
 };
-use social_oauth2::oidc::{Algorithm, OidcCache};
+use social_oauth2::oidc::Algorithm;
 use social_testkit::{
+    logged_in,
     oidc::{TestKey, claims, jwks},
     provider::{CLIENT_ID, CLIENT_SECRET},
+    query_param as param, settings_from,
     wiremock::{Mock, MockServer, ResponseTemplate, matchers},
 };
+
+/// Settings from TOML text.
+fn from_toml_text(toml: &str) -> Settings {
+    settings_from(toml, &[])
+}
+
+/// Settings from `SOCIAL_AUTH_*` variables.
+fn from_env(vars: &[(&str, &str)]) -> Settings {
+    settings_from("", vars)
+}
 
 const DISCOVERY: &str = social_testkit::fixture!("openid-configuration.json");
 const TOKEN: &str = social_testkit::fixture!("token.json");
@@ -33,48 +45,12 @@ const CUSTOM_ISSUER: &str = "https://dev-4821937.okta.com/oauth2/default";
 
 use social_testkit::{forward_https_to as forward_to, local_path as local};
 
-fn from_toml(toml: &str) -> Settings {
-    Settings::from_toml_str(toml).unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn from_env(vars: &[(&str, &str)]) -> Settings {
-    let vars = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
-    Settings::default()
-        .with_vars(vars)
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Social login with the Okta backend alone, over `http` when given.
+/// Social login with the backend alone, over `http` when given.
 fn build(
     settings: Settings,
     http: Option<Arc<dyn HttpClient>>,
 ) -> social_core::Result<(SocialAuth, Arc<MemoryStorage>)> {
-    let storage = Arc::new(MemoryStorage::new());
-    let mut builder = SocialAuth::builder(Registry::new().with(social_okta::backend()))
-        .settings(settings)
-        .storage(storage.clone())
-        .service(Arc::new(OidcCache::new()));
-    if let Some(http) = http {
-        builder = builder.http_client(http);
-    }
-    builder.build().map(|auth| (auth, storage))
-}
-
-/// The value of `name` in the query of `url` (for `state` and `nonce`, which need no
-/// decoding).
-fn param(url: &str, name: &str) -> Option<String> {
-    let (_, query) = url.split_once('?')?;
-    query
-        .split('&')
-        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
-        .map(str::to_owned)
-}
-
-fn logged_in(outcome: social_core::Result<Outcome>) -> Login {
-    match outcome {
-        Ok(Outcome::LoggedIn(login)) => login,
-        other => panic!("login failed: {other:?}"),
-    }
+    social_testkit::social_auth(social_okta::backend(), settings, http)
 }
 
 async fn mount(server: &MockServer, method: &str, url: &str, body: String, times: Option<u64>) {
@@ -171,7 +147,7 @@ impl FakeOkta {
 #[test]
 fn the_domain_is_required_and_its_error_names_the_variable() {
     for settings in [
-        from_toml("[backends.okta]\nkey = \"k\"\nsecret = \"s\""),
+        from_toml_text("[backends.okta]\nkey = \"k\"\nsecret = \"s\""),
         from_env(&[
             ("SOCIAL_AUTH_OKTA_KEY", CLIENT_ID),
             ("SOCIAL_AUTH_OKTA_SECRET", CLIENT_SECRET),
@@ -197,7 +173,7 @@ fn the_org_issuer_is_built_from_the_domain_in_toml_and_in_the_environment() {
             "[backends.okta]\nkey = \"{CLIENT_ID}\"\nsecret = \"{CLIENT_SECRET}\"\ndomain = \"{DOMAIN}\""
         );
         for settings in [
-            from_toml(&toml),
+            from_toml_text(&toml),
             from_env(&[
                 ("SOCIAL_AUTH_OKTA_KEY", CLIENT_ID),
                 ("SOCIAL_AUTH_OKTA_SECRET", CLIENT_SECRET),
