@@ -12,10 +12,20 @@ pub use social_openid as openid;
 
 #[cfg(feature = "amazon")]
 pub use social_amazon as amazon;
+#[cfg(feature = "apple-id")]
+pub use social_apple_id as apple_id;
+#[cfg(feature = "atlassian")]
+pub use social_atlassian as atlassian;
 #[cfg(feature = "auth0")]
 pub use social_auth0 as auth0;
 #[cfg(feature = "axum")]
 pub use social_axum as axum;
+#[cfg(feature = "battlenet")]
+pub use social_battlenet as battlenet;
+#[cfg(feature = "box")]
+pub use social_box as box_;
+#[cfg(feature = "coinbase")]
+pub use social_coinbase as coinbase;
 #[cfg(feature = "digitalocean")]
 pub use social_digitalocean as digitalocean;
 #[cfg(feature = "discord")]
@@ -44,24 +54,42 @@ pub use social_line as line;
 pub use social_linkedin as linkedin;
 #[cfg(feature = "livejournal")]
 pub use social_livejournal as livejournal;
+#[cfg(feature = "microsoft")]
+pub use social_microsoft as microsoft;
 #[cfg(feature = "naver")]
 pub use social_naver as naver;
+#[cfg(feature = "notion")]
+pub use social_notion as notion;
 #[cfg(feature = "okta")]
 pub use social_okta as okta;
 #[cfg(feature = "patreon")]
 pub use social_patreon as patreon;
+#[cfg(feature = "paypal")]
+pub use social_paypal as paypal;
 #[cfg(feature = "reddit")]
 pub use social_reddit as reddit;
+#[cfg(feature = "salesforce")]
+pub use social_salesforce as salesforce;
+#[cfg(feature = "slack")]
+pub use social_slack as slack;
 #[cfg(feature = "spotify")]
 pub use social_spotify as spotify;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub use social_sqlx as sqlx;
+#[cfg(feature = "stackoverflow")]
+pub use social_stackoverflow as stackoverflow;
 #[cfg(feature = "steam")]
 pub use social_steam as steam;
 #[cfg(feature = "strava")]
 pub use social_strava as strava;
+#[cfg(feature = "tiktok")]
+pub use social_tiktok as tiktok;
+#[cfg(feature = "twitch")]
+pub use social_twitch as twitch;
 #[cfg(feature = "twitter")]
 pub use social_twitter as twitter;
+#[cfg(feature = "wechat")]
+pub use social_wechat as wechat;
 #[cfg(feature = "zoom")]
 pub use social_zoom as zoom;
 
@@ -120,6 +148,34 @@ pub fn registry() -> Registry {
     add(Arc::new(social_auth0::backend()));
     #[cfg(feature = "keycloak")]
     add(Arc::new(social_keycloak::backend()));
+    #[cfg(feature = "apple-id")]
+    add(Arc::new(social_apple_id::backend()));
+    #[cfg(feature = "microsoft")]
+    add(Arc::new(social_microsoft::backend()));
+    #[cfg(feature = "slack")]
+    add(Arc::new(social_slack::backend()));
+    #[cfg(feature = "twitch")]
+    add(Arc::new(social_twitch::backend()));
+    #[cfg(feature = "battlenet")]
+    add(Arc::new(social_battlenet::backend()));
+    #[cfg(feature = "notion")]
+    add(Arc::new(social_notion::backend()));
+    #[cfg(feature = "salesforce")]
+    add(Arc::new(social_salesforce::backend()));
+    #[cfg(feature = "atlassian")]
+    add(Arc::new(social_atlassian::backend()));
+    #[cfg(feature = "wechat")]
+    add(Arc::new(social_wechat::backend()));
+    #[cfg(feature = "tiktok")]
+    add(Arc::new(social_tiktok::backend()));
+    #[cfg(feature = "stackoverflow")]
+    add(Arc::new(social_stackoverflow::backend()));
+    #[cfg(feature = "paypal")]
+    add(Arc::new(social_paypal::backend()));
+    #[cfg(feature = "coinbase")]
+    add(Arc::new(social_coinbase::backend()));
+    #[cfg(feature = "box")]
+    add(Arc::new(social_box::backend()));
     #[cfg(feature = "openid")]
     add(Arc::new(social_openid::backend()));
     let _ = &mut add;

@@ -317,6 +317,26 @@ impl<'a> ProviderCx<'a> {
         self.json(request, Stage::Profile, "user API").await
     }
 
+    /// A request of `method` to `url` asking for JSON, with the access `token` in the place
+    /// `token_in` says: what [`ProviderCx::api_json`] sends, for calls that add headers of
+    /// their own (Twitch's `Client-Id`) before [`ProviderCx::json`].
+    pub fn api_request(
+        method: ::http::Method,
+        url: &str,
+        token: &str,
+        token_in: TokenIn,
+    ) -> ::http::request::Builder {
+        let (url, header) = token_in.apply(url, token);
+        let mut request = ::http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header(::http::header::ACCEPT, "application/json");
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        request
+    }
+
     /// Sends a request of `method` to `url` with the access `token` in the place `token_in`
     /// says, and parses its JSON answer (the user-API call of most providers).
     pub async fn api_json<T: DeserializeOwned>(
@@ -326,15 +346,7 @@ impl<'a> ProviderCx<'a> {
         token: &str,
         token_in: TokenIn,
     ) -> Result<T> {
-        let (url, header) = token_in.apply(url, token);
-        let mut request = ::http::Request::builder()
-            .method(method)
-            .uri(&url)
-            .header(::http::header::ACCEPT, "application/json");
-        if let Some((name, value)) = header {
-            request = request.header(name, value);
-        }
-        let request = request
+        let request = Self::api_request(method, url, token, token_in)
             .body(Vec::new())
             .map_err(|e| self.config_error("api_url", format!("not a valid request URL: {e}")))?;
         self.json(request, Stage::Profile, "user API").await

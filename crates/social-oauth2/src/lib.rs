@@ -45,6 +45,26 @@ pub enum ClientAuth {
     /// No client credentials: for calls the request authenticates otherwise (a revocation
     /// that carries the user's token as a bearer token).
     None,
+    /// The client id and secret in the body under other names (WeChat's `appid` and
+    /// `secret`, TikTok's `client_key`); the authorization redirect names the client id the
+    /// same way.
+    BodyAs {
+        /// The client id's parameter name.
+        id: &'static str,
+        /// The client secret's parameter name.
+        secret: &'static str,
+    },
+}
+
+impl ClientAuth {
+    /// The name of the client id parameter in the authorization redirect: `client_id`
+    /// unless [`ClientAuth::BodyAs`] names it otherwise.
+    pub fn client_id_param(self) -> &'static str {
+        match self {
+            Self::BodyAs { id, .. } => id,
+            _ => "client_id",
+        }
+    }
 }
 
 /// An OAuth 2.0 provider as data: its name, endpoints, flags, profile call and mapping.
@@ -179,6 +199,11 @@ impl OAuth2Spec {
         ]
         .into_iter()
         .flatten()
+        .chain(
+            self.profile
+                .into_iter()
+                .flat_map(|p| p.headers.iter().map(|h| h.1)),
+        )
     }
 
     /// The options the URL templates name (`{domain}`, ...), which the backend requires.
@@ -262,6 +287,9 @@ pub struct ProfileCall {
     pub url: &'static str,
     /// Where the access token goes.
     pub token_in: TokenIn,
+    /// Headers sent with the call, values being templates (see [`OAuth2Spec`]):
+    /// `("Client-Id", "{client_id}")`, `("CB-VERSION", "2024-05-01")`.
+    pub headers: &'static [(&'static str, &'static str)],
 }
 
 impl ProfileCall {
@@ -271,6 +299,7 @@ impl ProfileCall {
             post: false,
             url,
             token_in,
+            headers: &[],
         }
     }
 
@@ -280,7 +309,14 @@ impl ProfileCall {
             post: true,
             url,
             token_in,
+            headers: &[],
         }
+    }
+
+    /// The same call with `headers` (name, value template) added.
+    pub const fn headers(mut self, headers: &'static [(&'static str, &'static str)]) -> Self {
+        self.headers = headers;
+        self
     }
 }
 
@@ -448,8 +484,19 @@ pub async fn profile(
         _ => spec.expand(cx.backend, call.url),
     };
     let method = if call.post { Method::POST } else { Method::GET };
-    cx.api_json(method, &url, token.access_token(), call.token_in)
-        .await
+    if call.headers.is_empty() {
+        return cx
+            .api_json(method, &url, token.access_token(), call.token_in)
+            .await;
+    }
+    let mut request = ProviderCx::api_request(method, &url, token.access_token(), call.token_in);
+    for (name, value) in call.headers {
+        request = request.header(*name, spec.expand(cx.backend, value));
+    }
+    let request = request
+        .body(Vec::new())
+        .map_err(|e| cx.config_error("api_url", format!("not a valid request: {e}")))?;
+    cx.json(request, Stage::Profile, "user API").await
 }
 
 /// A spec is a complete provider: every hook follows it.
@@ -577,6 +624,10 @@ pub fn client_request(
             let credentials = STANDARD.encode(format!("{}:{}", enc(cx.key()?), enc(cx.secret()?)));
             builder = builder.header(header::AUTHORIZATION, format!("Basic {credentials}"));
         }
+        ClientAuth::BodyAs { id, secret } => {
+            form.push((id, cx.key()?.to_owned()));
+            form.push((secret, cx.secret()?.to_owned()));
+        }
         ClientAuth::None => {}
     }
     let bad_url =
@@ -683,9 +734,21 @@ async fn token_call(cx: &ProviderCx<'_>, request: HttpRequest) -> Result<TokenRe
         _ => None,
     };
     let Some(access_token) = text("access_token") else {
+        // Errors some providers put in a 200 (WeChat's `errcode`/`errmsg`, Slack's `ok`).
+        let said: Vec<String> = ["errcode", "errmsg", "message", "msg", "error_description"]
+            .iter()
+            .filter_map(|k| {
+                text(k).map(|v| format!("{k}={}", v.chars().take(200).collect::<String>()))
+            })
+            .collect();
+        let said = if said.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", said.join(", "))
+        };
         return err(
             ErrorKind::TokenError,
-            format!("{what} answered no access_token"),
+            format!("{what} answered no access_token{said}"),
         );
     };
     let expires_at = text("expires_in")
@@ -762,15 +825,19 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
         let spec = self.provider.spec();
         let state = random_state();
         let mut params: Vec<(String, String)> = vec![
-            ("client_id".into(), pcx.key()?.to_owned()),
+            (
+                spec.client_auth.client_id_param().into(),
+                pcx.key()?.to_owned(),
+            ),
             ("redirect_uri".into(), cx.redirect_uri()),
             ("response_type".into(), "code".into()),
-            ("state".into(), state.clone()),
         ];
+        // WeChat documents this order, state last; nobody minds it.
         let scope = self.scope(pcx.backend);
         if !scope.is_empty() {
             params.push(("scope".into(), scope));
         }
+        params.push(("state".into(), state.clone()));
         let verifier = match spec.pkce {
             Pkce::S256 => {
                 let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();

@@ -94,7 +94,7 @@ pub(crate) struct Names {
 }
 
 /// Rust keywords (strict, reserved and 2024's `gen`), and crate names a facade module must
-/// not shadow: none can be the facade's re-export of a provider.
+/// not shadow: a provider of such a name is re-exported with a trailing `_` (`box_`).
 const RESERVED: &[&str] = &[
     "abstract",
     "alloc",
@@ -156,7 +156,8 @@ const RESERVED: &[&str] = &[
 
 impl Names {
     /// Checks `name`: lowercase ASCII letters, digits and single `-` between them, starting
-    /// with a letter, at most [`MAX_NAME_LEN`] long, not a Rust keyword once written with `_`.
+    /// with a letter, at most [`MAX_NAME_LEN`] long. A name that is a Rust keyword once written
+    /// with `_` (`box`) gets a facade module with a trailing `_` (`box_`).
     pub(crate) fn new(name: &str) -> Result<Self, String> {
         let bad = |why: &str| Err(format!("NAME `{name}` {why}"));
         if name.is_empty() {
@@ -179,11 +180,10 @@ impl Names {
         if name.len() > MAX_NAME_LEN {
             return bad(&format!("is longer than {MAX_NAME_LEN} characters"));
         }
-        let ident = name.replace('-', "_");
+        let mut ident = name.replace('-', "_");
+        // `box` is a keyword: its facade module is `social_auth::box_`.
         if RESERVED.contains(&ident.as_str()) {
-            return bad(&format!(
-                "would be re-exported as `social_auth::{ident}`, a Rust keyword or crate name"
-            ));
+            ident.push('_');
         }
         let words: Vec<String> = name
             .split('-')
@@ -197,8 +197,8 @@ impl Names {
         Ok(Self {
             name: name.to_owned(),
             krate: format!("social-{name}"),
-            crate_ident: format!("social_{ident}"),
-            upper: ident.to_ascii_uppercase(),
+            crate_ident: format!("social_{}", name.replace('-', "_")),
+            upper: name.replace('-', "_").to_ascii_uppercase(),
             ident,
             display: words.join(" "),
             camel: words.concat(),
