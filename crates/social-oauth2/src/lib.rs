@@ -54,6 +54,12 @@ pub enum ClientAuth {
         /// The client secret's parameter name.
         secret: &'static str,
     },
+    /// An RFC 7523 assertion signed with the client secret (HS256): OpenID Connect's
+    /// `client_secret_jwt`. Needs the `oidc` feature.
+    SecretJwt,
+    /// An RFC 7523 assertion signed with the client's private key (`PRIVATE_KEY`, key id
+    /// `PRIVATE_KEY_ID`): OpenID Connect's `private_key_jwt`. Needs the `oidc` feature.
+    PrivateKeyJwt,
 }
 
 impl ClientAuth {
@@ -64,6 +70,11 @@ impl ClientAuth {
             Self::BodyAs { id, .. } => id,
             _ => "client_id",
         }
+    }
+
+    /// Whether the client authenticates with its secret (or a secret generated for it).
+    pub fn uses_secret(self) -> bool {
+        !matches!(self, Self::None | Self::PrivateKeyJwt)
     }
 }
 
@@ -125,6 +136,10 @@ pub struct OAuth2Spec {
     pub profile: Option<ProfileCall>,
     /// Where the user's data holds the account's fields.
     pub mapping: Mapping,
+    /// Callback parameters handed to the provider with the token response
+    /// ([`TokenResponse::callback`]): fields a provider sends to the callback beside `code`
+    /// (Apple's `user`).
+    pub callback_params: &'static [&'static str],
 }
 
 impl OAuth2Spec {
@@ -150,6 +165,7 @@ impl OAuth2Spec {
         refresh: false,
         profile: None,
         mapping: Mapping::DEFAULT,
+        callback_params: &[],
     };
 
     /// Where API calls carry the access token: the profile call's place, else a bearer header.
@@ -338,6 +354,9 @@ pub struct TokenResponse {
     pub tokens: Tokens,
     /// Every field of the answer.
     pub raw: Map<String, Value>,
+    /// The callback parameters the spec's `callback_params` names, as the browser sent them:
+    /// not signed by anyone, so never a source of identity.
+    pub callback: Vec<(String, String)>,
 }
 
 impl fmt::Debug for TokenResponse {
@@ -352,6 +371,15 @@ impl TokenResponse {
     /// The access token.
     pub fn access_token(&self) -> &str {
         self.tokens.access_token.secret()
+    }
+
+    /// The callback parameter `name`, if the spec's `callback_params` names it and the
+    /// browser sent it.
+    pub fn callback_param(&self, name: &str) -> Option<&str> {
+        self.callback
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -463,6 +491,9 @@ pub trait OAuth2Provider: Send + Sync + 'static {
 
 #[cfg(feature = "oidc")]
 pub mod oidc;
+
+#[cfg(feature = "oidc")]
+pub mod client_jwt;
 
 /// Makes the spec's [`profile`](OAuth2Spec::profile) call: what
 /// [`OAuth2Provider::user_data`] does by default, for overrides that add to it.
@@ -616,17 +647,27 @@ pub fn client_request(
     match auth {
         ClientAuth::Body => {
             form.push(("client_id", cx.key()?.to_owned()));
-            form.push(("client_secret", cx.secret()?.to_owned()));
+            form.push(("client_secret", client_secret(cx)?));
         }
         ClientAuth::Basic => {
             let enc =
                 |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-            let credentials = STANDARD.encode(format!("{}:{}", enc(cx.key()?), enc(cx.secret()?)));
+            let credentials =
+                STANDARD.encode(format!("{}:{}", enc(cx.key()?), enc(&client_secret(cx)?)));
             builder = builder.header(header::AUTHORIZATION, format!("Basic {credentials}"));
         }
         ClientAuth::BodyAs { id, secret } => {
             form.push((id, cx.key()?.to_owned()));
-            form.push((secret, cx.secret()?.to_owned()));
+            form.push((secret, client_secret(cx)?));
+        }
+        ClientAuth::SecretJwt | ClientAuth::PrivateKeyJwt => {
+            let assertion = client_assertion(cx, auth, url)?;
+            form.push(("client_id", cx.key()?.to_owned()));
+            form.push((
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer".to_owned(),
+            ));
+            form.push(("client_assertion", assertion));
         }
         ClientAuth::None => {}
     }
@@ -661,6 +702,41 @@ pub fn client_request(
         .header(header::CONTENT_TYPE, content_type)
         .body(bytes)
         .map_err(bad_url)
+}
+
+/// The client secret: generated when the backend keeps a [`client_jwt::GeneratedSecret`],
+/// else the `SECRET` setting.
+fn client_secret(cx: &ProviderCx<'_>) -> Result<String> {
+    #[cfg(feature = "oidc")]
+    return client_jwt::client_secret(cx);
+    #[cfg(not(feature = "oidc"))]
+    cx.secret().map(str::to_owned)
+}
+
+/// A fresh RFC 7523 client assertion for a request to `audience`.
+fn client_assertion(cx: &ProviderCx<'_>, auth: ClientAuth, audience: &str) -> Result<String> {
+    #[cfg(feature = "oidc")]
+    {
+        let now = cx.clock.now();
+        if auth == ClientAuth::SecretJwt {
+            return client_jwt::secret_assertion(cx.secret()?, cx.key()?, audience, now);
+        }
+        let Some(key) = cx.backend.typed::<client_jwt::SigningKey>() else {
+            return Err(cx.config_error(
+                "private_key",
+                "is not set: `private_key_jwt` signs with the client's private key",
+            ));
+        };
+        client_jwt::client_assertion(key, cx.key()?, audience, now)
+    }
+    #[cfg(not(feature = "oidc"))]
+    {
+        let _ = (auth, audience);
+        Err(cx.config_error(
+            "token_endpoint_auth_method",
+            "signed client assertions need social-oauth2's `oidc` feature",
+        ))
+    }
 }
 
 /// Sends a token request and parses the answer (JSON, or form-encoded from old APIs).
@@ -761,7 +837,11 @@ async fn token_call(cx: &ProviderCx<'_>, request: HttpRequest) -> Result<TokenRe
     tokens.expires_at = expires_at;
     tokens.scope = text("scope");
     tokens.id_token = text("id_token").map(Secret::new);
-    Ok(TokenResponse { tokens, raw })
+    Ok(TokenResponse {
+        tokens,
+        raw,
+        callback: Vec::new(),
+    })
 }
 
 fn random_state() -> String {
@@ -1009,7 +1089,13 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
             ));
         }
         let code = required_param(cx.strategy, "code", Stage::Callback)?;
-        let token = self.exchange(cx, &code, pending.verifier).await?;
+        let mut token = self.exchange(cx, &code, pending.verifier).await?;
+        let spec = self.provider.spec();
+        token.callback = spec
+            .callback_params
+            .iter()
+            .filter_map(|name| Some(((*name).to_owned(), cx.strategy.param(name)?)))
+            .collect();
         let user = self
             .provider
             .login_user_data(pcx, &token, &pending.sent)

@@ -965,3 +965,135 @@ async fn an_issuer_template_fills_from_settings_and_its_options_are_required() {
         "{url}"
     );
 }
+
+/// `private_key_jwt` and `client_secret_jwt` (OpenID Connect Core 1.0 section 9, RFC 7523).
+mod client_assertions {
+    use super::*;
+
+    use jsonwebtoken::{DecodingKey, Validation, jwk::Jwk};
+    use social_testkit::provider::CLIENT_SECRET;
+
+    /// The form and the `Authorization` header of the token request `p` received.
+    async fn token_request(p: &oidc::Provider) -> (Vec<(String, String)>, Option<String>) {
+        let requests = p
+            .harness
+            .server
+            .received_requests()
+            .await
+            .unwrap_or_default();
+        let token = requests
+            .iter()
+            .find(|r| r.url.path() == "/protocol/openid-connect/token")
+            .expect("a token request");
+        let form = url::form_urlencoded::parse(&token.body)
+            .into_owned()
+            .collect();
+        let auth = token
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (form, auth)
+    }
+
+    fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Checks the assertion's type and claims with `key`, returning its header.
+    fn check_assertion(
+        form: &[(String, String)],
+        key: &DecodingKey,
+        alg: Algorithm,
+        audience: &str,
+    ) -> jsonwebtoken::Header {
+        assert_eq!(field(form, "client_id"), Some(CLIENT_ID));
+        assert_eq!(
+            field(form, "client_assertion_type"),
+            Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        );
+        assert_eq!(field(form, "client_secret"), None, "no secret is sent");
+        let assertion = field(form, "client_assertion").expect("an assertion");
+        let mut validation = Validation::new(alg);
+        validation.set_audience(&[audience]);
+        validation.set_issuer(&[CLIENT_ID]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        let data = jsonwebtoken::decode::<Value>(assertion, key, &validation)
+            .unwrap_or_else(|e| panic!("the assertion verifies: {e}"));
+        assert_eq!(data.claims["sub"], CLIENT_ID);
+        assert!(data.claims["jti"].as_str().is_some_and(|j| j.len() >= 16));
+        let lifetime = data.claims["exp"].as_i64().unwrap_or_default()
+            - data.claims["iat"].as_i64().unwrap_or_default();
+        assert!((1..=300).contains(&lifetime), "short-lived: {lifetime}");
+        data.header
+    }
+
+    #[tokio::test]
+    async fn private_key_jwt_signs_with_the_clients_key_and_sends_no_secret() {
+        for client_key in [TestKey::ec(), TestKey::rsa(1, Algorithm::RS256)] {
+            let fixture = generic_fixture()
+                .option("token_endpoint_auth_method", "private_key_jwt")
+                .option("private_key", client_key.private_pem())
+                .option("private_key_id", "client-key-1");
+            let p = fixture.start(generic()).await;
+            p.login().await;
+            let (form, auth) = token_request(&p).await;
+            assert_eq!(auth, None, "no HTTP Basic beside the assertion");
+            let jwk: Jwk = serde_json::from_value(client_key.jwk()).unwrap();
+            let key = DecodingKey::from_jwk(&jwk).unwrap();
+            let audience = format!("{}/protocol/openid-connect/token", p.harness.server.uri());
+            let alg = if client_key.kid().starts_with("ec") {
+                Algorithm::ES256
+            } else {
+                Algorithm::RS256
+            };
+            let header = check_assertion(&form, &key, alg, &audience);
+            assert_eq!(header.kid.as_deref(), Some("client-key-1"));
+        }
+    }
+
+    #[tokio::test]
+    async fn client_secret_jwt_signs_with_the_secret() {
+        let fixture = generic_fixture().option("token_endpoint_auth_method", "client_secret_jwt");
+        let p = fixture.start(generic()).await;
+        p.login().await;
+        let (form, auth) = token_request(&p).await;
+        assert_eq!(auth, None);
+        let audience = format!("{}/protocol/openid-connect/token", p.harness.server.uri());
+        let key = DecodingKey::from_secret(CLIENT_SECRET.as_bytes());
+        check_assertion(&form, &key, Algorithm::HS256, &audience);
+    }
+
+    #[test]
+    fn private_key_jwt_needs_a_key_but_no_secret() {
+        let key = TestKey::ec();
+        let build = |pairs: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (format!("SOCIAL_AUTH_CORP_{k}"), (*v).to_owned()))
+                .collect();
+            let settings = Settings::default().with_vars(vars).expect("variables");
+            SocialAuth::builder(Registry::new().with(OidcBackend::generic("corp")))
+                .settings(settings)
+                .storage(Arc::new(MemoryStorage::new()))
+                .build()
+        };
+        let base = [
+            ("KEY", "client"),
+            ("OIDC_ENDPOINT", "https://id.example.com"),
+            ("TOKEN_ENDPOINT_AUTH_METHOD", "private_key_jwt"),
+        ];
+        let err = build(&base).expect_err("no key");
+        assert!(
+            err.to_string().contains("SOCIAL_AUTH_CORP_PRIVATE_KEY"),
+            "{err}"
+        );
+        let mut with_key = base.to_vec();
+        with_key.push(("PRIVATE_KEY", key.private_pem()));
+        build(&with_key).expect("a key and no secret is enough");
+        let err = build(&base[..2]).expect_err("the default method needs the secret");
+        assert!(err.to_string().contains("SOCIAL_AUTH_CORP_SECRET"), "{err}");
+    }
+}

@@ -32,6 +32,7 @@ use super::provider::{CLIENT_ID, Fixture, Harness, expect_kind, param};
 /// A signing key of the fake provider.
 #[derive(Clone)]
 pub struct TestKey {
+    pem: String,
     kid: String,
     alg: Algorithm,
     encoding: EncodingKey,
@@ -56,6 +57,20 @@ fn rsa_key(index: usize) -> &'static rsa::RsaPrivateKey {
         rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)
             .unwrap_or_else(|e| panic!("RSA key generation: {e}"))
     })
+}
+
+/// `der` as a PEM block labelled `label`.
+fn pem(label: &str, der: &[u8]) -> String {
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = body
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap_or_default())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
 }
 
 fn random_kid(prefix: &str) -> String {
@@ -88,6 +103,7 @@ impl TestKey {
             "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
         });
         Self {
+            pem: pem("RSA PRIVATE KEY", der.as_bytes()),
             kid,
             alg,
             encoding: EncodingKey::from_rsa_der(der.as_bytes()),
@@ -113,12 +129,18 @@ impl TestKey {
             "x": URL_SAFE_NO_PAD.encode(&x), "y": URL_SAFE_NO_PAD.encode(&y),
         });
         Self {
+            pem: pem("PRIVATE KEY", der.as_bytes()),
             kid,
             alg: Algorithm::ES256,
             encoding: EncodingKey::from_ec_der(der.as_bytes()),
             public: point.as_bytes().to_vec(),
             jwk,
         }
+    }
+
+    /// The private key in PEM, as a client's `PRIVATE_KEY` setting holds it.
+    pub fn private_pem(&self) -> &str {
+        &self.pem
     }
 
     /// The key id.

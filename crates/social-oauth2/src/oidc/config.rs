@@ -4,7 +4,8 @@ use std::str::FromStr;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 
-use crate::ClientAuth;
+use super::OidcSpec;
+use crate::{ClientAuth, client_jwt::SigningKey};
 
 use serde::Deserialize;
 use social_core::{
@@ -44,29 +45,24 @@ struct OidcOptions {
     jwt_algorithms: Option<Vec<String>>,
     jwt_leeway: Option<u64>,
     id_token_max_age: Option<u64>,
-    multi_tenant: bool,
+    multi_tenant: Option<bool>,
     token_endpoint_auth_method: Option<String>,
+    private_key: Option<String>,
+    private_key_id: Option<String>,
 }
 
 impl OidcConfig {
-    /// Reads backend `name`'s settings; `issuer` and `client_auth` are the provider's defaults.
-    pub(crate) fn read(
-        name: &str,
-        settings: &BackendSettings,
-        issuer: Option<&str>,
-        client_auth: ClientAuth,
-    ) -> Result<Self> {
+    /// Reads backend `name`'s settings; `spec` gives the provider's defaults.
+    pub(crate) fn read(name: &str, settings: &BackendSettings, spec: &OidcSpec) -> Result<Self> {
         let mut settings = settings.clone();
         let mut cx = Configure::new(name, &mut settings);
-        Self::configure(&mut cx, issuer, client_auth)
+        Self::configure(&mut cx, spec)
     }
 
     /// Parses and checks the OpenID Connect options at start-up.
-    pub(crate) fn configure(
-        cx: &mut Configure<'_>,
-        issuer: Option<&str>,
-        client_auth: ClientAuth,
-    ) -> Result<Self> {
+    pub(crate) fn configure(cx: &mut Configure<'_>, spec: &OidcSpec) -> Result<Self> {
+        let (issuer, client_auth) = (spec.issuer, spec.client_auth);
+        let defaults = spec.issuer_defaults;
         let options: OidcOptions = cx.options()?;
         // The issuer can also sit with the other endpoints, where TOML users look for it.
         let configured = options
@@ -81,7 +77,7 @@ impl OidcConfig {
                 cx.declare(&names);
                 if let Some(name) = names
                     .iter()
-                    .find(|name| setting_value(cx.settings(), name).is_some())
+                    .find(|name| setting_value(cx.settings(), name, &[]).is_some())
                 {
                     return Err(cx.error(
                         name,
@@ -99,13 +95,14 @@ impl OidcConfig {
                 let names = crate::template_names(template);
                 cx.declare(&names);
                 for name in &names {
-                    if setting_value(cx.settings(), name).is_none() {
+                    if setting_value(cx.settings(), name, defaults).is_none() {
                         return Err(cx.error(name, "is not set: the issuer URL is built from it"));
                     }
                 }
-                crate::check_host_values(template, |name| setting_value(cx.settings(), name))
+                let value = |name: &str| setting_value(cx.settings(), name, defaults);
+                crate::check_host_values(template, value)
                     .map_err(|(name, problem)| cx.error(&name, problem))?;
-                crate::expand_template(template, |name| setting_value(cx.settings(), name))
+                crate::expand_template(template, value)
             }
             (None, None) => {
                 return Err(cx.error(
@@ -145,19 +142,45 @@ impl OidcConfig {
             None => client_auth,
             Some("client_secret_basic") => ClientAuth::Basic,
             Some("client_secret_post") => ClientAuth::Body,
+            Some("client_secret_jwt") => ClientAuth::SecretJwt,
+            Some("private_key_jwt") => ClientAuth::PrivateKeyJwt,
             Some(other) => {
                 return Err(cx.error(
                     "token_endpoint_auth_method",
-                    format!("`{other}` is not `client_secret_basic` or `client_secret_post`"),
+                    format!(
+                        "`{other}` is not `client_secret_basic`, `client_secret_post`, \
+                         `client_secret_jwt` or `private_key_jwt`"
+                    ),
                 ));
             }
         };
+        match options
+            .private_key
+            .as_deref()
+            .filter(|k| !k.trim().is_empty())
+        {
+            Some(pem) => {
+                let key = SigningKey::from_pem(pem, options.private_key_id.as_deref())
+                    .map_err(|why| cx.error("private_key", why))?;
+                cx.keep(key);
+            }
+            None if client_auth == ClientAuth::PrivateKeyJwt => {
+                return Err(cx.error(
+                    "private_key",
+                    "is not set: `private_key_jwt` signs with the client's private key (PEM)",
+                ));
+            }
+            None if options.private_key_id.is_some() => {
+                return Err(cx.error("private_key_id", "is set but PRIVATE_KEY is not"));
+            }
+            None => {}
+        }
         let config = Self {
             issuer,
             algorithms,
             leeway: i64::try_from(leeway).unwrap_or(i64::MAX),
             max_age: i64::try_from(max_age).unwrap_or(i64::MAX),
-            multi_tenant: options.multi_tenant,
+            multi_tenant: options.multi_tenant.unwrap_or(spec.multi_tenant),
             client_auth,
         };
         cx.keep(config.clone());
@@ -165,14 +188,25 @@ impl OidcConfig {
     }
 }
 
-/// The value of setting `name` of a backend: an endpoint (`base_url`) or an option (`realm`).
-fn setting_value(settings: &BackendSettings, name: &str) -> Option<String> {
+/// The value of setting `name` of a backend: an endpoint (`base_url`) or an option (`realm`),
+/// else its default in `defaults`.
+fn setting_value(
+    settings: &BackendSettings,
+    name: &str,
+    defaults: &[(&str, &str)],
+) -> Option<String> {
     settings
         .endpoints
         .get(name)
         .map(|url| url.trim_end_matches('/').to_owned())
         .or_else(|| settings.option(name))
         .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            defaults
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        })
 }
 
 /// An accepted ID-token algorithm: `none` and HMAC are refused, since keys come from a public
@@ -241,8 +275,7 @@ mod tests {
         let c = OidcConfig::read(
             "corp",
             &settings(&[("oidc_endpoint", "https://id.example.com")]),
-            None,
-            ClientAuth::Basic,
+            &super::super::GENERIC,
         )
         .expect("valid");
         assert_eq!(c.algorithms, vec![Algorithm::RS256]);
@@ -256,8 +289,7 @@ mod tests {
                 ("multi_tenant", "true"),
                 ("token_endpoint_auth_method", "client_secret_post"),
             ]),
-            None,
-            ClientAuth::Basic,
+            &super::super::GENERIC,
         )
         .expect("valid");
         assert_eq!(
@@ -304,8 +336,32 @@ mod tests {
                 ],
                 "SOCIAL_AUTH_CORP_MULTI_TENANT",
             ),
+            (
+                vec![
+                    ("oidc_endpoint", "https://id.example.com"),
+                    ("token_endpoint_auth_method", "private_key_jwt"),
+                ],
+                "SOCIAL_AUTH_CORP_PRIVATE_KEY",
+            ),
+            (
+                vec![
+                    ("oidc_endpoint", "https://id.example.com"),
+                    (
+                        "private_key",
+                        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+                    ),
+                ],
+                "SOCIAL_AUTH_CORP_PRIVATE_KEY",
+            ),
+            (
+                vec![
+                    ("oidc_endpoint", "https://id.example.com"),
+                    ("token_endpoint_auth_method", "tls_client_auth"),
+                ],
+                "SOCIAL_AUTH_CORP_TOKEN_ENDPOINT_AUTH_METHOD",
+            ),
         ] {
-            let err = OidcConfig::read("corp", &settings(&pairs), None, ClientAuth::Basic)
+            let err = OidcConfig::read("corp", &settings(&pairs), &super::super::GENERIC)
                 .expect_err("invalid");
             assert!(err.details().starts_with(setting), "{pairs:?}: {err}");
         }

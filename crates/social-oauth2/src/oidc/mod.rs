@@ -22,7 +22,8 @@
 //! | `JWT_LEEWAY` | tolerated clock skew in seconds (at most 300) | 30 |
 //! | `ID_TOKEN_MAX_AGE` | how old an ID token may be by its `iat`, in seconds | 600 |
 //! | `MULTI_TENANT` | accept a `{tenantid}` issuer template, filled from the token's `tid` | false |
-//! | `TOKEN_ENDPOINT_AUTH_METHOD` | `client_secret_basic` or `client_secret_post` | the provider's |
+//! | `TOKEN_ENDPOINT_AUTH_METHOD` | `client_secret_basic`, `client_secret_post`, `client_secret_jwt` (HS256 assertion) or `private_key_jwt` (RFC 7523 assertion signed with `PRIVATE_KEY`) | the provider's |
+//! | `PRIVATE_KEY`, `PRIVATE_KEY_ID` | the client's private key (PEM: RSA signs RS256, EC P-256 ES256) and its key id (`kid`), for `private_key_jwt` | none |
 //! | `AUTHORIZATION_URL`, `ACCESS_TOKEN_URL`, `USERINFO_URL`, `JWKS_URL`, `REVOKE_TOKEN_URL`, `END_SESSION_URL` | overrides of discovered endpoints | discovered |
 
 mod cache;
@@ -79,6 +80,14 @@ pub struct OidcSpec {
     /// Where the claims hold the account's fields; `None` for the standard claims
     /// ([`standard_details`], uid `sub`).
     pub mapping: Option<Mapping>,
+    /// Default values of the issuer template's settings (Microsoft's `("tenant", "common")`).
+    pub issuer_defaults: &'static [(&'static str, &'static str)],
+    /// Whether the discovered issuer may hold a `{tenantid}` placeholder filled from the
+    /// token's `tid` (Microsoft's multi-tenant endpoints), unless `MULTI_TENANT` says otherwise.
+    pub multi_tenant: bool,
+    /// Callback parameters handed to the provider with the token response
+    /// ([`TokenResponse::callback`]): Apple's `user`.
+    pub callback_params: &'static [&'static str],
 }
 
 impl OidcSpec {
@@ -94,6 +103,9 @@ impl OidcSpec {
         refresh: true,
         revoke: false,
         mapping: None,
+        issuer_defaults: &[],
+        multi_tenant: false,
+        callback_params: &[],
     };
 }
 
@@ -295,8 +307,7 @@ impl<P: OidcProvider> OidcBackend<P> {
         if let Some(config) = settings.typed::<OidcConfig>() {
             return Ok(config.clone());
         }
-        let spec = self.provider.spec();
-        OidcConfig::read(&self.name, settings, spec.issuer, spec.client_auth)
+        OidcConfig::read(&self.name, settings, &self.provider.spec())
     }
 
     /// The OAuth 2.0 base for one request, with the discovered endpoints.
@@ -423,7 +434,7 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
     }
 
     fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
-        cx.require_key_and_secret()?;
+        cx.require_key()?;
         cx.endpoints(&[
             Endpoint::AUTHORIZATION,
             Endpoint::ACCESS_TOKEN,
@@ -434,13 +445,22 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
             Endpoint::END_SESSION,
         ]);
         let spec = self.provider.spec();
-        OidcConfig::configure(cx, spec.issuer, spec.client_auth)?;
+        let config = OidcConfig::configure(cx, &spec)?;
         if let Some(scope) = &cx.settings().scope
             && !scope.iter().any(|s| s == "openid")
         {
             return Err(cx.error("scope", "must contain `openid`"));
         }
-        self.provider.configure(cx)
+        self.provider.configure(cx)?;
+        // A secret is needed unless the client signs with its key or one is generated for it.
+        let generated = cx
+            .settings()
+            .typed::<Arc<crate::client_jwt::GeneratedSecret>>()
+            .is_some();
+        if config.client_auth.uses_secret() && !generated {
+            cx.require_key_and_secret()?;
+        }
+        Ok(())
     }
 
     async fn start(&self, cx: &BackendCx<'_>) -> Result<Flow> {
@@ -593,6 +613,7 @@ impl<P: OidcProvider> OAuth2Provider for Login<P> {
             pkce: self.spec.pkce,
             client_auth: self.config.client_auth,
             refresh: self.spec.refresh,
+            callback_params: self.spec.callback_params,
             ..OAuth2Spec::DEFAULT
         }
     }
