@@ -256,9 +256,9 @@ TDAZO+C7Lp9QMt6PdlVx8+o5Brl6pyJgZW6v/vfdAvKG5HMr2iohMmoX
 
     #[test]
     fn an_ec_key_signs_es256_with_its_kid() {
-        let key = SigningKey::from_pem(EC_KEY, Some("ABC123DEFG")).unwrap();
+        let key = SigningKey::from_pem(EC_KEY, Some("ABC123DEFG")).expect("test value");
         assert_eq!(key.algorithm(), Algorithm::ES256);
-        let jwt = client_assertion(&key, "client", "https://idp.example/token", 1_000).unwrap();
+        let jwt = client_assertion(&key, "client", "https://idp.example/token", 1_000).expect("test value");
         let header = part(&jwt, 0);
         assert_eq!(header["alg"], "ES256");
         assert_eq!(header["kid"], "ABC123DEFG");
@@ -267,7 +267,7 @@ TDAZO+C7Lp9QMt6PdlVx8+o5Brl6pyJgZW6v/vfdAvKG5HMr2iohMmoX
         assert_eq!(claims["sub"], "client");
         assert_eq!(claims["aud"], "https://idp.example/token");
         assert_eq!(claims["exp"], 1_120);
-        let again = client_assertion(&key, "client", "https://idp.example/token", 1_000).unwrap();
+        let again = client_assertion(&key, "client", "https://idp.example/token", 1_000).expect("test value");
         assert_ne!(
             part(&again, 1)["jti"],
             claims["jti"],
@@ -278,11 +278,11 @@ TDAZO+C7Lp9QMt6PdlVx8+o5Brl6pyJgZW6v/vfdAvKG5HMr2iohMmoX
     #[test]
     fn an_rsa_pkcs8_key_signs_rs256() {
         use rsa::pkcs8::{EncodePrivateKey as _, LineEnding};
-        let rsa = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();
-        let pem = rsa.to_pkcs8_pem(LineEnding::LF).unwrap();
-        let key = SigningKey::from_pem(&pem, None).unwrap();
+        let rsa = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).expect("test value");
+        let pem = rsa.to_pkcs8_pem(LineEnding::LF).expect("test value");
+        let key = SigningKey::from_pem(&pem, None).expect("test value");
         assert_eq!(key.algorithm(), Algorithm::RS256);
-        let jwt = client_assertion(&key, "client", "https://idp.example/token", 0).unwrap();
+        let jwt = client_assertion(&key, "client", "https://idp.example/token", 0).expect("test value");
         assert_eq!(part(&jwt, 0)["alg"], "RS256");
         assert!(part(&jwt, 0).get("kid").is_none());
     }
@@ -293,18 +293,18 @@ TDAZO+C7Lp9QMt6PdlVx8+o5Brl6pyJgZW6v/vfdAvKG5HMr2iohMmoX
             "secret",
             "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
         ] {
-            let err = SigningKey::from_pem(bad, None).unwrap_err();
+            let err = SigningKey::from_pem(bad, None).expect_err("refused");
             assert!(!err.contains("AAAA") && !err.contains("secret"), "{err}");
         }
     }
 
     #[test]
     fn a_generated_secret_is_cached_until_a_tenth_of_its_life_is_left() {
-        let key = SigningKey::from_pem(EC_KEY, Some("KID")).unwrap();
+        let key = SigningKey::from_pem(EC_KEY, Some("KID")).expect("test value");
         let generated = GeneratedSecret::new(key, "TEAM", "https://appleid.apple.com", 1_000);
-        let first = generated.secret("com.example.web", 0).unwrap();
-        assert_eq!(generated.secret("com.example.web", 899).unwrap(), first);
-        let second = generated.secret("com.example.web", 901).unwrap();
+        let first = generated.secret("com.example.web", 0).expect("test value");
+        assert_eq!(generated.secret("com.example.web", 899).expect("test value"), first);
+        let second = generated.secret("com.example.web", 901).expect("test value");
         assert_ne!(second, first);
         let claims = part(&second, 1);
         assert_eq!(

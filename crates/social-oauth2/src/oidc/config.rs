@@ -53,16 +53,22 @@ struct OidcOptions {
 
 impl OidcConfig {
     /// Reads backend `name`'s settings; `spec` gives the provider's defaults.
+    #[cfg(test)]
     pub(crate) fn read(name: &str, settings: &BackendSettings, spec: &OidcSpec) -> Result<Self> {
         let mut settings = settings.clone();
         let mut cx = Configure::new(name, &mut settings);
-        Self::configure(&mut cx, spec)
+        Self::configure(&mut cx, spec, None)
     }
 
-    /// Parses and checks the OpenID Connect options at start-up.
-    pub(crate) fn configure(cx: &mut Configure<'_>, spec: &OidcSpec) -> Result<Self> {
-        let (issuer, client_auth) = (spec.issuer, spec.client_auth);
-        let defaults = spec.issuer_defaults;
+    /// Parses and checks the OpenID Connect options at start-up; `computed` is the issuer
+    /// the provider built from its own settings, if it did.
+    pub(crate) fn configure(
+        cx: &mut Configure<'_>,
+        spec: &OidcSpec,
+        computed: Option<String>,
+    ) -> Result<Self> {
+        let client_auth = spec.client_auth;
+        let issuer = spec.issuer;
         let options: OidcOptions = cx.options()?;
         // The issuer can also sit with the other endpoints, where TOML users look for it.
         let configured = options
@@ -71,13 +77,14 @@ impl OidcConfig {
             .or_else(|| cx.settings().endpoints.get("oidc_endpoint").cloned())
             .filter(|s| !s.trim().is_empty());
         let issuer = match (configured, issuer) {
+            (None, _) if computed.is_some() => computed.unwrap_or_default(),
             (Some(issuer), template) => {
                 // The issuer is given whole: a template's settings would be read nowhere.
                 let names = template.map(crate::template_names).unwrap_or_default();
                 cx.declare(&names);
                 if let Some(name) = names
                     .iter()
-                    .find(|name| setting_value(cx.settings(), name, &[]).is_some())
+                    .find(|name| setting_value(cx.settings(), name).is_some())
                 {
                     return Err(cx.error(
                         name,
@@ -95,11 +102,11 @@ impl OidcConfig {
                 let names = crate::template_names(template);
                 cx.declare(&names);
                 for name in &names {
-                    if setting_value(cx.settings(), name, defaults).is_none() {
+                    if setting_value(cx.settings(), name).is_none() {
                         return Err(cx.error(name, "is not set: the issuer URL is built from it"));
                     }
                 }
-                let value = |name: &str| setting_value(cx.settings(), name, defaults);
+                let value = |name: &str| setting_value(cx.settings(), name);
                 crate::check_host_values(template, value)
                     .map_err(|(name, problem)| cx.error(&name, problem))?;
                 crate::expand_template(template, value)
@@ -188,25 +195,14 @@ impl OidcConfig {
     }
 }
 
-/// The value of setting `name` of a backend: an endpoint (`base_url`) or an option (`realm`),
-/// else its default in `defaults`.
-fn setting_value(
-    settings: &BackendSettings,
-    name: &str,
-    defaults: &[(&str, &str)],
-) -> Option<String> {
+/// The value of setting `name` of a backend: an endpoint (`base_url`) or an option (`realm`).
+fn setting_value(settings: &BackendSettings, name: &str) -> Option<String> {
     settings
         .endpoints
         .get(name)
         .map(|url| url.trim_end_matches('/').to_owned())
         .or_else(|| settings.option(name))
         .filter(|v| !v.trim().is_empty())
-        .or_else(|| {
-            defaults
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        })
 }
 
 /// An accepted ID-token algorithm: `none` and HMAC are refused, since keys come from a public

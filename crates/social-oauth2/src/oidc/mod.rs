@@ -80,8 +80,6 @@ pub struct OidcSpec {
     /// Where the claims hold the account's fields; `None` for the standard claims
     /// ([`standard_details`], uid `sub`).
     pub mapping: Option<Mapping>,
-    /// Default values of the issuer template's settings (Microsoft's `("tenant", "common")`).
-    pub issuer_defaults: &'static [(&'static str, &'static str)],
     /// Whether the discovered issuer may hold a `{tenantid}` placeholder filled from the
     /// token's `tid` (Microsoft's multi-tenant endpoints), unless `MULTI_TENANT` says otherwise.
     pub multi_tenant: bool,
@@ -103,7 +101,6 @@ impl OidcSpec {
         refresh: true,
         revoke: false,
         mapping: None,
-        issuer_defaults: &[],
         multi_tenant: false,
         callback_params: &[],
     };
@@ -157,6 +154,14 @@ pub trait OidcProvider: Send + Sync + 'static {
     fn auth_params(&self, cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
         let _ = cx;
         Ok(Vec::new())
+    }
+
+    /// The issuer URL built from the backend's settings, for issuers the spec's template
+    /// cannot express (Microsoft's tenant names): read and check the options here. `None`,
+    /// the default, leaves the issuer to `OIDC_ENDPOINT` and the spec. Runs at start-up.
+    fn issuer(&self, cx: &mut Configure<'_>) -> Result<Option<String>> {
+        let _ = cx;
+        Ok(None)
     }
 
     /// Reads provider-specific settings at start-up: declare and parse options
@@ -307,7 +312,10 @@ impl<P: OidcProvider> OidcBackend<P> {
         if let Some(config) = settings.typed::<OidcConfig>() {
             return Ok(config.clone());
         }
-        OidcConfig::read(&self.name, settings, &self.provider.spec())
+        let mut settings = settings.clone();
+        let mut cx = Configure::new(&self.name, &mut settings);
+        let issuer = self.provider.issuer(&mut cx)?;
+        OidcConfig::configure(&mut cx, &self.provider.spec(), issuer)
     }
 
     /// The OAuth 2.0 base for one request, with the discovered endpoints.
@@ -445,7 +453,8 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
             Endpoint::END_SESSION,
         ]);
         let spec = self.provider.spec();
-        let config = OidcConfig::configure(cx, &spec)?;
+        let issuer = self.provider.issuer(cx)?;
+        let config = OidcConfig::configure(cx, &spec, issuer)?;
         if let Some(scope) = &cx.settings().scope
             && !scope.iter().any(|s| s == "openid")
         {
