@@ -151,6 +151,24 @@ pub(crate) fn confirm_login(action: &str, backend: &str, fields: &[(String, Stri
     page(StatusCode::OK, "Confirm login", &body)
 }
 
+/// The page that re-submits a cross-site callback POST from this site: it submits at once
+/// (a button when scripts are off), is never cached, and sends no `Referer` onwards, since
+/// its fields hold an authorization code.
+pub(crate) fn resubmit(action: &str, fields: &[(String, String)]) -> Response {
+    let mut response = no_store(Html(Flow::auto_post_html(action, fields)).into_response());
+    let headers = response.headers_mut();
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    response
+}
+
 /// Sends the browser on as `flow` says.
 pub(crate) fn flow_response(flow: Flow) -> Response {
     match flow {

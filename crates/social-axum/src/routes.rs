@@ -247,6 +247,9 @@ async fn complete_login(
         Ok(prepared) => prepared,
         Err(response) => return response,
     };
+    if let Some(response) = resubmit_cross_site_post(&routes, &backend, &data, &session) {
+        return response;
+    }
     let auth = &routes.auth;
     let current = match current_user(auth, &session).await {
         Ok(current) => current,
@@ -285,6 +288,47 @@ async fn complete_login(
         }
         Err(error) => pages::login_failed(auth, &session, error).await,
     }
+}
+
+/// The field a re-submitted callback carries, so that it is re-submitted once at most.
+pub(crate) const RESUBMITTED_FIELD: &str = "social_auth_resubmitted";
+
+/// A provider's cross-site POST to the callback (`response_mode=form_post`: Apple, Microsoft
+/// on request) arrives without the session cookie, which `SameSite=Lax` keeps off cross-site
+/// POSTs. Such a POST is answered with a page that submits the same fields to the same URL
+/// from this site, so that the cookie comes along; the callback then runs with every check it
+/// always has. The cookie is not weakened: a POST that brings the session, or was already
+/// re-submitted once, goes straight through.
+fn resubmit_cross_site_post(
+    routes: &SocialRoutes,
+    backend: &str,
+    data: &RequestData,
+    session: &Session,
+) -> Option<Response> {
+    // A paused login's resume is this site's own form, which brings the session or never will.
+    let ours = data
+        .form
+        .iter()
+        .any(|(name, _)| name == RESUBMITTED_FIELD || name == "partial_token");
+    if data.method != Method::POST || ours || session.id().is_some() {
+        return None;
+    }
+    let mut action = backend_path(&routes.complete_path, backend);
+    if !data.query.is_empty() {
+        action.push('?');
+        action.push_str(
+            &url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&data.query)
+                .finish(),
+        );
+    }
+    let mut fields = data.form.clone();
+    fields.push((RESUBMITTED_FIELD.to_owned(), "1".to_owned()));
+    tracing::debug!(
+        backend,
+        "re-submitting a cross-site callback POST from this site"
+    );
+    Some(pages::resubmit(&action, &fields))
 }
 
 async fn disconnect_all(

@@ -22,6 +22,8 @@ pub(crate) struct RequestData {
     pub(crate) params: HashMap<String, String>,
     /// Query parameters alone, in order.
     pub(crate) query: Vec<(String, String)>,
+    /// Form fields alone (urlencoded POST bodies), in order.
+    pub(crate) form: Vec<(String, String)>,
     /// The CSRF field of the form body; never taken from the query, where it would leak
     /// through logs and `Referer`.
     pub(crate) form_csrf: Option<String>,
@@ -55,6 +57,7 @@ impl RequestData {
             .unwrap_or_default();
         let mut params: HashMap<String, String> = query.iter().cloned().collect();
         let mut form_csrf = None;
+        let mut form = Vec::new();
         if parts.method == Method::POST && is_form(&parts.headers) {
             let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
                 .await
@@ -63,7 +66,8 @@ impl RequestData {
                 if name == crate::csrf::CSRF_FIELD {
                     form_csrf = Some(value.clone());
                 }
-                params.insert(name, value);
+                params.insert(name.clone(), value.clone());
+                form.push((name, value));
             }
         }
         let host = parts
@@ -81,6 +85,7 @@ impl RequestData {
         Ok(Self {
             params,
             query,
+            form,
             form_csrf,
             host,
             fetch_site,

@@ -2,17 +2,9 @@
 
 use axum::http::StatusCode;
 
-use crate::support::{App, query_param};
+use crate::support::{App, hidden, query_param};
 
 const PENDING: &str = "social_auth.github.pending";
-
-/// The value of the hidden input `name` in `html`.
-fn hidden(html: &str, name: &str) -> Option<String> {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = html.find(&marker)? + marker.len();
-    let end = html[start..].find('"')?;
-    Some(html[start..start + end].replace("&amp;", "&"))
-}
 
 #[tokio::test]
 async fn cross_site_get_begin_asks_for_confirmation() {

@@ -4,6 +4,7 @@
 mod csrf;
 mod disconnect;
 mod extractors;
+mod form_post;
 mod login;
 mod partial;
 mod support;

@@ -354,6 +354,14 @@ impl Browser {
     }
 }
 
+/// The value of the hidden input `name` in `html`.
+pub(crate) fn hidden(html: &str, name: &str) -> Option<String> {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].replace("&amp;", "&"))
+}
+
 /// A query parameter of an absolute or relative URL.
 pub(crate) fn query_param(url: &str, name: &str) -> Option<String> {
     let parsed = url::Url::parse(url)
