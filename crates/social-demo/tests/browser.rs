@@ -16,6 +16,7 @@ use std::{
 use common::serve;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+use social_core::{BackendSettings, Settings};
 
 /// chromedriver and Chromium, or `None` (after saying why) when the test cannot run here.
 fn tools() -> Option<(PathBuf, PathBuf)> {
@@ -340,17 +341,20 @@ async fn scenario(tab: Tab) {
     tab.until_path("/?next=").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_person_logs_in_connects_disconnects_and_meets_errors() {
+/// Runs `scenario` in a fresh headless Chromium whose tab starts from `base`.
+async fn in_browser<F, Fut>(base: String, scenario: F)
+where
+    F: FnOnce(Tab) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let Some((driver_path, chromium)) = tools() else {
         return;
     };
-    let server = serve(|c| c).await;
     let driver = start_driver(&driver_path).await;
     let client = open_browser(&driver, &chromium).await;
     let tab = Tab {
         client: client.clone(),
-        base: server.url.clone(),
+        base,
         shots: std::env::var_os("DEMO_SCREENSHOTS").map(PathBuf::from),
     };
     // Run it as a task so that a failed assertion still closes the browser.
@@ -362,4 +366,52 @@ async fn a_person_logs_in_connects_disconnects_and_meets_errors() {
     if let Err(error) = outcome {
         std::panic::resume_unwind(error.into_panic());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_logs_in_connects_disconnects_and_meets_errors() {
+    let server = serve(|c| c).await;
+    in_browser(server.url.clone(), scenario).await;
+}
+
+/// Apple's way: the provider answers with a form it POSTs to the callback from its own site,
+/// which the `SameSite=Lax` session cookie does not go along with. The app is browsed as
+/// `localhost` and the dev provider lives at `127.0.0.1`: two sites, as in production.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_post_callback_from_another_site_logs_in() {
+    let mut settings = Settings::default();
+    let mut dev = BackendSettings::default();
+    dev.auth_extra_arguments
+        .insert("response_mode".into(), "form_post".into());
+    settings.backends.insert("dev".into(), dev);
+    let server = serve(|c| c.settings(settings)).await;
+    assert!(
+        server.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    let base = server.url.replacen("127.0.0.1", "localhost", 1);
+    in_browser(base, |tab: Tab| async move {
+        tab.goto("/").await;
+        tab.click(r#"a[data-backend="dev"]"#).await;
+        tab.until(
+            |p| p.starts_with("http://127.0.0.1:") && p.contains("/dev-provider/authorize?"),
+            "the dev provider on the other site",
+        )
+        .await;
+        assert!(
+            tab.path().await.contains("response_mode=form_post"),
+            "{}",
+            tab.path().await
+        );
+        tab.click(r#"button[name="preset"][value="alice"]"#).await;
+        tab.until_path("/profile/").await;
+        assert_eq!(tab.text("#username").await, "alice");
+        assert!(
+            tab.has(r#"section[data-provider="dev"][data-uid="alice"]"#)
+                .await
+        );
+        tab.shot("7-form-post").await;
+    })
+    .await;
 }

@@ -261,8 +261,9 @@ async fn untrusted_clients_and_redirect_uris_get_a_page_not_a_redirect() {
 async fn bad_requests_from_a_known_client_are_sent_back_with_an_error() {
     let p = provider();
     let good = challenge(VERIFIER);
-    let cases: [(&str, Option<&str>, &str); 5] = [
+    let cases: [(&str, Option<&str>, &str); 6] = [
         ("response_type", Some("token"), "unsupported_response_type"),
+        ("response_mode", Some("fragment"), "invalid_request"),
         ("code_challenge", None, "invalid_request"),
         ("code_challenge_method", Some("plain"), "invalid_request"),
         ("code_challenge", Some("short"), "invalid_request"),
@@ -280,6 +281,36 @@ async fn bad_requests_from_a_known_client_are_sent_back_with_an_error() {
         let answer = get(&p.router, "/authorize", &pairs).await;
         assert_eq!(answer.status, StatusCode::SEE_OTHER, "{name}");
         assert_eq!(answer.param("error").as_deref(), Some(error), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn form_post_answers_with_a_page_that_posts_to_the_callback() {
+    let p = provider();
+    for (action, field) in [("allow", "code"), ("deny", "error")] {
+        let answer = sign_in(
+            &p.router,
+            &[
+                ("response_mode", "form_post"),
+                ("preset", "alice"),
+                ("action", action),
+            ],
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::OK, "{action}");
+        assert_eq!(answer.location, None, "{action}: no redirect");
+        assert!(
+            answer
+                .body
+                .contains(&format!(r#"<form method="post" action="{CALLBACK}">"#)),
+            "{}",
+            answer.body
+        );
+        assert!(
+            answer.body.contains(&format!(r#"name="{field}""#)),
+            "{action}"
+        );
+        assert!(answer.body.contains(r#"name="state" value="st4te""#));
     }
 }
 

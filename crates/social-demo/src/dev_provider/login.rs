@@ -6,7 +6,7 @@ use axum::{
     body::Bytes,
     extract::{RawQuery, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::Response,
 };
 
 use super::{AuthRequest, DevUser, Params, Shared, St, authorize_error, query_params};
@@ -28,10 +28,11 @@ pub fn presets() -> Vec<DevUser> {
 }
 
 /// The authorization request's parameters, carried through the form unchanged.
-const CARRIED: [&str; 8] = [
+const CARRIED: [&str; 9] = [
     "client_id",
     "redirect_uri",
     "response_type",
+    "response_mode",
     "scope",
     "state",
     "nonce",
@@ -55,7 +56,7 @@ pub(super) async fn authorize_submit(State(shared): St, body: Bytes) -> Response
     };
     let field = |name: &str| params.get(name).ok().flatten().map(str::trim);
     let user = if field("action") == Some("deny") {
-        return Redirect::to(&Shared::deny(&request, &shared.provider.issuer)).into_response();
+        return request.deliver(&Shared::deny(&request, &shared.provider.issuer));
     } else if let Some(name) = field("preset") {
         match presets().into_iter().find(|p| p.username == name) {
             Some(user) => user,
@@ -98,8 +99,9 @@ pub(super) async fn authorize_submit(State(shared): St, body: Bytes) -> Response
         user = user.username,
         "dev provider: signed in"
     );
+    let answer = request.clone();
     match shared.issue_code(request, user) {
-        Ok(location) => Redirect::to(&location).into_response(),
+        Ok(location) => answer.deliver(&location),
         Err(error) => authorize_error(&shared, error),
     }
 }

@@ -27,7 +27,7 @@ use axum::{
     body::Bytes,
     extract::{RawQuery, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{Html, IntoResponse, Redirect, Response},
     routing::get,
 };
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -229,11 +229,34 @@ struct AuthRequest {
     state: Option<String>,
     nonce: Option<String>,
     challenge: String,
+    /// `response_mode=form_post`: the answer is POSTed to the redirect URI by the browser.
+    form_post: bool,
 }
 
 impl AuthRequest {
     fn has_scope(&self, scope: &str) -> bool {
         self.scope.iter().any(|s| s == scope)
+    }
+
+    /// Sends the browser to `location` (the redirect URI with the answer in its query) the
+    /// way the client asked: a redirect, or a page that POSTs the answer there from this
+    /// site (`form_post`, as Apple answers).
+    fn deliver(&self, location: &str) -> Response {
+        if !self.form_post {
+            return Redirect::to(location).into_response();
+        }
+        let (action, fields) = match url::Url::parse(location) {
+            Ok(mut url) => {
+                let fields: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+                url.set_query(None);
+                (String::from(url), fields)
+            }
+            Err(_) => (location.to_owned(), Vec::new()),
+        };
+        let mut response =
+            Html(social_core::Flow::auto_post_html(&action, &fields)).into_response();
+        no_store(response.headers_mut());
+        response
     }
 }
 
@@ -425,6 +448,16 @@ impl Shared {
             })
             .unwrap_or_default();
         let nonce = one("nonce")?.map(str::to_owned);
+        let form_post = match one("response_mode")? {
+            None | Some("query") => false,
+            Some("form_post") => true,
+            Some(_) => {
+                return Err(refuse(
+                    "invalid_request",
+                    "response_mode must be query or form_post",
+                ));
+            }
+        };
         Ok(AuthRequest {
             client_id: client_id.to_owned(),
             redirect_uri: redirect_uri.to_owned(),
@@ -432,6 +465,7 @@ impl Shared {
             state,
             nonce,
             challenge: challenge.to_owned(),
+            form_post,
         })
     }
 
