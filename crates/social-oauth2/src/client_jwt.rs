@@ -258,7 +258,8 @@ TDAZO+C7Lp9QMt6PdlVx8+o5Brl6pyJgZW6v/vfdAvKG5HMr2iohMmoX
     fn an_ec_key_signs_es256_with_its_kid() {
         let key = SigningKey::from_pem(EC_KEY, Some("ABC123DEFG")).expect("test value");
         assert_eq!(key.algorithm(), Algorithm::ES256);
-        let jwt = client_assertion(&key, "client", "https://idp.example/token", 1_000).expect("test value");
+        let jwt = client_assertion(&key, "client", "https://idp.example/token", 1_000)
+            .expect("test value");
         let header = part(&jwt, 0);
         assert_eq!(header["alg"], "ES256");
         assert_eq!(header["kid"], "ABC123DEFG");
@@ -267,7 +268,8 @@ TDAZO+C7Lp9QMt6PdlVx8+o5Brl6pyJgZW6v/vfdAvKG5HMr2iohMmoX
         assert_eq!(claims["sub"], "client");
         assert_eq!(claims["aud"], "https://idp.example/token");
         assert_eq!(claims["exp"], 1_120);
-        let again = client_assertion(&key, "client", "https://idp.example/token", 1_000).expect("test value");
+        let again = client_assertion(&key, "client", "https://idp.example/token", 1_000)
+            .expect("test value");
         assert_ne!(
             part(&again, 1)["jti"],
             claims["jti"],
@@ -282,7 +284,8 @@ TDAZO+C7Lp9QMt6PdlVx8+o5Brl6pyJgZW6v/vfdAvKG5HMr2iohMmoX
         let pem = rsa.to_pkcs8_pem(LineEnding::LF).expect("test value");
         let key = SigningKey::from_pem(&pem, None).expect("test value");
         assert_eq!(key.algorithm(), Algorithm::RS256);
-        let jwt = client_assertion(&key, "client", "https://idp.example/token", 0).expect("test value");
+        let jwt =
+            client_assertion(&key, "client", "https://idp.example/token", 0).expect("test value");
         assert_eq!(part(&jwt, 0)["alg"], "RS256");
         assert!(part(&jwt, 0).get("kid").is_none());
     }
@@ -303,8 +306,15 @@ TDAZO+C7Lp9QMt6PdlVx8+o5Brl6pyJgZW6v/vfdAvKG5HMr2iohMmoX
         let key = SigningKey::from_pem(EC_KEY, Some("KID")).expect("test value");
         let generated = GeneratedSecret::new(key, "TEAM", "https://appleid.apple.com", 1_000);
         let first = generated.secret("com.example.web", 0).expect("test value");
-        assert_eq!(generated.secret("com.example.web", 899).expect("test value"), first);
-        let second = generated.secret("com.example.web", 901).expect("test value");
+        assert_eq!(
+            generated
+                .secret("com.example.web", 899)
+                .expect("test value"),
+            first
+        );
+        let second = generated
+            .secret("com.example.web", 901)
+            .expect("test value");
         assert_ne!(second, first);
         let claims = part(&second, 1);
         assert_eq!(

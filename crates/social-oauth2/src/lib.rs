@@ -754,13 +754,15 @@ async fn token_call(cx: &ProviderCx<'_>, request: HttpRequest) -> Result<TokenRe
             format!("{what} answered {status}"),
         );
     }
+    // Old APIs answer `access_token=...&expires=...`; WeChat labels its JSON `text/plain`.
     let is_form = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.starts_with("application/x-www-form-urlencoded") || v.starts_with("text/plain")
-        });
+        })
+        && !body.trim_ascii_start().starts_with(b"{");
     let raw: Map<String, Value> = if is_form {
         url::form_urlencoded::parse(body)
             .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))

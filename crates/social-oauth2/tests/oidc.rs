@@ -798,6 +798,56 @@ async fn revocation_uses_the_discovered_endpoint() {
     server.verify().await;
 }
 
+/// A provider whose discovery document leaves its revocation endpoint out (Twitch).
+struct DocumentedRevocation(&'static str);
+
+impl social_oauth2::oidc::OidcProvider for DocumentedRevocation {
+    fn spec(&self) -> social_oauth2::oidc::OidcSpec {
+        social_oauth2::oidc::OidcSpec {
+            name: "documented",
+            revoke: true,
+            revoke_url: Some(self.0),
+            ..social_oauth2::oidc::OidcSpec::DEFAULT
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_specs_revocation_endpoint_serves_when_discovery_names_none() {
+    let server = MockServer::start().await;
+    let issuer = format!("{}/realms/corp", server.uri());
+    let discovery = DISCOVERY
+        .replace("{issuer}", &issuer)
+        .replace("{server}", &server.uri());
+    assert!(!discovery.contains("revocation_endpoint"));
+    Mock::given(matchers::path(
+        "/realms/corp/.well-known/openid-configuration",
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_raw(discovery, "application/json"))
+    .mount(&server)
+    .await;
+    Mock::given(matchers::method("POST"))
+        .and(matchers::path("/documented/revoke"))
+        .and(matchers::body_string_contains("token=at-1"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut env = Env::new();
+    let corp = env.settings.backends.get_mut("corp").unwrap();
+    corp.secret = Some(Secret::new("s3cret"));
+    corp.options
+        .insert("oidc_endpoint".into(), TomlValue::String(issuer));
+    let url: &'static str =
+        Box::leak(format!("{}/documented/revoke", server.uri()).into_boxed_str());
+    let backend = OidcBackend::named("corp", DocumentedRevocation(url)).with_cache(Arc::default());
+    backend
+        .revoke_token(&env.cx(), &social_core::Tokens::new("at-1"))
+        .await
+        .unwrap();
+    server.verify().await;
+}
+
 #[test]
 fn standard_claims_map_to_details() {
     let details = social_oauth2::oidc::standard_details(&json!({

@@ -77,6 +77,9 @@ pub struct OidcSpec {
     /// Whether tokens can be revoked (through the discovered `revocation_endpoint` or the
     /// `REVOKE_TOKEN_URL` setting).
     pub revoke: bool,
+    /// The revocation endpoint used when discovery names none (Twitch documents one its
+    /// discovery document leaves out); `REVOKE_TOKEN_URL` still wins.
+    pub revoke_url: Option<&'static str>,
     /// Where the claims hold the account's fields; `None` for the standard claims
     /// ([`standard_details`], uid `sub`).
     pub mapping: Option<Mapping>,
@@ -100,6 +103,7 @@ impl OidcSpec {
         echoes_nonce: true,
         refresh: true,
         revoke: false,
+        revoke_url: None,
         mapping: None,
         multi_tenant: false,
         callback_params: &[],
@@ -522,7 +526,8 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
             .backend
             .endpoint_override(Endpoint::REVOKE_TOKEN)
             .is_some()
-            || base.provider().metadata.revocation_endpoint.is_some();
+            || base.provider().metadata.revocation_endpoint.is_some()
+            || self.provider.spec().revoke_url.is_some();
         if !self.provider.spec().revoke || !known {
             return Err(AuthError::new(
                 ErrorKind::Unsupported,
@@ -637,7 +642,11 @@ impl<P: OidcProvider> OAuth2Provider for Login<P> {
             Endpoint::REVOKE_TOKEN => self.metadata.revocation_endpoint.as_ref(),
             _ => None,
         };
-        discovered.map_or_else(|| default.to_owned(), Clone::clone)
+        match (discovered, endpoint) {
+            (Some(url), _) => url.clone(),
+            (None, Endpoint::REVOKE_TOKEN) => self.spec.revoke_url.unwrap_or(default).to_owned(),
+            (None, _) => default.to_owned(),
+        }
     }
 
     fn auth_params(&self, cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
