@@ -1,22 +1,31 @@
-//! Atlassian passes the provider conformance suite from fixtures.
-// TODO(provider author): the fixtures are made up; record the provider's real answers,
-// scrubbed, and keep the paths below in step with `SPEC`.
+//! Atlassian passes the provider conformance suite from fixtures in the shape of its answers:
+//! the account (`/me`) and the sites the token may reach (`/oauth/token/accessible-resources`),
+//! both checked for the bearer token.
+
+use std::sync::Arc;
 
 use social_testkit::provider::Fixture;
 
 fn fixture() -> Fixture {
     Fixture::new(social_atlassian::NAME)
-        .endpoint("authorization_url", "/oauth/authorize")
+        .endpoint("authorization_url", "/authorize")
         .token(
             "POST",
             "/oauth/token",
             social_testkit::fixture!("token.json"),
         )
-        .endpoint("api_url", "/api")
-        .api("GET", "/api/user", social_testkit::fixture!("user.json"))
+        .endpoint("api_url", "")
+        .api("GET", "/me", social_testkit::fixture!("me.json"))
+        .api(
+            "GET",
+            "/oauth/token/accessible-resources",
+            social_testkit::fixture!("accessible-resources.json"),
+        )
 }
 
 social_testkit::conformance!(
-    backend = std::sync::Arc::new(social_atlassian::backend()),
+    backend = Arc::new(social_atlassian::backend()),
     fixture = fixture()
 );
+
+mod quirks;

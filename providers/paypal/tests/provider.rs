@@ -1,22 +1,30 @@
-//! Paypal passes the provider conformance suite from fixtures.
-// TODO(provider author): the fixtures are made up; record the provider's real answers,
-// scrubbed, and keep the paths below in step with `SPEC`.
+//! Log in with PayPal passes the provider conformance suite from fixtures in the shape of its
+//! answers: the token answer of `/v1/oauth2/token` and the OpenID Connect user info of
+//! `/v1/identity/openidconnect/userinfo?schema=openid`.
+
+use std::sync::Arc;
 
 use social_testkit::provider::Fixture;
 
 fn fixture() -> Fixture {
     Fixture::new(social_paypal::NAME)
-        .endpoint("authorization_url", "/oauth/authorize")
+        .endpoint("authorization_url", "/signin/authorize")
         .token(
             "POST",
-            "/oauth/token",
+            "/v1/oauth2/token",
             social_testkit::fixture!("token.json"),
         )
-        .endpoint("api_url", "/api")
-        .api("GET", "/api/user", social_testkit::fixture!("user.json"))
+        .endpoint("api_url", "")
+        .api(
+            "GET",
+            "/v1/identity/openidconnect/userinfo",
+            social_testkit::fixture!("userinfo.json"),
+        )
 }
 
 social_testkit::conformance!(
-    backend = std::sync::Arc::new(social_paypal::backend()),
+    backend = Arc::new(social_paypal::backend()),
     fixture = fixture()
 );
+
+mod quirks;
