@@ -74,12 +74,12 @@ fn app_with(
     ghe: &MockServer,
     pipeline: Pipeline,
 ) -> App {
-    settings
-        .backends
-        .insert("github".into(), backend_settings(github));
-    settings
-        .backends
-        .insert("ghe".into(), backend_settings(ghe));
+    for (name, server) in [("github", github), ("ghe", ghe)] {
+        let mut backend = backend_settings(server);
+        // What a test sets of a backend beside its endpoints.
+        backend.association_only = settings.backends.get(name).and_then(|b| b.association_only);
+        settings.backends.insert(name.into(), backend);
+    }
     let storage = Arc::new(MemoryStorage::new());
     let clock = Arc::new(FixedClock::new(1_700_000_000));
     let http =
@@ -347,4 +347,74 @@ async fn disconnect_revokes_tokens_when_configured_and_survives_a_failing_provid
     // Each server saw exactly one revocation (checked again when the servers drop).
     github.verify().await;
     ghe.verify().await;
+}
+
+#[tokio::test]
+async fn an_association_only_backend_connects_accounts_but_never_logs_in() {
+    let (github, ghe) = (
+        fake_github(1, "octocat", EMAILS).await,
+        fake_github(77, "octo-ghe", "[]").await,
+    );
+    let mut settings = Settings::default();
+    let mut only = BackendSettings::default();
+    only.association_only = Some(true);
+    settings.backends.insert("ghe".into(), only);
+    let app = app_with(settings, &github, &ghe, Pipeline::default());
+    assert!(app.auth.association_only("ghe"));
+    assert!(!app.auth.association_only("github"));
+
+    let refused = app.login("ghe", None).await;
+    assert_eq!(
+        refused.map_err(|e| e.kind()).err(),
+        Some(ErrorKind::Forbidden)
+    );
+    assert_eq!(app.storage.counts(), (0, 0), "no user was made");
+    let asked = ghe.received_requests().await.unwrap_or_default();
+    assert!(asked.is_empty(), "no code was exchanged: {asked:?}");
+
+    let user = logged_in(app.login("github", None).await).user;
+    let linked = logged_in(app.login("ghe", Some(&user.id)).await);
+    assert_eq!(linked.user.id, user.id, "connected to the logged-in user");
+    assert_eq!(app.storage.counts(), (1, 2));
+}
+
+#[test]
+fn association_only_is_read_from_toml_and_the_environment() {
+    let build = |settings: Settings| {
+        SocialAuth::builder(Registry::new().with(social_github::backend()))
+            .settings(settings)
+            .storage(Arc::new(MemoryStorage::new()))
+            .build()
+    };
+    let toml = "[backends.github]\nkey = \"k\"\nsecret = \"s\"\nassociation_only = true\n";
+    let from_toml = Settings::from_toml_str(toml).expect("TOML");
+    assert!(build(from_toml).expect("valid").association_only("github"));
+    let vars = |value: &str| {
+        Settings::default()
+            .with_vars([
+                ("SOCIAL_AUTH_GITHUB_KEY".to_owned(), "k".to_owned()),
+                ("SOCIAL_AUTH_GITHUB_SECRET".to_owned(), "s".to_owned()),
+                (
+                    "SOCIAL_AUTH_GITHUB_ASSOCIATION_ONLY".to_owned(),
+                    value.to_owned(),
+                ),
+            ])
+            .expect("variables")
+    };
+    assert!(
+        build(vars("yes"))
+            .expect("valid")
+            .association_only("github")
+    );
+    assert!(
+        !build(vars("false"))
+            .expect("valid")
+            .association_only("github")
+    );
+    let err = build(vars("maybe")).expect_err("not a boolean");
+    assert!(
+        err.to_string()
+            .contains("SOCIAL_AUTH_GITHUB_ASSOCIATION_ONLY"),
+        "{err}"
+    );
 }

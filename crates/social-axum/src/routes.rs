@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
-use social_core::{Outcome, SocialAuth, Stage, UserId};
+use social_core::{AuthError, ErrorKind, Outcome, SocialAuth, Stage, UserId};
 use tower_sessions::Session;
 
 use crate::{
@@ -223,6 +223,22 @@ async fn begin(
         return pages::confirm_login(&action, &backend, &fields);
     }
     let auth = &routes.auth;
+    if auth.association_only(&backend) {
+        // Only a logged-in user may connect such an account: do not send anyone else away.
+        match current_user(auth, &session).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                let error = AuthError::new(
+                    ErrorKind::Forbidden,
+                    Stage::Begin,
+                    format!("{backend} only connects an account to a logged-in user"),
+                )
+                .with_provider(&backend);
+                return pages::login_failed(auth, &session, error).await;
+            }
+            Err(response) => return response,
+        }
+    }
     let strategy = AxumStrategy::new(
         &data,
         &host,

@@ -63,6 +63,10 @@ pub struct Capabilities {
     /// Where the backend's API calls carry the access token; the conformance suite checks
     /// that every call does.
     pub token_in: Option<TokenIn>,
+    /// Only connects accounts to a logged-in user: its uid is not stable enough to log in
+    /// with (Mixcloud's is a username the user can change). The `ASSOCIATION_ONLY` setting
+    /// overrides it either way.
+    pub association_only: bool,
 }
 
 impl Capabilities {
@@ -73,6 +77,7 @@ impl Capabilities {
             refresh: false,
             revoke: false,
             token_in: None,
+            association_only: false,
         }
     }
 
@@ -94,6 +99,13 @@ impl Capabilities {
     #[must_use]
     pub const fn revoke(mut self, yes: bool) -> Self {
         self.revoke = yes;
+        self
+    }
+
+    /// Sets [`Capabilities::association_only`].
+    #[must_use]
+    pub const fn association_only(mut self, yes: bool) -> Self {
+        self.association_only = yes;
         self
     }
 

@@ -351,6 +351,21 @@ impl SocialAuth {
         b.start(&cx).await.map_err(|e| e.or_provider(backend))
     }
 
+    /// Whether backend `name` only connects accounts to a logged-in user: its
+    /// `ASSOCIATION_ONLY` setting, else what the backend declares. Web integrations check it
+    /// before sending an anonymous user to the provider.
+    pub fn association_only(&self, name: &str) -> bool {
+        let declared = self
+            .registry()
+            .get(name)
+            .is_some_and(|b| b.capabilities().association_only);
+        self.settings()
+            .backends
+            .get(name)
+            .and_then(|b| b.association_only)
+            .unwrap_or(declared)
+    }
+
     /// Completes a login at the callback of `backend`, or resumes a paused pipeline when the
     /// request carries `partial_token`. `current_user` is the logged-in user, if any: the
     /// account is then associated with them.
@@ -363,6 +378,17 @@ impl SocialAuth {
         let b = self.backend(backend, Stage::Callback)?;
         if let Some(token) = strategy.param(PARTIAL_TOKEN_PARAM) {
             return self.resume(strategy, backend, &token).await;
+        }
+        if current_user.is_none() && self.association_only(backend) {
+            // Refused before the code is exchanged: nothing is fetched, nothing written.
+            return Err(AuthError::new(
+                ErrorKind::Forbidden,
+                Stage::Callback,
+                format!(
+                    "{backend} only connects an account to a logged-in user (ASSOCIATION_ONLY):                      log in another way first"
+                ),
+            )
+            .with_provider(backend));
         }
         let cx = BackendCx {
             provider: self.provider_cx(b.name()),

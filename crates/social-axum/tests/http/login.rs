@@ -349,3 +349,29 @@ async fn inactive_users_are_not_logged_in() {
             .contains_key("social_auth.user_id")
     );
 }
+
+#[tokio::test]
+async fn an_association_only_backend_does_not_send_anonymous_users_away() {
+    let app = App::with(Config {
+        tweak: |s| {
+            if let Some(github) = s.backends.get_mut("github") {
+                github.association_only = Some(true);
+            }
+        },
+        ..Config::default()
+    })
+    .await;
+    let mut browser = app.browser();
+    browser
+        .get("/login/github/")
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(flashed_error(&mut browser).await["code"], "forbidden");
+    assert!(
+        !app.session_of(&browser)
+            .await
+            .contains_key("social_auth.github.pending"),
+        "no login was started"
+    );
+    assert_eq!(app.github_hits().await, 0);
+}

@@ -165,6 +165,10 @@ pub struct BackendSettings {
     pub whitelisted_domains: Vec<String>,
     /// Only these e-mails may log in (`WHITELISTED_EMAILS`).
     pub whitelisted_emails: Vec<String>,
+    /// The backend only connects accounts to a logged-in user, never logs anyone in nor
+    /// creates users (`ASSOCIATION_ONLY`); `None` leaves it to the backend
+    /// ([`Capabilities::association_only`](crate::Capabilities::association_only)).
+    pub association_only: Option<bool>,
     /// Provider-specific settings (`SOCIAL_AUTH_GITHUB_ORGANIZATION`, ...) as given: TOML
     /// values, or text from the environment. Backends parse them once into their own types
     /// ([`Configure::options`]).
@@ -206,6 +210,7 @@ impl fmt::Debug for BackendSettings {
             .field("endpoints", &self.endpoints)
             .field("whitelisted_domains", &self.whitelisted_domains)
             .field("whitelisted_emails", &self.whitelisted_emails)
+            .field("association_only", &self.association_only)
             .field("options", &options)
             .finish()
     }
@@ -634,6 +639,9 @@ fn set_backend(entry: &mut BackendSettings, backend: &str, key: &str, value: &st
         }
         "WHITELISTED_DOMAINS" => entry.whitelisted_domains = list(value),
         "WHITELISTED_EMAILS" => entry.whitelisted_emails = list(value),
+        "ASSOCIATION_ONLY" => {
+            entry.association_only = Some(bool_var(&env_name(Some(backend), key), value)?);
+        }
         _ => {
             entry.options.insert(
                 key.to_ascii_lowercase(),

@@ -24,6 +24,7 @@ const COMMON: &[&str] = &[
     "extra_data",
     "whitelisted_domains",
     "whitelisted_emails",
+    "association_only",
 ];
 
 /// What a backend reads of its settings, handed to [`Backend::configure`](crate::Backend::configure)
