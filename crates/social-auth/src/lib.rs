@@ -22,14 +22,20 @@ pub use social_auth0 as auth0;
 pub use social_axum as axum;
 #[cfg(feature = "battlenet")]
 pub use social_battlenet as battlenet;
+#[cfg(feature = "bitbucket")]
+pub use social_bitbucket as bitbucket;
 #[cfg(feature = "box")]
 pub use social_box as box_;
+#[cfg(feature = "browserid")]
+pub use social_browserid as browserid;
 #[cfg(feature = "coinbase")]
 pub use social_coinbase as coinbase;
 #[cfg(feature = "digitalocean")]
 pub use social_digitalocean as digitalocean;
 #[cfg(feature = "discord")]
 pub use social_discord as discord;
+#[cfg(feature = "dropbox")]
+pub use social_dropbox as dropbox;
 #[cfg(feature = "evernote")]
 pub use social_evernote as evernote;
 #[cfg(feature = "facebook")]
@@ -38,12 +44,16 @@ pub use social_facebook as facebook;
 pub use social_figma as figma;
 #[cfg(feature = "flickr")]
 pub use social_flickr as flickr;
+#[cfg(feature = "foursquare")]
+pub use social_foursquare as foursquare;
 #[cfg(feature = "github")]
 pub use social_github as github;
 #[cfg(feature = "gitlab")]
 pub use social_gitlab as gitlab;
 #[cfg(feature = "google")]
 pub use social_google as google;
+#[cfg(feature = "instagram")]
+pub use social_instagram as instagram;
 #[cfg(feature = "kakao")]
 pub use social_kakao as kakao;
 #[cfg(feature = "keycloak")]
@@ -54,12 +64,20 @@ pub use social_line as line;
 pub use social_linkedin as linkedin;
 #[cfg(feature = "livejournal")]
 pub use social_livejournal as livejournal;
+#[cfg(feature = "mailru")]
+pub use social_mailru as mailru;
 #[cfg(feature = "microsoft")]
 pub use social_microsoft as microsoft;
+#[cfg(feature = "microsoft-graph")]
+pub use social_microsoft_graph as microsoft_graph;
+#[cfg(feature = "mixcloud")]
+pub use social_mixcloud as mixcloud;
 #[cfg(feature = "naver")]
 pub use social_naver as naver;
 #[cfg(feature = "notion")]
 pub use social_notion as notion;
+#[cfg(feature = "odnoklassniki")]
+pub use social_odnoklassniki as odnoklassniki;
 #[cfg(feature = "okta")]
 pub use social_okta as okta;
 #[cfg(feature = "patreon")]
@@ -70,6 +88,8 @@ pub use social_paypal as paypal;
 pub use social_reddit as reddit;
 #[cfg(feature = "salesforce")]
 pub use social_salesforce as salesforce;
+#[cfg(feature = "skyrock")]
+pub use social_skyrock as skyrock;
 #[cfg(feature = "slack")]
 pub use social_slack as slack;
 #[cfg(feature = "spotify")]
@@ -88,8 +108,16 @@ pub use social_tiktok as tiktok;
 pub use social_twitch as twitch;
 #[cfg(feature = "twitter")]
 pub use social_twitter as twitter;
+#[cfg(feature = "vk")]
+pub use social_vk as vk;
 #[cfg(feature = "wechat")]
 pub use social_wechat as wechat;
+#[cfg(feature = "weibo")]
+pub use social_weibo as weibo;
+#[cfg(feature = "yahoo")]
+pub use social_yahoo as yahoo;
+#[cfg(feature = "yandex")]
+pub use social_yandex as yandex;
 #[cfg(feature = "zoom")]
 pub use social_zoom as zoom;
 
@@ -176,6 +204,34 @@ pub fn registry() -> Registry {
     add(Arc::new(social_coinbase::backend()));
     #[cfg(feature = "box")]
     add(Arc::new(social_box::backend()));
+    #[cfg(feature = "vk")]
+    add(Arc::new(social_vk::backend()));
+    #[cfg(feature = "weibo")]
+    add(Arc::new(social_weibo::backend()));
+    #[cfg(feature = "yandex")]
+    add(Arc::new(social_yandex::backend()));
+    #[cfg(feature = "mailru")]
+    add(Arc::new(social_mailru::backend()));
+    #[cfg(feature = "odnoklassniki")]
+    add(Arc::new(social_odnoklassniki::backend()));
+    #[cfg(feature = "mixcloud")]
+    add(Arc::new(social_mixcloud::backend()));
+    #[cfg(feature = "instagram")]
+    add(Arc::new(social_instagram::backend()));
+    #[cfg(feature = "dropbox")]
+    add(Arc::new(social_dropbox::backend()));
+    #[cfg(feature = "bitbucket")]
+    add(Arc::new(social_bitbucket::backend()));
+    #[cfg(feature = "microsoft-graph")]
+    add(Arc::new(social_microsoft_graph::backend()));
+    #[cfg(feature = "yahoo")]
+    add(Arc::new(social_yahoo::backend()));
+    #[cfg(feature = "foursquare")]
+    add(Arc::new(social_foursquare::backend()));
+    #[cfg(feature = "skyrock")]
+    add(Arc::new(social_skyrock::backend()));
+    #[cfg(feature = "browserid")]
+    add(Arc::new(social_browserid::backend()));
     #[cfg(feature = "openid")]
     add(Arc::new(social_openid::backend()));
     let _ = &mut add;

@@ -140,6 +140,9 @@ pub struct OAuth2Spec {
     /// ([`TokenResponse::callback`]): fields a provider sends to the callback beside `code`
     /// (Apple's `user`).
     pub callback_params: &'static [&'static str],
+    /// Whether the backend only connects accounts to a logged-in user, because its uid is
+    /// not stable enough to log in with (Mixcloud's username); `ASSOCIATION_ONLY` overrides.
+    pub association_only: bool,
 }
 
 impl OAuth2Spec {
@@ -166,6 +169,7 @@ impl OAuth2Spec {
         profile: None,
         mapping: Mapping::DEFAULT,
         callback_params: &[],
+        association_only: false,
     };
 
     /// Where API calls carry the access token: the profile call's place, else a bearer header.
@@ -867,6 +871,7 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             .refresh(spec.refresh)
             .revoke(spec.revoke_url.is_some())
             .token_in(spec.token_in())
+            .association_only(spec.association_only)
     }
 
     fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
