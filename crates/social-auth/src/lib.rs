@@ -240,8 +240,10 @@ pub fn registry() -> Registry {
 
 /// The backends `settings` configure: every compiled-in provider that has settings (a
 /// `[backends.<name>]` table or `SOCIAL_AUTH_<NAME>_*` variables), plus a generic OpenID
-/// Connect backend for every other name with an `OIDC_ENDPOINT` (feature `oidc`) and a generic
-/// OpenID 2.0 backend for every other name with an `OPENID_IDENTIFIER` (feature `openid`).
+/// Connect backend for every other name with an `OIDC_ENDPOINT` (feature `oidc`), a generic
+/// OAuth 1.0a backend for every other name with a `REQUEST_TOKEN_URL` (feature `oauth1`) and a
+/// generic OpenID 2.0 backend for every other name with an `OPENID_IDENTIFIER` (feature
+/// `openid`).
 ///
 /// Add backends of other crates to the result with [`Registry::with`]: their settings and
 /// variables are given to them when [`SocialAuth`] is built, where whether each backend's
@@ -260,6 +262,11 @@ pub fn registry_for(settings: &Settings) -> Registry {
             || backend.endpoints.contains_key("oidc_endpoint")
         {
             registry.insert(Arc::new(social_oauth2::oidc::OidcBackend::generic(name)));
+            continue;
+        }
+        #[cfg(feature = "oauth1")]
+        if backend.endpoints.contains_key("request_token_url") {
+            registry.insert(Arc::new(social_oauth1::OAuth1Backend::generic(name)));
             continue;
         }
         #[cfg(feature = "openid")]
@@ -296,18 +303,21 @@ mod tests {
             oidc_endpoint = "https://login.partner.example"
             [backends.myop]
             openid_identifier = "https://op.example/"
+            [backends.legacy]
+            request_token_url = "https://legacy.example/oauth/request_token"
             "#,
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let registry = registry_for(&settings);
         let names: Vec<&str> = registry.names().collect();
-        assert_eq!(names, ["corp", "github", "myop", "partner"]);
+        assert_eq!(names, ["corp", "github", "legacy", "myop", "partner"]);
         let protocols: Vec<Protocol> = registry.iter().map(|b| b.protocol()).collect();
         assert_eq!(
             protocols,
             [
                 Protocol::OPENID_CONNECT,
                 Protocol::OAUTH2,
+                Protocol::OAUTH1,
                 Protocol::OPENID,
                 Protocol::OPENID_CONNECT
             ]

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod generic;
 mod sign;
 #[cfg(test)]
 mod tests;
@@ -13,7 +14,9 @@ use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 use url::Url;
 
-pub use self::sign::{Placement, Signer, get_json, sign};
+pub use self::generic::Generic;
+use self::sign::SigningConfig;
+pub use self::sign::{Placement, RsaKey, Signer, get_json, sign};
 /// Reads a required id field of the provider's user data as text.
 pub use social_core::model::required_id;
 use social_core::{
@@ -33,13 +36,35 @@ pub const ACCESS_TOKEN_SECRET: &str = "access_token_secret";
 /// How many request tokens a session keeps per backend; starting one more drops the oldest.
 pub const MAX_PENDING: usize = 5;
 
-/// The signature method. Only HMAC-SHA1 is implemented: it is what every provider in use
-/// accepts.
+/// The signature method (RFC 5849 section 3.4), chosen by the spec or the
+/// `SIGNATURE_METHOD` setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SignatureMethod {
-    /// HMAC-SHA1 (RFC 5849 section 3.4.2).
+    /// HMAC-SHA1 (section 3.4.2): what almost every provider takes.
     HmacSha1,
+    /// RSA-SHA1 (section 3.4.3), with the consumer's RSA private key (`RSA_PRIVATE_KEY`).
+    RsaSha1,
+    /// PLAINTEXT (section 3.4.4): the secrets themselves, so over https only.
+    PlainText,
+}
+
+impl SignatureMethod {
+    /// The `oauth_signature_method` value: `HMAC-SHA1`, `RSA-SHA1` or `PLAINTEXT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::HmacSha1 => "HMAC-SHA1",
+            Self::RsaSha1 => "RSA-SHA1",
+            Self::PlainText => "PLAINTEXT",
+        }
+    }
+
+    /// The method named `name` (any case).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::HmacSha1, Self::RsaSha1, Self::PlainText]
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(name.trim()))
+    }
 }
 
 /// The endpoints and flags of an OAuth 1.0a provider.
@@ -62,8 +87,12 @@ pub struct OAuth1Spec {
     pub access_token_method: Method,
     /// Where the protocol parameters of the token calls travel.
     pub placement: Placement,
-    /// The signature method.
+    /// The signature method (setting `SIGNATURE_METHOD`).
     pub signature_method: SignatureMethod,
+    /// Whether `oauth_version=1.0` is sent and signed (setting `SEND_OAUTH_VERSION`).
+    pub send_version: bool,
+    /// The `realm` of the `Authorization` header, if the provider wants one (setting `REALM`).
+    pub realm: Option<&'static str>,
     /// The user-profile call, signed with the token credentials (setting `API_URL`); `None`
     /// when the provider fetches the user itself ([`OAuth1Provider::user_data`]).
     pub profile_url: Option<&'static str>,
@@ -83,6 +112,8 @@ impl OAuth1Spec {
         access_token_method: Method::POST,
         placement: Placement::Header,
         signature_method: SignatureMethod::HmacSha1,
+        send_version: false,
+        realm: None,
         profile_url: None,
         mapping: Mapping::DEFAULT,
     };
@@ -273,6 +304,12 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
         default: &str,
     ) -> Result<Url> {
         let url = self.provider.endpoint(settings, endpoint, default);
+        if url.is_empty() {
+            return Err(AuthError::config(
+                &settings.setting_name(&self.name, endpoint.setting()),
+                "is not set",
+            ));
+        }
         Url::parse(&url)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
@@ -348,9 +385,12 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let request = Signer::new(pcx.key()?, pcx.secret()?)
-            .callback(&callback)
-            .request_to(spec.request_token_method, &url, &extra, spec.placement)?;
+        let request = Signer::for_backend(pcx)?.callback(&callback).request_to(
+            spec.request_token_method,
+            &url,
+            &extra,
+            spec.placement,
+        )?;
         let answer = token_call(pcx, request, "request token endpoint").await?;
         // RFC 5849 section 2.1: without this the provider speaks OAuth 1.0, whose session
         // fixation hole 1.0a closed; do not go on with it.
@@ -440,7 +480,7 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
 
         let spec = self.provider.spec();
         let url = self.endpoint_url(pcx.backend, Endpoint::ACCESS_TOKEN, spec.access_token_url)?;
-        let request = Signer::new(pcx.key()?, pcx.secret()?)
+        let request = Signer::for_backend(pcx)?
             .token(&pending.token, &pending.secret)
             .verifier(&verifier)
             .request_to(spec.access_token_method, &url, &[], spec.placement)?;
@@ -472,6 +512,49 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
         );
         Ok(response)
     }
+}
+
+/// The signing settings every OAuth 1.0a backend takes, as given.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+struct SigningOptions {
+    signature_method: Option<String>,
+    rsa_private_key: Option<String>,
+    send_oauth_version: Option<bool>,
+    realm: Option<String>,
+}
+
+/// How the backend signs: the spec's choices, overridden by `SIGNATURE_METHOD`,
+/// `RSA_PRIVATE_KEY`, `SEND_OAUTH_VERSION` and `REALM`.
+fn signing_config(cx: &mut Configure<'_>, spec: &OAuth1Spec) -> Result<SigningConfig> {
+    let options: SigningOptions = cx.options()?;
+    let method = match options.signature_method.as_deref() {
+        None => spec.signature_method,
+        Some(name) => SignatureMethod::from_name(name).ok_or_else(|| {
+            cx.error(
+                "signature_method",
+                format!("`{name}` is not HMAC-SHA1, RSA-SHA1 or PLAINTEXT"),
+            )
+        })?,
+    };
+    let rsa = match (options.rsa_private_key.as_deref(), method) {
+        (Some(pem), _) => {
+            Some(RsaKey::from_pem(pem).map_err(|why| cx.error("rsa_private_key", why))?)
+        }
+        (None, SignatureMethod::RsaSha1) => {
+            return Err(cx.error(
+                "rsa_private_key",
+                "is not set: RSA-SHA1 signs with the consumer's RSA private key (PEM)",
+            ));
+        }
+        (None, _) => None,
+    };
+    Ok(SigningConfig {
+        method,
+        version: options.send_oauth_version.unwrap_or(spec.send_version),
+        realm: options.realm.or_else(|| spec.realm.map(str::to_owned)),
+        rsa,
+    })
 }
 
 /// `oauth_token` and `oauth_token_secret` of an answer [`token_call`] checked.
@@ -531,8 +614,13 @@ impl<P: OAuth1Provider> Backend for OAuth1Backend<P> {
     }
 
     fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
-        cx.require_key_and_secret()?;
         let spec = self.provider.spec();
+        let signing = signing_config(cx, &spec)?;
+        if signing.method == SignatureMethod::RsaSha1 {
+            cx.require_key()?;
+        } else {
+            cx.require_key_and_secret()?;
+        }
         cx.endpoints(&[
             Endpoint::REQUEST_TOKEN,
             Endpoint::AUTHORIZATION,
@@ -546,8 +634,22 @@ impl<P: OAuth1Provider> Backend for OAuth1Backend<P> {
             (Endpoint::AUTHORIZATION, spec.authorization_url),
             (Endpoint::ACCESS_TOKEN, spec.access_token_url),
         ] {
-            self.endpoint_url(cx.settings(), endpoint, default)?;
+            let url = self.endpoint_url(cx.settings(), endpoint, default)?;
+            // PLAINTEXT sends the secrets themselves: only TLS (or this machine) may carry it.
+            let local = url
+                .host_str()
+                .is_some_and(|h| h == "localhost" || h == "127.0.0.1" || h == "[::1]");
+            if signing.method == SignatureMethod::PlainText && url.scheme() != "https" && !local {
+                return Err(cx.error(
+                    "signature_method",
+                    format!(
+                        "PLAINTEXT sends the secrets as they are, so only over https; {} is `{url}`",
+                        cx.setting_name(endpoint.setting())
+                    ),
+                ));
+            }
         }
+        cx.keep(signing);
         self.provider.configure(cx)
     }
 

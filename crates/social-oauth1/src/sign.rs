@@ -1,19 +1,16 @@
-//! HMAC-SHA1 request signing (RFC 5849 section 3.4) on `oauth1-request`.
+//! OAuth 1.0a request signing (RFC 5849 section 3.4): HMAC-SHA1, RSA-SHA1 and PLAINTEXT.
 //!
-//! `oauth1-request` computes the signature incrementally from what a [`Request`] feeds it. We
-//! feed it ourselves so that the signature base string is the RFC's to the byte: the base
-//! string URI is normalized (section 3.4.1.2), the query of the URL joins the parameters
-//! (section 3.4.1.3.1), and names and values are encoded *before* they are sorted (section
-//! 3.4.1.3.2), which `oauth1-request`'s own parameter lists do not do.
+//! The signature base string is the RFC's to the byte: the base string URI is normalized
+//! (section 3.4.1.2), the query of the URL and a form body join the parameters (section
+//! 3.4.1.3.1), and names and values are encoded *before* they are sorted (section 3.4.1.3.2).
+//! [`Signer::base_string`] shows it, for debugging an "invalid signature" answer.
 
-use std::fmt;
+use std::{fmt, sync::Arc};
 
+use base64::{Engine as _, engine::general_purpose::STANDARD};
+use hmac::{Hmac, Mac as _};
 use http::{Method, header};
-use oauth1_request::{
-    self as oauth,
-    serializer::Serializer,
-    signature_method::{HmacSha1, SignatureMethod as Method1},
-};
+use rsa::signature::{SignatureEncoding as _, Signer as _};
 use serde_json::Value;
 use url::Url;
 
@@ -23,7 +20,7 @@ use social_core::{
     http::HttpRequest,
 };
 
-use super::AccessToken;
+use super::{AccessToken, SignatureMethod};
 
 /// Where the protocol parameters (`oauth_*`, signature included) travel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +30,37 @@ pub enum Placement {
     Header,
     /// The query string (section 3.5.3), for providers that document only that.
     Query,
+}
+
+/// An RSA private key that signs RSA-SHA1 (RFC 5849 section 3.4.3).
+#[derive(Clone)]
+pub struct RsaKey(Arc<rsa::pkcs1v15::SigningKey<sha1::Sha1>>);
+
+impl fmt::Debug for RsaKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RsaKey([redacted])")
+    }
+}
+
+impl RsaKey {
+    /// Reads a PEM private key, PKCS#1 (`RSA PRIVATE KEY`) or PKCS#8 (`PRIVATE KEY`). `Err`
+    /// says what is wrong, without the key.
+    pub fn from_pem(pem: &str) -> std::result::Result<Self, String> {
+        use rsa::{pkcs1::DecodeRsaPrivateKey as _, pkcs8::DecodePrivateKey as _};
+        let pem = pem.trim();
+        let key = rsa::RsaPrivateKey::from_pkcs1_pem(pem)
+            .or_else(|_| rsa::RsaPrivateKey::from_pkcs8_pem(pem))
+            .map_err(|_| {
+                "is not an RSA private key in PEM (`-----BEGIN RSA PRIVATE KEY-----` or \
+                 `-----BEGIN PRIVATE KEY-----`)"
+                    .to_owned()
+            })?;
+        Ok(Self(Arc::new(rsa::pkcs1v15::SigningKey::new(key))))
+    }
+
+    fn sign(&self, base: &str) -> String {
+        STANDARD.encode(self.0.sign(base.as_bytes()).to_bytes())
+    }
 }
 
 /// Signs requests for one consumer, with or without token credentials.
@@ -45,6 +73,20 @@ pub enum Placement {
 ///     .expect("a valid URL");
 /// assert!(request.headers()["authorization"].to_str().is_ok_and(|v| v.starts_with("OAuth ")));
 /// ```
+///
+/// To debug a signature a provider refuses, fix the nonce and timestamp and compare
+/// [`Signer::base_string`] with the one the provider documents:
+///
+/// ```
+/// # use social_oauth1::Signer;
+/// let signer = Signer::new("dpf43f3p2l4k3l03", "kd94hf93k423kf44")
+///     .callback("http://printer.example.com/ready")
+///     .fixed("wIjqoS", 137_131_200);
+/// let base = signer
+///     .base_string(&http::Method::POST, "https://photos.example.net/initiate", &[])
+///     .expect("a valid URL");
+/// assert!(base.starts_with("POST&https%3A%2F%2Fphotos.example.net%2Finitiate&oauth_callback"));
+/// ```
 #[derive(Clone)]
 pub struct Signer<'a> {
     consumer_key: &'a str,
@@ -52,9 +94,11 @@ pub struct Signer<'a> {
     token: Option<(&'a str, &'a str)>,
     callback: Option<&'a str>,
     verifier: Option<&'a str>,
-    /// A fixed nonce and timestamp, so that tests can reproduce published signatures.
-    #[cfg(test)]
-    pinned: Option<(&'a str, u64)>,
+    method: SignatureMethod,
+    rsa: Option<&'a RsaKey>,
+    version: bool,
+    realm: Option<&'a str>,
+    fixed: Option<(&'a str, u64)>,
 }
 
 impl fmt::Debug for Signer<'_> {
@@ -63,12 +107,15 @@ impl fmt::Debug for Signer<'_> {
             .field("consumer_key", &self.consumer_key)
             .field("token", &self.token.map(|_| "[redacted]"))
             .field("callback", &self.callback)
+            .field("method", &self.method)
+            .field("version", &self.version)
+            .field("realm", &self.realm)
             .finish_non_exhaustive()
     }
 }
 
 impl<'a> Signer<'a> {
-    /// A signer with the consumer (client) credentials only.
+    /// A signer with the consumer (client) credentials only, signing HMAC-SHA1.
     pub fn new(consumer_key: &'a str, consumer_secret: &'a str) -> Self {
         Self {
             consumer_key,
@@ -76,9 +123,31 @@ impl<'a> Signer<'a> {
             token: None,
             callback: None,
             verifier: None,
-            #[cfg(test)]
-            pinned: None,
+            method: SignatureMethod::HmacSha1,
+            rsa: None,
+            version: false,
+            realm: None,
+            fixed: None,
         }
+    }
+
+    /// The signer a backend's settings describe (`SIGNATURE_METHOD`, `RSA_PRIVATE_KEY`,
+    /// `SEND_OAUTH_VERSION`, `REALM`, read at start-up), with its consumer credentials.
+    pub fn for_backend(cx: &ProviderCx<'a>) -> Result<Self> {
+        let config = cx.backend.typed::<SigningConfig>();
+        let method = config.map_or(SignatureMethod::HmacSha1, |c| c.method);
+        // RSA-SHA1 signs with the key alone: the consumer secret may be unset.
+        let secret = match method {
+            SignatureMethod::RsaSha1 => cx.secret().unwrap_or_default(),
+            _ => cx.secret()?,
+        };
+        let mut signer = Self::new(cx.key()?, secret).signature_method(method);
+        if let Some(config) = config {
+            signer.version = config.version;
+            signer.realm = config.realm.as_deref();
+            signer.rsa = config.rsa.as_ref();
+        }
+        Ok(signer)
     }
 
     /// Signs with token credentials too: a request token, or an access token.
@@ -102,14 +171,59 @@ impl<'a> Signer<'a> {
         self
     }
 
-    #[cfg(test)]
-    pub(crate) fn pin(mut self, nonce: &'a str, timestamp: u64) -> Self {
-        self.pinned = Some((nonce, timestamp));
+    /// Signs with `method`; RSA-SHA1 also needs [`Signer::rsa_key`].
+    #[must_use]
+    pub fn signature_method(mut self, method: SignatureMethod) -> Self {
+        self.method = method;
         self
     }
 
+    /// The private key of RSA-SHA1.
+    #[must_use]
+    pub fn rsa_key(mut self, key: &'a RsaKey) -> Self {
+        self.rsa = Some(key);
+        self
+    }
+
+    /// Sends and signs `oauth_version=1.0`, which the RFC makes optional and some providers
+    /// expect.
+    #[must_use]
+    pub fn oauth_version(mut self, send: bool) -> Self {
+        self.version = send;
+        self
+    }
+
+    /// Puts `realm` in the `Authorization` header (never signed, section 3.4.1.3.1).
+    #[must_use]
+    pub fn realm(mut self, realm: &'a str) -> Self {
+        self.realm = Some(realm);
+        self
+    }
+
+    /// Uses this nonce and timestamp instead of fresh ones: for tests that reproduce a
+    /// provider's documented signature, and for debugging. Never in production: a repeated
+    /// nonce is a replayed request.
+    #[must_use]
+    pub fn fixed(mut self, nonce: &'a str, timestamp: u64) -> Self {
+        self.fixed = Some((nonce, timestamp));
+        self
+    }
+
+    /// The signature base string of `method` on `url` (its query included) with the form or
+    /// query parameters `params`, as this signer would sign it (with a fresh nonce and
+    /// timestamp unless [`Signer::fixed`]).
+    pub fn base_string(
+        &self,
+        method: &Method,
+        url: &str,
+        params: &[(&str, &str)],
+    ) -> Result<String> {
+        let target = Target::new(&parse_url(url)?, params)?;
+        Ok(self.base(method, &target, &self.protocol(&self.nonce_and_time())))
+    }
+
     /// The `Authorization` header value for `method` on `url` (its query included) with the
-    /// form or query parameters `params`; nonce and timestamp are fresh on every call.
+    /// form or query parameters `params`.
     pub fn authorization(
         &self,
         method: &Method,
@@ -117,7 +231,8 @@ impl<'a> Signer<'a> {
         params: &[(&str, &str)],
     ) -> Result<String> {
         let target = Target::new(&parse_url(url)?, params)?;
-        Ok(self.authorize_with(HmacSha1::new(), method, &target))
+        let (protocol, signature) = self.sign_target(method, &target)?;
+        Ok(self.header(&protocol, &signature))
     }
 
     /// A signed request: `params` go in the query of GET, DELETE and HEAD requests and in a
@@ -132,6 +247,39 @@ impl<'a> Signer<'a> {
         self.request_to(method, &parse_url(url)?, params, placement)
     }
 
+    /// A signed request with a body that is not a form (JSON, XML, ...): as section
+    /// 3.4.1.3.1 says, such a body is not signed, only the URL's query and the protocol
+    /// parameters are.
+    pub fn request_with_body(
+        &self,
+        method: Method,
+        url: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        placement: Placement,
+    ) -> Result<HttpRequest> {
+        let url = parse_url(url)?;
+        let target = Target::new(&url, &[])?;
+        let (protocol, signature) = self.sign_target(&method, &target)?;
+        let mut query: Vec<(String, String)> = url
+            .query_pairs()
+            .map(|(k, v)| (encode(&k), encode(&v)))
+            .collect();
+        let mut builder = http::Request::builder()
+            .method(method)
+            .header(header::CONTENT_TYPE, content_type);
+        match placement {
+            Placement::Header => {
+                builder = builder.header(header::AUTHORIZATION, self.header(&protocol, &signature));
+            }
+            Placement::Query => query.extend(query_protocol(&protocol, &signature)),
+        }
+        builder
+            .uri(with_query(&target.base_uri, &query))
+            .body(body)
+            .map_err(|e| bad_url(url.as_str(), e))
+    }
+
     pub(crate) fn request_to(
         &self,
         method: Method,
@@ -141,7 +289,7 @@ impl<'a> Signer<'a> {
     ) -> Result<HttpRequest> {
         let in_query = matches!(method, Method::GET | Method::DELETE | Method::HEAD);
         let target = Target::new(url, params)?;
-        let authorization = self.authorize_with(HmacSha1::new(), &method, &target);
+        let (protocol, signature) = self.sign_target(&method, &target)?;
         let mut query: Vec<(String, String)> = url
             .query_pairs()
             .map(|(k, v)| (encode(&k), encode(&v)))
@@ -158,16 +306,11 @@ impl<'a> Signer<'a> {
         let mut builder = http::Request::builder().method(method);
         match placement {
             Placement::Header => {
-                builder = builder.header(header::AUTHORIZATION, authorization);
+                builder = builder.header(header::AUTHORIZATION, self.header(&protocol, &signature));
             }
-            Placement::Query => query.extend(header_params(&authorization)),
+            Placement::Query => query.extend(query_protocol(&protocol, &signature)),
         }
-        let uri = if query.is_empty() {
-            target.base_uri.clone()
-        } else {
-            format!("{}?{}", target.base_uri, join(&query))
-        };
-        builder = builder.uri(uri);
+        builder = builder.uri(with_query(&target.base_uri, &query));
         if body.is_some() {
             builder = builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         }
@@ -176,33 +319,137 @@ impl<'a> Signer<'a> {
             .map_err(|e| bad_url(url.as_str(), e))
     }
 
-    fn authorize_with<SM>(&self, method_sm: SM, method: &Method, target: &Target) -> String
-    where
-        SM: Method1 + Clone,
-    {
-        let client = oauth::Credentials::new(self.consumer_key, self.consumer_secret);
-        let mut builder = oauth::Builder::<_, &str, &str>::new(client, method_sm);
-        builder.token(
-            self.token
-                .map(|(token, secret)| oauth::Credentials::new(token, secret)),
-        );
-        builder.callback(self.callback);
-        builder.verifier(self.verifier);
-        #[cfg(test)]
-        if let Some((nonce, timestamp)) = self.pinned {
-            builder.nonce(nonce);
-            builder.timestamp(std::num::NonZeroU64::new(timestamp));
+    fn nonce_and_time(&self) -> (String, u64) {
+        match self.fixed {
+            Some((nonce, timestamp)) => (nonce.to_owned(), timestamp),
+            None => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                (uuid::Uuid::new_v4().simple().to_string(), now)
+            }
         }
-        builder.authorize(
-            &method.as_str().to_ascii_uppercase(),
-            &target.base_uri,
-            &target.params,
+    }
+
+    /// The protocol parameters but the signature, sorted by name, values not yet encoded.
+    fn protocol(&self, (nonce, timestamp): &(String, u64)) -> Vec<(&'static str, String)> {
+        let mut params = Vec::with_capacity(8);
+        if let Some(callback) = self.callback {
+            params.push(("oauth_callback", callback.to_owned()));
+        }
+        params.push(("oauth_consumer_key", self.consumer_key.to_owned()));
+        params.push(("oauth_nonce", nonce.clone()));
+        params.push(("oauth_signature_method", self.method.name().to_owned()));
+        params.push(("oauth_timestamp", timestamp.to_string()));
+        if let Some((token, _)) = self.token {
+            params.push(("oauth_token", token.to_owned()));
+        }
+        if let Some(verifier) = self.verifier {
+            params.push(("oauth_verifier", verifier.to_owned()));
+        }
+        if self.version {
+            params.push(("oauth_version", "1.0".to_owned()));
+        }
+        params
+    }
+
+    /// Section 3.4.1.1: method, base string URI and normalized parameters, each encoded.
+    fn base(
+        &self,
+        method: &Method,
+        target: &Target,
+        protocol: &[(&'static str, String)],
+    ) -> String {
+        let mut all: Vec<(String, String)> = target.params.clone();
+        all.extend(protocol.iter().map(|(k, v)| ((*k).to_owned(), encode(v))));
+        all.sort_unstable();
+        format!(
+            "{}&{}&{}",
+            method.as_str().to_ascii_uppercase(),
+            encode(&target.base_uri),
+            encode(&join(&all))
         )
+    }
+
+    fn sign_target(
+        &self,
+        method: &Method,
+        target: &Target,
+    ) -> Result<(Vec<(&'static str, String)>, String)> {
+        let protocol = self.protocol(&self.nonce_and_time());
+        let key = format!(
+            "{}&{}",
+            encode(self.consumer_secret),
+            encode(self.token.map_or("", |(_, secret)| secret))
+        );
+        let signature = match self.method {
+            SignatureMethod::HmacSha1 => {
+                let base = self.base(method, target, &protocol);
+                let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key.as_bytes())
+                    .map_err(|e| AuthError::new(ErrorKind::Unknown, Stage::Setup, e.to_string()))?;
+                mac.update(base.as_bytes());
+                STANDARD.encode(mac.finalize().into_bytes())
+            }
+            // Section 3.4.4: the key itself, which only TLS keeps secret.
+            SignatureMethod::PlainText => key,
+            SignatureMethod::RsaSha1 => {
+                let Some(rsa) = self.rsa else {
+                    return Err(AuthError::config(
+                        "rsa_private_key",
+                        "RSA-SHA1 signs with the consumer's RSA private key, and none is set",
+                    ));
+                };
+                rsa.sign(&self.base(method, target, &protocol))
+            }
+        };
+        Ok((protocol, signature))
+    }
+
+    /// The `Authorization` header value: `realm` first, then the protocol parameters and the
+    /// signature, each value encoded (section 3.5.1).
+    fn header(&self, protocol: &[(&'static str, String)], signature: &str) -> String {
+        let mut parts = Vec::with_capacity(protocol.len() + 2);
+        if let Some(realm) = self.realm {
+            parts.push(format!("realm=\"{}\"", encode(realm)));
+        }
+        for (name, value) in protocol {
+            parts.push(format!("{name}=\"{}\"", encode(value)));
+        }
+        parts.push(format!("oauth_signature=\"{}\"", encode(signature)));
+        format!("OAuth {}", parts.join(", "))
     }
 }
 
+/// The protocol parameters and the signature as encoded query pairs (section 3.5.3).
+fn query_protocol(protocol: &[(&'static str, String)], signature: &str) -> Vec<(String, String)> {
+    protocol
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), encode(v)))
+        .chain([("oauth_signature".to_owned(), encode(signature))])
+        .collect()
+}
+
+fn with_query(base_uri: &str, query: &[(String, String)]) -> String {
+    if query.is_empty() {
+        base_uri.to_owned()
+    } else {
+        format!("{base_uri}?{}", join(query))
+    }
+}
+
+/// How a backend signs, read from its spec and settings at start-up
+/// ([`Signer::for_backend`]).
+#[derive(Debug, Clone)]
+pub(crate) struct SigningConfig {
+    pub(crate) method: SignatureMethod,
+    pub(crate) version: bool,
+    pub(crate) realm: Option<String>,
+    pub(crate) rsa: Option<RsaKey>,
+}
+
 /// Builds a GET, POST, ... request to an API of the provider signed with the backend's
-/// consumer credentials and the user's access token (protocol parameters in the header).
+/// consumer credentials and the user's access token (protocol parameters in the header), the
+/// way the backend's settings say.
 ///
 /// `params` go in the query of GET, DELETE and HEAD requests and in a form body otherwise.
 /// Send it with [`ProviderCx::send`] or [`ProviderCx::json`].
@@ -213,7 +460,7 @@ pub fn sign(
     params: &[(&str, &str)],
     token: &AccessToken,
 ) -> Result<HttpRequest> {
-    Signer::new(cx.key()?, cx.secret()?)
+    Signer::for_backend(cx)?
         .token(token.token(), token.secret())
         .request(method, url, params, Placement::Header)
 }
@@ -226,10 +473,10 @@ pub async fn get_json(cx: &ProviderCx<'_>, url: &str, token: &AccessToken) -> Re
     cx.json(request, Stage::Profile, "user API").await
 }
 
-/// What is signed: the base string URI and the normalized parameters.
+/// What is signed: the base string URI and the request's parameters, encoded.
 struct Target {
     base_uri: String,
-    params: Normalized,
+    params: Vec<(String, String)>,
 }
 
 impl Target {
@@ -251,69 +498,21 @@ impl Target {
         {
             if name.starts_with("oauth_") {
                 return Err(AuthError::new(
-                    ErrorKind::Unknown,
+                    ErrorKind::Config,
                     Stage::Setup,
-                    format!("`{name}` is a protocol parameter; it cannot be passed to a request"),
+                    format!(
+                        "`{name}` is a protocol parameter, which the signer adds itself: remove \
+                         it from the request's parameters (send `oauth_version` with \
+                         `Signer::oauth_version` or the SEND_OAUTH_VERSION setting)"
+                    ),
                 ));
             }
             pairs.push((encode(&name), encode(&value)));
         }
-        // Section 3.4.1.3.2: sort by encoded name, then by encoded value.
-        pairs.sort_unstable();
         Ok(Self {
             base_uri,
-            params: Normalized(pairs),
+            params: pairs,
         })
-    }
-}
-
-/// Request parameters, encoded once and sorted, fed to `oauth1-request` in order with the
-/// protocol parameters (all named `oauth_*`) in their sorted places.
-struct Normalized(Vec<(String, String)>);
-
-/// The protocol parameters in byte order, as `oauth1-request` serializes them.
-const PROTOCOL: [&str; 8] = [
-    "oauth_callback",
-    "oauth_consumer_key",
-    "oauth_nonce",
-    "oauth_signature_method",
-    "oauth_timestamp",
-    "oauth_token",
-    "oauth_verifier",
-    "oauth_version",
-];
-
-fn serialize_protocol<S: Serializer>(serializer: &mut S, index: usize) {
-    match index {
-        0 => serializer.serialize_oauth_callback(),
-        1 => serializer.serialize_oauth_consumer_key(),
-        2 => serializer.serialize_oauth_nonce(),
-        3 => serializer.serialize_oauth_signature_method(),
-        4 => serializer.serialize_oauth_timestamp(),
-        5 => serializer.serialize_oauth_token(),
-        6 => serializer.serialize_oauth_verifier(),
-        _ => serializer.serialize_oauth_version(),
-    }
-}
-
-impl oauth::Request for Normalized {
-    fn serialize<S: Serializer>(&self, mut serializer: S) -> S::Output {
-        let mut next = 0;
-        for (name, value) in &self.0 {
-            while next < PROTOCOL.len() && PROTOCOL[next] < name.as_str() {
-                serialize_protocol(&mut serializer, next);
-                next += 1;
-            }
-            // The signer writes names into the base string as they are and encodes values
-            // once more: hand it the name encoded twice and the value encoded once, and the
-            // base string gets both encoded twice, as section 3.4.1.1 wants.
-            serializer.serialize_parameter_encoded(&encode(name), value);
-        }
-        while next < PROTOCOL.len() {
-            serialize_protocol(&mut serializer, next);
-            next += 1;
-        }
-        serializer.end()
     }
 }
 
@@ -347,6 +546,7 @@ fn join(pairs: &[(String, String)]) -> String {
 }
 
 /// The `name="value"` pairs of an `OAuth ...` header value, still encoded.
+#[cfg(test)]
 fn header_params(authorization: &str) -> Vec<(String, String)> {
     authorization
         .strip_prefix("OAuth ")
@@ -382,58 +582,16 @@ mod tests {
     //! `printf '%s' "$BASE" | openssl dgst -sha1 -hmac "$KEY" -binary | base64` and with
     //! Python's `hmac` module, which agree.
 
-    use std::fmt::{Display, Write as _};
-
-    use oauth1_request::signature_method::Sign;
-
     use super::*;
 
-    /// A "signature method" whose signature is the base string it was fed.
-    #[derive(Clone, Copy)]
-    struct BaseString;
-
-    struct BaseStringSign(String);
-
-    impl Method1 for BaseString {
-        type Sign = BaseStringSign;
-        fn sign_with(self, _: &str, _: Option<&str>) -> BaseStringSign {
-            BaseStringSign(String::new())
-        }
-    }
-
-    impl Sign for BaseStringSign {
-        type Signature = String;
-        fn get_signature_method_name(&self) -> &'static str {
-            "HMAC-SHA1"
-        }
-        fn request_method(&mut self, method: &str) {
-            self.0.push_str(method);
-            self.0.push('&');
-        }
-        fn uri<T: Display>(&mut self, uri: T) {
-            let _ = write!(self.0, "{uri}&");
-        }
-        fn parameter<V: Display>(&mut self, key: &str, value: V) {
-            let _ = write!(self.0, "{key}%3D{value}");
-        }
-        fn delimiter(&mut self) {
-            self.0.push_str("%26");
-        }
-        fn end(self) -> String {
-            self.0
-        }
-    }
-
-    /// The base string the signer signs, through the very code that feeds HMAC-SHA1.
+    /// The base string the signer signs.
     fn base_string(
         signer: &Signer<'_>,
         method: Method,
         url: &str,
         params: &[(&str, &str)],
     ) -> String {
-        let target = Target::new(&parse_url(url).expect("valid URL"), params).expect("params");
-        let header = signer.authorize_with(BaseString, &method, &target);
-        signature_of(&header).to_owned()
+        signer.base_string(&method, url, params).expect("valid URL")
     }
 
     fn signature_of(header: &str) -> &str {
@@ -476,7 +634,7 @@ mod tests {
         );
         let signer = Signer::new("9djdj82h48djs9d2", "unused")
             .token("kkk9d7dh3k39sjv7", "unused")
-            .pin("7d8f3e4a", 137_131_201);
+            .fixed("7d8f3e4a", 137_131_201);
         // The body, form-decoded as section 3.4.1.3.1 says: `c2` and `a3=2+q`.
         let body: Vec<(String, String)> = url::form_urlencoded::parse(b"c2&a3=2+q")
             .into_owned()
@@ -506,14 +664,14 @@ mod tests {
         // checked; this one is over the same base string with section 1.2's secrets.
         let signer = Signer::new("9djdj82h48djs9d2", "kd94hf93k423kf44")
             .token("kkk9d7dh3k39sjv7", "pfkkdhi9sl3r4s00")
-            .pin("7d8f3e4a", 137_131_201);
-        let target = Target::new(
-            &parse_url("http://example.com/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b")
-                .expect("valid URL"),
-            &body,
-        )
-        .expect("params");
-        let header = signer.authorize_with(HmacSha1::new(), &Method::POST, &target);
+            .fixed("7d8f3e4a", 137_131_201);
+        let header = signer
+            .authorization(
+                &Method::POST,
+                "http://example.com/request?b5=%3D%253D&a3=a&c%40=&a2=r%20b",
+                &body,
+            )
+            .expect("signs");
         assert_eq!(
             decode(signature_of(&header)),
             "hJiW3ib/H6oWBhS6iCyReahf7B4="
@@ -528,7 +686,7 @@ mod tests {
     fn rfc_1_2_temporary_credentials() {
         let signer = Signer::new("dpf43f3p2l4k3l03", "kd94hf93k423kf44")
             .callback("http://printer.example.com/ready")
-            .pin("wIjqoS", 137_131_200);
+            .fixed("wIjqoS", 137_131_200);
         assert_eq!(
             base_string(
                 &signer,
@@ -558,7 +716,7 @@ mod tests {
         let signer = Signer::new("dpf43f3p2l4k3l03", "kd94hf93k423kf44")
             .token("hh5s93j4hdidpola", "hdhd0244k9j7ao03")
             .verifier("hfdp7dh39dks9884")
-            .pin("walatlh", 137_131_201);
+            .fixed("walatlh", 137_131_201);
         let header = signer
             .authorization(&Method::POST, "https://photos.example.net/token", &[])
             .expect("signs");
@@ -573,7 +731,7 @@ mod tests {
     fn rfc_1_2_resource_request_with_query() {
         let signer = Signer::new("dpf43f3p2l4k3l03", "kd94hf93k423kf44")
             .token("nnch734d00sl2jdk", "pfkkdhi9sl3r4s00")
-            .pin("chapoH", 137_131_202);
+            .fixed("chapoH", 137_131_202);
         let url = "http://photos.example.net/photos?file=vacation.jpg&size=original";
         assert_eq!(
             base_string(&signer, Method::GET, url, &[]),
@@ -606,7 +764,7 @@ mod tests {
     #[test]
     fn base_string_uri_is_normalized() {
         // Section 3.4.1.2's examples, plus a non-default port kept.
-        let signer = Signer::new("k", "s").pin("n", 1);
+        let signer = Signer::new("k", "s").fixed("n", 1);
         let base = base_string(
             &signer,
             Method::GET,
@@ -637,7 +795,7 @@ mod tests {
     #[test]
     fn parameters_sort_after_encoding() {
         // `/` encodes to `%2F`, which sorts before `.`; raw, `.` sorts first.
-        let signer = Signer::new("k", "s").pin("n", 1);
+        let signer = Signer::new("k", "s").fixed("n", 1);
         let base = base_string(
             &signer,
             Method::POST,
@@ -683,7 +841,7 @@ mod tests {
 
     #[test]
     fn query_placement_and_form_bodies() {
-        let signer = Signer::new("k", "s").token("t", "ts").pin("n", 1);
+        let signer = Signer::new("k", "s").token("t", "ts").fixed("n", 1);
         let get = signer
             .request(
                 Method::GET,
@@ -740,6 +898,11 @@ mod tests {
             .authorization(&Method::GET, "https://x.test/?oauth_token=x", &[])
             .expect_err("reserved");
         assert!(err.details().contains("oauth_token"), "{err}");
+        assert_eq!(
+            err.kind(),
+            ErrorKind::Config,
+            "a usage error, not an unknown one"
+        );
         let err = signer
             .authorization(&Method::GET, "ftp://x.test/", &[])
             .expect_err("not http");
@@ -754,5 +917,134 @@ mod tests {
         assert_eq!(encode("Dogs, Cats & Mice"), "Dogs%2C%20Cats%20%26%20Mice");
         assert_eq!(encode("☃"), "%E2%98%83");
         assert_eq!(encode("-._~AZaz09"), "-._~AZaz09");
+    }
+
+    // The vectors below were computed with Python's `hmac` and `urllib.parse.quote` from the
+    // RFC's rules, not with this code.
+
+    #[test]
+    fn oauth_version_is_sent_and_signed_when_asked() {
+        let signer = Signer::new("dpf43f3p2l4k3l03", "kd94hf93k423kf44")
+            .token("nnch734d00sl2jdk", "pfkkdhi9sl3r4s00")
+            .oauth_version(true)
+            .fixed("chapoH", 137_131_202);
+        let url = "http://photos.example.net/photos?file=vacation.jpg&size=original";
+        assert_eq!(
+            base_string(&signer, Method::GET, url, &[]),
+            concat!(
+                "GET&http%3A%2F%2Fphotos.example.net%2Fphotos&file%3Dvacation.jpg",
+                "%26oauth_consumer_key%3Ddpf43f3p2l4k3l03%26oauth_nonce%3DchapoH",
+                "%26oauth_signature_method%3DHMAC-SHA1%26oauth_timestamp%3D137131202",
+                "%26oauth_token%3Dnnch734d00sl2jdk%26oauth_version%3D1.0%26size%3Doriginal",
+            )
+        );
+        let header = signer.authorization(&Method::GET, url, &[]).expect("signs");
+        assert_eq!(
+            decode(signature_of(&header)),
+            "1IAE9RzK+DqSqVTdQ/0zWANXVzs="
+        );
+        assert!(header.contains(r#"oauth_version="1.0""#), "{header}");
+    }
+
+    #[test]
+    fn realm_goes_in_the_header_but_not_in_the_signature() {
+        let plain = Signer::new("k", "s").token("t", "ts").fixed("n", 1);
+        let with_realm = plain.clone().realm("Example Photos");
+        let url = "https://x.test/p";
+        assert_eq!(
+            base_string(&plain, Method::GET, url, &[]),
+            base_string(&with_realm, Method::GET, url, &[])
+        );
+        let header = with_realm
+            .authorization(&Method::GET, url, &[])
+            .expect("signs");
+        assert!(
+            header.starts_with(r#"OAuth realm="Example%20Photos", "#),
+            "{header}"
+        );
+        assert_eq!(
+            signature_of(&header),
+            signature_of(&plain.authorization(&Method::GET, url, &[]).expect("signs"))
+        );
+    }
+
+    #[test]
+    fn plaintext_signs_with_the_encoded_secrets() {
+        let signer = Signer::new("k", "cs&1")
+            .token("t", "ts 2")
+            .signature_method(SignatureMethod::PlainText)
+            .fixed("n", 1);
+        let header = signer
+            .authorization(&Method::POST, "https://x.test/token", &[])
+            .expect("signs");
+        // Section 3.4.4: encode(secret) & encode(token secret), then encoded once more in
+        // the header.
+        assert_eq!(decode(signature_of(&header)), "cs%261&ts%202");
+        assert!(header.contains(r#"oauth_signature_method="PLAINTEXT""#));
+        let no_token = Signer::new("k", "cs")
+            .signature_method(SignatureMethod::PlainText)
+            .authorization(&Method::POST, "https://x.test/initiate", &[])
+            .expect("signs");
+        assert_eq!(decode(signature_of(&no_token)), "cs&");
+    }
+
+    #[test]
+    fn rsa_sha1_signs_the_base_string_with_the_private_key() {
+        use rsa::{
+            pkcs1v15::{Signature, VerifyingKey},
+            pkcs8::{EncodePrivateKey as _, LineEnding},
+            signature::Verifier as _,
+        };
+        let private = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).expect("a key");
+        let pem = private.to_pkcs8_pem(LineEnding::LF).expect("PEM");
+        let key = RsaKey::from_pem(&pem).expect("reads PKCS#8");
+        let signer = Signer::new("dpf43f3p2l4k3l03", "")
+            .signature_method(SignatureMethod::RsaSha1)
+            .rsa_key(&key)
+            .fixed("13917289812797014437", 1_196_666_512);
+        let url = "http://photos.example.net/photos?file=vacaction.jpg&size=original";
+        let base = base_string(&signer, Method::GET, url, &[]);
+        assert!(base.contains("oauth_signature_method%3DRSA-SHA1"), "{base}");
+        let header = signer.authorization(&Method::GET, url, &[]).expect("signs");
+        let signature = STANDARD
+            .decode(decode(signature_of(&header)))
+            .expect("base64");
+        let verifying = VerifyingKey::<sha1::Sha1>::new(private.to_public_key());
+        let signature = Signature::try_from(signature.as_slice()).expect("a signature");
+        verifying
+            .verify(base.as_bytes(), &signature)
+            .expect("verifies over the RFC base string with the public key");
+        // Without a key, RSA-SHA1 cannot sign: a configuration error naming the setting.
+        let err = Signer::new("k", "")
+            .signature_method(SignatureMethod::RsaSha1)
+            .authorization(&Method::GET, url, &[])
+            .expect_err("no key");
+        assert_eq!(err.kind(), ErrorKind::Config);
+        assert!(err.details().contains("rsa_private_key"), "{err}");
+        assert!(RsaKey::from_pem("not a key").is_err());
+    }
+
+    #[test]
+    fn a_json_body_is_not_signed() {
+        let signer = Signer::new("k", "s").token("t", "ts").fixed("n", 1);
+        let request = signer
+            .request_with_body(
+                Method::POST,
+                "https://api.example.com/v1/items?q=1",
+                "application/json",
+                br#"{"name":"x"}"#.to_vec(),
+                Placement::Header,
+            )
+            .expect("signs");
+        let header = request.headers()[header::AUTHORIZATION]
+            .to_str()
+            .expect("ascii");
+        assert_eq!(decode(signature_of(header)), "8ybEYTeZg09uhf9bNVRSPPdR8fY=");
+        assert_eq!(request.body(), br#"{"name":"x"}"#);
+        assert_eq!(request.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(
+            request.uri().to_string(),
+            "https://api.example.com/v1/items?q=1"
+        );
     }
 }

@@ -353,3 +353,193 @@ fn validate_names_the_setting() {
     );
     assert_eq!(backend.protocol(), Protocol::OAUTH1);
 }
+
+/// A whole login's three signed calls, each with its `Authorization` header.
+async fn signed_headers(s: &Setup) -> Vec<String> {
+    let session = MemoryStrategy::new("http://testserver");
+    begin(s, &session).await;
+    let outcome = callback(
+        s,
+        &session,
+        &[("oauth_token", "rt-1"), ("oauth_verifier", "ver")],
+    )
+    .await;
+    assert!(matches!(outcome, Ok(Outcome::LoggedIn(_))), "{outcome:?}");
+    ["/request_token", "/access_token", "/me"]
+        .iter()
+        .map(|path| header(&s.provider.requests(path)[0]))
+        .collect()
+}
+
+fn option(backend: &mut BackendSettings, name: &str, value: &str) {
+    backend.options.insert(
+        name.into(),
+        social_core::settings::TomlValue::String(value.into()),
+    );
+}
+
+#[tokio::test]
+async fn signing_settings_reach_every_signed_call() {
+    let s = setup(|b| {
+        option(b, "signature_method", "plaintext");
+        option(b, "send_oauth_version", "true");
+        option(b, "realm", "https://provider.test/");
+    });
+    for header in signed_headers(&s).await {
+        assert!(
+            header.starts_with(r#"OAuth realm="https%3A%2F%2Fprovider.test%2F", "#),
+            "{header}"
+        );
+        assert!(
+            header.contains(r#"oauth_signature_method="PLAINTEXT""#),
+            "{header}"
+        );
+        assert!(header.contains(r#"oauth_version="1.0""#), "{header}");
+    }
+}
+
+#[tokio::test]
+async fn rsa_sha1_needs_the_key_but_no_secret() {
+    use rsa::pkcs8::{EncodePrivateKey as _, LineEnding};
+    let private = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).expect("a key");
+    let pem = private
+        .to_pkcs8_pem(LineEnding::LF)
+        .expect("PEM")
+        .to_string();
+    let s = setup(move |b| {
+        b.secret = None;
+        option(b, "signature_method", "RSA-SHA1");
+        option(b, "rsa_private_key", &pem);
+    });
+    for header in signed_headers(&s).await {
+        assert!(
+            header.contains(r#"oauth_signature_method="RSA-SHA1""#),
+            "{header}"
+        );
+    }
+}
+
+#[test]
+fn signing_settings_are_checked_at_start_up() {
+    let backend = OAuth1Backend::new(Fake);
+    let mut settings = BackendSettings::default();
+    settings.key = Some("k".into());
+    settings.secret = Some(Secret::new("s"));
+    for (pairs, setting, why) in [
+        (
+            vec![("signature_method", "HMAC-SHA256")],
+            "SIGNATURE_METHOD",
+            "is not",
+        ),
+        (
+            vec![("signature_method", "RSA-SHA1")],
+            "RSA_PRIVATE_KEY",
+            "is not set",
+        ),
+        (
+            vec![(
+                "rsa_private_key",
+                "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+            )],
+            "RSA_PRIVATE_KEY",
+            "not an RSA private key",
+        ),
+        (
+            vec![("send_oauth_version", "perhaps")],
+            "SEND_OAUTH_VERSION",
+            "",
+        ),
+    ] {
+        let mut settings = settings.clone();
+        for (k, v) in pairs {
+            option(&mut settings, k, v);
+        }
+        let err = Configure::run(&backend, &settings).expect_err("refused");
+        assert!(
+            err.details()
+                .contains(&format!("SOCIAL_AUTH_FAKE_{setting}"))
+                && err.details().contains(why),
+            "{setting}: {err}"
+        );
+    }
+    // PLAINTEXT only over https.
+    let mut plain = settings.clone();
+    option(&mut plain, "signature_method", "PLAINTEXT");
+    Configure::run(&backend, &plain).expect("https endpoints");
+    plain.endpoints.insert(
+        "access_token_url".into(),
+        "http://provider.test/access_token".into(),
+    );
+    let err = Configure::run(&backend, &plain).expect_err("http");
+    assert!(
+        err.details().contains("SOCIAL_AUTH_FAKE_SIGNATURE_METHOD"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_generic_backend_takes_everything_from_settings() {
+    let provider = Arc::new(Provider::default());
+    let fake = provider.clone();
+    let client = move |request: HttpRequest| {
+        let fake = fake.clone();
+        async move { Ok::<_, HttpError>(fake.answer(request)) }
+    };
+    let toml = r#"
+        [backends.partner]
+        key = "ck"
+        secret = "cs"
+        request_token_url = "https://partner.test/request_token"
+        authorization_url = "https://partner.test/authorize"
+        access_token_url = "https://partner.test/access_token"
+        api_url = "https://partner.test/me"
+        username_field = "name"
+        send_oauth_version = true
+    "#;
+    let build = |settings: Settings| {
+        SocialAuth::builder(Registry::new().with(OAuth1Backend::generic("partner")))
+            .settings(settings)
+            .storage(Arc::new(MemoryStorage::new()))
+            .http_client(Arc::new(client.clone()))
+            .clock(Arc::new(FixedClock::new(NOW)))
+            .build()
+    };
+    let auth = build(Settings::from_toml_str(toml).expect("TOML")).expect("configured");
+    let session = MemoryStrategy::new("http://testserver");
+    let flow = auth.begin(&session, "partner").await.expect("begins");
+    assert!(
+        flow.redirect_url()
+            .is_some_and(|u| u.starts_with("https://partner.test/authorize?oauth_token=rt-1")),
+        "{flow:?}"
+    );
+    let callback = session
+        .next_request()
+        .with_param("oauth_token", "rt-1")
+        .with_param("oauth_verifier", "v");
+    let Ok(Outcome::LoggedIn(login)) = auth.complete(&callback, "partner", None).await else {
+        panic!("login failed");
+    };
+    assert_eq!(login.account.map(|a| a.uid).as_deref(), Some("7"));
+    assert_eq!(login.user.username, "ada", "USERNAME_FIELD");
+    let me = provider.requests("/me");
+    assert!(header(&me[0]).contains(r#"oauth_version="1.0""#));
+
+    // Each URL is required, and named when missing.
+    for missing in ["request_token_url", "api_url"] {
+        let text: String = toml
+            .lines()
+            .filter(|l| !l.trim_start().starts_with(missing))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let err = build(Settings::from_toml_str(&text).expect("TOML")).expect_err("refused");
+        assert!(
+            err.details()
+                .contains(&format!("backends.partner.{missing}"))
+                || err.details().contains(&format!(
+                    "SOCIAL_AUTH_PARTNER_{}",
+                    missing.to_ascii_uppercase()
+                )),
+            "{missing}: {err}"
+        );
+    }
+}
