@@ -1,22 +1,26 @@
-//! Stackoverflow passes the provider conformance suite from fixtures.
-// TODO(provider author): the fixtures are made up; record the provider's real answers,
-// scrubbed, and keep the paths below in step with `SPEC`.
+//! Stack Overflow passes the provider conformance suite from fixtures in the shape of Stack
+//! Exchange's answers: the JSON token answer of `POST /oauth/access_token/json` and the
+//! wrapper of `GET /2.3/me` whose `items` holds the user.
+
+use std::sync::Arc;
 
 use social_testkit::provider::Fixture;
 
 fn fixture() -> Fixture {
     Fixture::new(social_stackoverflow::NAME)
-        .endpoint("authorization_url", "/oauth/authorize")
+        .endpoint("authorization_url", "/oauth")
+        .endpoint("api_url", "/2.3")
         .token(
             "POST",
-            "/oauth/token",
+            "/oauth/access_token/json",
             social_testkit::fixture!("token.json"),
         )
-        .endpoint("api_url", "/api")
-        .api("GET", "/api/user", social_testkit::fixture!("user.json"))
+        .api("GET", "/2.3/me", social_testkit::fixture!("user.json"))
 }
 
 social_testkit::conformance!(
-    backend = std::sync::Arc::new(social_stackoverflow::backend()),
+    backend = Arc::new(social_stackoverflow::backend()),
     fixture = fixture()
 );
+
+mod quirks;
