@@ -610,6 +610,24 @@ impl<P: OidcProvider> Login<P> {
             )
             .with_provider(cx.name));
         }
+        // An error some providers answer with a 200 (Slack's `{"ok": false, "error": ...}`).
+        if info.get("sub").is_none()
+            && (info.get("error").is_some() || info.get("ok") == Some(&Value::Bool(false)))
+        {
+            let said = info
+                .get("error")
+                .map(|e| e.as_str().map_or_else(|| e.to_string(), str::to_owned))
+                .unwrap_or_default();
+            return Err(AuthError::new(
+                ErrorKind::ProviderRejected,
+                Stage::Profile,
+                format!(
+                    "userinfo endpoint answered an error: {}",
+                    said.chars().take(200).collect::<String>()
+                ),
+            )
+            .with_provider(cx.name));
+        }
         Ok(Some(info))
     }
 }

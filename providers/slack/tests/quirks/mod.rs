@@ -143,11 +143,17 @@ fn ok_false_from_userinfo_refuses_the_login() {
         p.mount_token(Some(&id_token), 1).await;
         let refused = social_testkit::fixture!("userinfo_invalid_auth.json");
         answer_200(&p, "GET", USERINFO_PATH, refused.to_owned()).await;
-        expect_kind(
-            "userinfo ok:false",
-            p.callback(&session, &url).await,
-            ErrorKind::Failed,
+        let outcome = p.callback(&session, &url).await;
+        let said = outcome
+            .as_ref()
+            .err()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert!(
+            said.contains("invalid_auth"),
+            "Slack's error is named: {said}"
         );
+        expect_kind("userinfo ok:false", outcome, ErrorKind::ProviderRejected);
         p.harness.assert_nothing_written("ok:false userinfo answer");
     });
 }
