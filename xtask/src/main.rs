@@ -169,9 +169,11 @@ fn tidy_at(root: &Path) -> Result<(), String> {
         if !facade_lib.contains(&format!("{}::backend()", krate.replace('-', "_"))) {
             problems.push(format!("social_auth::registry() does not register {krate}"));
         }
-        if !readme.contains(&format!("| `{name}` |")) {
+        // The backends' rows and their generated columns are checked by social-auth's
+        // `readme` test; here, that every crate has one.
+        if !readme.contains(&format!(" `{krate}` |")) {
             problems.push(format!(
-                "README.md's provider table has no row for `{name}`"
+                "README.md's provider table has no row for a backend of {krate}"
             ));
         }
         if !changelog.contains(&krate) {

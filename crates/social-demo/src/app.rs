@@ -335,24 +335,57 @@ fn pick_backends(settings: &Settings, dev_issuer: Option<&str>) -> (Registry, St
     (registry, startup)
 }
 
-/// What an unconfigured provider needs, in words, found by asking its own checks.
+/// What an unconfigured provider needs, in words, found by asking its own checks: each
+/// refusal names one missing setting, which gets a stand-in value before asking again.
 fn what_it_needs(backend: &dyn Backend) -> String {
     let name = backend.name();
-    let key = env_name(Some(name), "key");
-    let mut with_key = social_core::BackendSettings::default();
-    with_key.key = Some("x".into());
-    match (
-        Configure::run(backend, &social_core::BackendSettings::default()),
-        Configure::run(backend, &with_key),
-    ) {
-        (Ok(_), _) => format!(
-            "needs no keys; give it any setting (an empty [backends.{name}] table will do) to offer it"
-        ),
-        (Err(first), Ok(_)) if first.details().starts_with(&key) => format!("set {key}"),
-        (Err(first), Err(_)) if first.details().starts_with(&key) => {
-            format!("set {key} and {}", env_name(Some(name), "secret"))
+    let prefix = env_name(Some(name), "");
+    let mut settings = social_core::BackendSettings::default();
+    let mut needed: Vec<String> = Vec::new();
+    let list = |needed: &[String]| match needed {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    // A provider needs a handful of settings at most; the bound only stops a loop.
+    for _ in 0..8 {
+        let error = match Configure::run(backend, &settings) {
+            Ok(_) => break,
+            Err(error) => error,
+        };
+        let details = error.details();
+        let var = details.split(':').next().unwrap_or_default();
+        if !var.starts_with(&prefix) || needed.iter().any(|n| n == var) {
+            // Not a missing setting, or one whose stand-in was refused: say what was said.
+            return if needed.is_empty() {
+                details.to_owned()
+            } else {
+                format!("set {} ({details})", list(&needed))
+            };
         }
-        (Err(first), _) => first.details().to_owned(),
+        needed.push(var.to_owned());
+        let setting = var[prefix.len()..].to_ascii_lowercase();
+        match setting.as_str() {
+            "key" => settings.key = Some("x".into()),
+            "secret" => settings.secret = Some(social_core::Secret::new("x")),
+            url if url.ends_with("_url") => {
+                settings
+                    .endpoints
+                    .insert(url.to_owned(), "https://example.invalid".into());
+            }
+            other => {
+                settings
+                    .options
+                    .insert(other.to_owned(), TomlValue::String("x".into()));
+            }
+        }
+    }
+    if needed.is_empty() {
+        format!(
+            "needs no keys; give it any setting (an empty [backends.{name}] table will do) to offer it"
+        )
+    } else {
+        format!("set {}", list(&needed))
     }
 }
 

@@ -351,6 +351,21 @@ async fn a_provider_with_a_key_but_no_secret_is_skipped_with_a_reason() {
         .map(|(_, needs)| needs.as_str());
     let needs = "set SOCIAL_AUTH_FACEBOOK_KEY and SOCIAL_AUTH_FACEBOOK_SECRET";
     assert_eq!(facebook, Some(needs));
+    // Every setting a provider requires is named, not only its key and secret.
+    let apple = server
+        .startup
+        .unconfigured
+        .iter()
+        .find(|(n, _)| n == "apple-id")
+        .map(|(_, needs)| needs.as_str())
+        .unwrap_or_default();
+    for setting in ["KEY", "TEAM_ID", "PRIVATE_KEY_ID", "PRIVATE_KEY"] {
+        assert!(
+            apple.contains(&format!("SOCIAL_AUTH_APPLE_ID_{setting}")),
+            "{setting}: {apple}"
+        );
+    }
+    assert!(!apple.contains("SOCIAL_AUTH_APPLE_ID_SECRET"), "{apple}");
     let home = Browser::new(&server.url).get("/").await;
     assert!(
         home.body.contains("SOCIAL_AUTH_GITHUB_SECRET"),
