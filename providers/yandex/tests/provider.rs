@@ -1,22 +1,20 @@
-//! Yandex passes the provider conformance suite from fixtures.
-// TODO(provider author): the fixtures are made up; record the provider's real answers,
-// scrubbed, and keep the paths below in step with `SPEC`.
+//! Yandex ID passes the provider conformance suite from fixtures in the shape of its answers.
+
+use std::sync::Arc;
 
 use social_testkit::provider::Fixture;
 
 fn fixture() -> Fixture {
     Fixture::new(social_yandex::NAME)
-        .endpoint("authorization_url", "/oauth/authorize")
-        .token(
-            "POST",
-            "/oauth/token",
-            social_testkit::fixture!("token.json"),
-        )
-        .endpoint("api_url", "/api")
-        .api("GET", "/api/user", social_testkit::fixture!("user.json"))
+        .endpoint("authorization_url", "/authorize")
+        .endpoint("api_url", "")
+        .token("POST", "/token", social_testkit::fixture!("token.json"))
+        .api("GET", "/info", social_testkit::fixture!("user.json"))
 }
 
 social_testkit::conformance!(
-    backend = std::sync::Arc::new(social_yandex::backend()),
+    backend = Arc::new(social_yandex::backend()),
     fixture = fixture()
 );
+
+mod quirks;
