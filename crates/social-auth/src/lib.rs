@@ -206,14 +206,24 @@ pub fn registry() -> Registry {
     add(Arc::new(social_box::backend()));
     #[cfg(feature = "vk")]
     add(Arc::new(social_vk::backend()));
+    #[cfg(feature = "vk")]
+    add(Arc::new(social_vk::vk_id()));
+    #[cfg(feature = "vk")]
+    add(Arc::new(social_vk::openapi()));
+    #[cfg(feature = "vk")]
+    add(Arc::new(social_vk::app()));
     #[cfg(feature = "weibo")]
     add(Arc::new(social_weibo::backend()));
     #[cfg(feature = "yandex")]
     add(Arc::new(social_yandex::backend()));
     #[cfg(feature = "mailru")]
     add(Arc::new(social_mailru::backend()));
+    #[cfg(feature = "mailru")]
+    add(Arc::new(social_mailru::legacy()));
     #[cfg(feature = "odnoklassniki")]
     add(Arc::new(social_odnoklassniki::backend()));
+    #[cfg(feature = "odnoklassniki")]
+    add(Arc::new(social_odnoklassniki::app()));
     #[cfg(feature = "mixcloud")]
     add(Arc::new(social_mixcloud::backend()));
     #[cfg(feature = "instagram")]
@@ -224,6 +234,8 @@ pub fn registry() -> Registry {
     add(Arc::new(social_bitbucket::backend()));
     #[cfg(feature = "microsoft-graph")]
     add(Arc::new(social_microsoft_graph::backend()));
+    #[cfg(feature = "microsoft-graph")]
+    add(Arc::new(social_microsoft_graph::live()));
     #[cfg(feature = "yahoo")]
     add(Arc::new(social_yahoo::backend()));
     #[cfg(feature = "foursquare")]

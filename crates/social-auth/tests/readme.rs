@@ -50,7 +50,9 @@ fn the_provider_table_matches_the_backends() {
             continue;
         };
         let Some(backend) = registry.get(name) else {
-            problems.push(format!("README lists `{name}`, which social_auth::registry() lacks"));
+            problems.push(format!(
+                "README lists `{name}`, which social_auth::registry() lacks"
+            ));
             rows.push((*line).to_owned());
             continue;
         };

@@ -126,8 +126,9 @@ pub fn transport_error(stage: Stage, what: &str, error: HttpError) -> AuthError 
     AuthError::new(kind, stage, format!("{what}: {error}"))
 }
 
-/// Checks the status of a provider API answer: 5xx is [`ErrorKind::ProviderUnavailable`], 4xx
-/// is `client_error_kind`, with the provider's error text (truncated) in the details.
+/// Checks the status of a provider API answer: 5xx and 429 (rate limited) are
+/// [`ErrorKind::ProviderUnavailable`], other 4xx `client_error_kind`, with the provider's error
+/// text (truncated) in the details.
 pub fn check_status(
     response: &HttpResponse,
     stage: Stage,
@@ -138,7 +139,7 @@ pub fn check_status(
     if status.is_success() {
         return Ok(());
     }
-    let kind = if status.is_server_error() {
+    let kind = if status.is_server_error() || status == http::StatusCode::TOO_MANY_REQUESTS {
         ErrorKind::ProviderUnavailable
     } else {
         client_error_kind
@@ -172,4 +173,48 @@ pub fn parse_json<T: DeserializeOwned>(
 pub fn body_excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
     text.chars().filter(|c| !c.is_control()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16) -> HttpResponse {
+        let mut response = http::Response::new(b"{\"error\":\"slow down\"}".to_vec());
+        *response.status_mut() = http::StatusCode::from_u16(status).expect("a status");
+        response
+    }
+
+    #[test]
+    fn statuses_map_to_error_kinds() {
+        let kind = |status| {
+            check_status(
+                &answer(status),
+                Stage::Profile,
+                "user API",
+                ErrorKind::ProviderRejected,
+            )
+            .err()
+            .map(|e| e.kind())
+        };
+        assert_eq!(kind(200), None);
+        assert_eq!(kind(401), Some(ErrorKind::ProviderRejected));
+        assert_eq!(
+            kind(429),
+            Some(ErrorKind::ProviderUnavailable),
+            "rate limited"
+        );
+        assert_eq!(kind(503), Some(ErrorKind::ProviderUnavailable));
+        let err = check_status(
+            &answer(429),
+            Stage::Profile,
+            "user API",
+            ErrorKind::TokenError,
+        )
+        .expect_err("429");
+        assert!(
+            err.details().contains("429") && err.details().contains("slow down"),
+            "{err}"
+        );
+    }
 }

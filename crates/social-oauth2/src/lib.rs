@@ -833,9 +833,11 @@ async fn token_call(cx: &ProviderCx<'_>, request: HttpRequest) -> Result<TokenRe
             format!("{what} answered no access_token{said}"),
         );
     };
+    // `0` is how some providers (VK) say the token does not expire.
     let expires_at = text("expires_in")
         .or_else(|| text("expires"))
         .and_then(|s| s.parse::<i64>().ok())
+        .filter(|secs| *secs > 0)
         .map(|secs| cx.clock.now() + secs);
     let mut tokens = Tokens::new(access_token);
     tokens.token_type = text("token_type");

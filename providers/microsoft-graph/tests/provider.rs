@@ -1,22 +1,31 @@
-//! Microsoft Graph passes the provider conformance suite from fixtures.
-// TODO(provider author): the fixtures are made up; record the provider's real answers,
-// scrubbed, and keep the paths below in step with `SPEC`.
+//! Microsoft Graph passes the provider conformance suite from fixtures in the shape of its
+//! answers (the identity platform's token answer, Graph's `GET /me`), under both of its
+//! backend names.
+
+use std::sync::Arc;
 
 use social_testkit::provider::Fixture;
 
-fn fixture() -> Fixture {
-    Fixture::new(social_microsoft_graph::NAME)
-        .endpoint("authorization_url", "/oauth/authorize")
+fn fixture(name: &str) -> Fixture {
+    Fixture::new(name)
+        .endpoint("authorization_url", "/common/oauth2/v2.0/authorize")
         .token(
             "POST",
-            "/oauth/token",
+            "/common/oauth2/v2.0/token",
             social_testkit::fixture!("token.json"),
         )
-        .endpoint("api_url", "/api")
-        .api("GET", "/api/user", social_testkit::fixture!("user.json"))
+        .endpoint("api_url", "/v1.0")
+        .api("GET", "/v1.0/me", social_testkit::fixture!("user.json"))
 }
 
 social_testkit::conformance!(
-    backend = std::sync::Arc::new(social_microsoft_graph::backend()),
-    fixture = fixture()
+    microsoft_graph: backend = Arc::new(social_microsoft_graph::backend()),
+    fixture = fixture(social_microsoft_graph::NAME)
 );
+
+social_testkit::conformance!(
+    live: backend = Arc::new(social_microsoft_graph::live()),
+    fixture = fixture(social_microsoft_graph::LIVE)
+);
+
+mod quirks;

@@ -1,41 +1,45 @@
 #![doc = include_str!("../README.md")]
 
-use social_core::{EmailVerified, Mapping, TokenIn};
-use social_oauth2::{OAuth2Backend, OAuth2Spec, ProfileCall};
+mod api;
+mod app;
+mod id;
+mod oauth2;
+mod openapi;
+mod sign;
 
-/// The backend name.
-pub const NAME: &str = "vk";
+pub use app::VkApp;
+pub use id::{VkId, VkIdRefresh};
+pub use oauth2::{SPEC, VkOAuth2};
+pub use openapi::VkOpenApi;
 
-/// Vk's endpoints, flags and mapping: a plain OAuth 2.0 provider is nothing more.
-/// URLs are templates on the base URL (`BASE_URL` setting) and the API root (`API_URL`).
-pub const SPEC: OAuth2Spec = OAuth2Spec {
-    name: NAME,
-    // TODO(provider author): every value here is a made-up placeholder. Take the endpoints,
-    // the default scope and PKCE support from the provider's OAuth 2.0 documentation, and set
-    // what differs from `OAuth2Spec::DEFAULT` (client_auth, refresh, revoke_url, ...).
-    base_url: Some("https://vk.example"),
-    api_url: Some("{base_url}/api"),
-    authorization_url: "{base_url}/oauth/authorize",
-    token_url: "{base_url}/oauth/token",
-    default_scope: &["profile", "email"],
-    // TODO(provider author): the user endpoint from the provider's API reference.
-    profile: Some(ProfileCall::get("{api_url}/user", TokenIn::Bearer)),
-    mapping: Mapping {
-        // TODO(provider author): JSON pointers into the user endpoint's answer. The uid must
-        // be stable and never reused (an id, not a login users can rename).
-        uid: "/id",
-        username: Some("/username"),
-        email: Some("/email"),
-        // TODO(provider author): `Always` or `At("/...")` only where the provider documents
-        // that it verifies the addresses it gives.
-        email_verified: EmailVerified::No,
-        fullname: Some("/name"),
-        ..Mapping::DEFAULT
-    },
-    ..OAuth2Spec::DEFAULT
-};
+/// The name of the classic VK OAuth 2.0 backend ([`backend`]).
+pub const NAME: &str = "vk-oauth2";
+/// The name of the VK ID backend ([`vk_id`]).
+pub const VK_ID_NAME: &str = "vk-id";
+/// The name of the VK Open API session backend ([`openapi`]).
+pub const OPENAPI_NAME: &str = "vk-openapi";
+/// The name of the VK iframe application backend ([`app`]).
+pub const APP_NAME: &str = "vk-app";
 
-/// The Vk backend, ready for a [`social_core::Registry`].
-pub fn backend() -> OAuth2Backend<OAuth2Spec> {
-    OAuth2Backend::new(SPEC)
+/// The VK API version sent as `v` when `API_VERSION` is not set.
+pub const DEFAULT_API_VERSION: &str = "5.199";
+
+/// Classic VK OAuth 2.0 (`vk-oauth2`), ready for a [`social_core::Registry`].
+pub fn backend() -> social_oauth2::OAuth2Backend<VkOAuth2> {
+    social_oauth2::OAuth2Backend::new(VkOAuth2)
+}
+
+/// VK ID (`vk-id`), OAuth 2.1 with PKCE, ready for a [`social_core::Registry`].
+pub fn vk_id() -> VkId {
+    VkId
+}
+
+/// The VK Open API session check (`vk-openapi`), ready for a [`social_core::Registry`].
+pub fn openapi() -> VkOpenApi {
+    VkOpenApi
+}
+
+/// The VK iframe application check (`vk-app`), ready for a [`social_core::Registry`].
+pub fn app() -> VkApp {
+    VkApp
 }

@@ -1,41 +1,93 @@
 #![doc = include_str!("../README.md")]
 
-use social_core::{EmailVerified, Mapping, TokenIn};
-use social_oauth2::{OAuth2Backend, OAuth2Spec, ProfileCall};
+use social_core::{
+    AuthError, EmailVerified, Endpoint, ErrorKind, Mapping, ProviderCx, Result, Stage, TokenIn,
+    UserDetails, Value, async_trait,
+    http::{check_status, parse_json},
+    profile::text_at,
+};
+use social_oauth2::{
+    ClientAuth, Method, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, ProfileCall, TokenResponse,
+};
 
-/// The backend name.
-pub const NAME: &str = "yahoo";
+/// The backend name: the seed's `yahoo-oauth2` (settings `SOCIAL_AUTH_YAHOO_OAUTH2_*`).
+pub const NAME: &str = "yahoo-oauth2";
 
-/// Yahoo's endpoints, flags and mapping: a plain OAuth 2.0 provider is nothing more.
-/// URLs are templates on the base URL (`BASE_URL` setting) and the API root (`API_URL`).
+/// Yahoo's OpenID Connect userinfo endpoint, where the user comes from.
+pub const USERINFO_URL: &str = "https://api.login.yahoo.com/openid/v1/userinfo";
+
+/// Yahoo's OAuth 2.0 endpoints, flags and mapping; [`Yahoo`] adds the username fallback and
+/// reads the userinfo endpoint's rate-limit answer.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
-    // TODO(provider author): every value here is a made-up placeholder. Take the endpoints,
-    // the default scope and PKCE support from the provider's OAuth 2.0 documentation, and set
-    // what differs from `OAuth2Spec::DEFAULT` (client_auth, refresh, revoke_url, ...).
-    base_url: Some("https://yahoo.example"),
-    api_url: Some("{base_url}/api"),
-    authorization_url: "{base_url}/oauth/authorize",
-    token_url: "{base_url}/oauth/token",
-    default_scope: &["profile", "email"],
-    // TODO(provider author): the user endpoint from the provider's API reference.
-    profile: Some(ProfileCall::get("{api_url}/user", TokenIn::Bearer)),
+    authorization_url: "https://api.login.yahoo.com/oauth2/request_auth",
+    token_url: "https://api.login.yahoo.com/oauth2/get_token",
+    default_scope: &["openid", "profile", "email"],
+    // Yahoo documents no PKCE for its authorization code flow.
+    pkce: Pkce::None,
+    // The token endpoint takes the client id and secret as HTTP Basic.
+    client_auth: ClientAuth::Basic,
+    refresh: true,
+    profile: Some(ProfileCall::get(USERINFO_URL, TokenIn::Bearer)),
     mapping: Mapping {
-        // TODO(provider author): JSON pointers into the user endpoint's answer. The uid must
-        // be stable and never reused (an id, not a login users can rename).
-        uid: "/id",
-        username: Some("/username"),
+        uid: "/sub",
+        username: Some("/preferred_username"),
         email: Some("/email"),
-        // TODO(provider author): `Always` or `At("/...")` only where the provider documents
-        // that it verifies the addresses it gives.
-        email_verified: EmailVerified::No,
+        email_verified: EmailVerified::At("/email_verified"),
         fullname: Some("/name"),
+        first_name: Some("/given_name"),
+        last_name: Some("/family_name"),
+        picture: Some("/picture"),
+        locale: Some("/locale"),
+        // The user's GUID, which the token answer carries beside the tokens.
+        extra_data: &["xoauth_yahoo_guid"],
         ..Mapping::DEFAULT
     },
     ..OAuth2Spec::DEFAULT
 };
 
-/// The Yahoo backend, ready for a [`social_core::Registry`].
-pub fn backend() -> OAuth2Backend<OAuth2Spec> {
-    OAuth2Backend::new(SPEC)
+/// Yahoo as an OAuth 2.0 provider; register it with [`backend`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Yahoo;
+
+/// The `yahoo-oauth2` backend, ready for a [`social_core::Registry`].
+pub fn backend() -> OAuth2Backend<Yahoo> {
+    OAuth2Backend::new(Yahoo)
+}
+
+#[async_trait]
+impl OAuth2Provider for Yahoo {
+    fn spec(&self) -> OAuth2Spec {
+        SPEC
+    }
+
+    /// The userinfo call (`API_URL` moves it). Yahoo answers `429 Too Many Requests` when a
+    /// client calls too often: the provider is busy, the login is not refused.
+    async fn user_data(&self, cx: &ProviderCx<'_>, token: &TokenResponse) -> Result<Value> {
+        let what = "Yahoo userinfo";
+        let url = cx.endpoint(Endpoint::API, USERINFO_URL);
+        let request =
+            ProviderCx::api_request(Method::GET, url, token.access_token(), TokenIn::Bearer)
+                .body(Vec::new())
+                .map_err(|e| cx.config_error("api_url", format!("not a valid URL: {e}")))?;
+        let response = cx.send(request, Stage::Profile, what).await?;
+        if response.status().as_u16() == 429 {
+            return Err(AuthError::new(
+                ErrorKind::ProviderUnavailable,
+                Stage::Profile,
+                format!("{what} answered 429 Too Many Requests: try again later"),
+            ));
+        }
+        check_status(&response, Stage::Profile, what, ErrorKind::ProviderRejected)?;
+        parse_json(response.body(), Stage::Profile, what)
+    }
+
+    fn user_details(&self, user: &Value) -> UserDetails {
+        let details = SPEC.mapping.user_details(user);
+        // `preferred_username` when Yahoo gives one, else the `nickname` claim.
+        if details.username.is_some() {
+            return details;
+        }
+        details.username(text_at(user, "/nickname").as_deref())
+    }
 }
