@@ -277,3 +277,13 @@ async fn vk_token_errors_are_token_errors() {
     expect_kind("code refused", h.login().await, ErrorKind::TokenError);
     h.assert_nothing_written("code refused");
 }
+
+/// `expires_in: 0` is VK's "never expires" (`offline` scope), not "expired already".
+#[tokio::test]
+async fn a_token_with_expires_in_zero_never_expires() {
+    let token = json!({"access_token": ACCESS_TOKEN, "expires_in": 0, "user_id": 210700286});
+    let h = harness(&answers(&token.to_string(), USER)).await;
+    let done = social_testkit::logged_in(h.login().await);
+    let tokens = done.account.and_then(|a| a.tokens()).expect("tokens");
+    assert_eq!(tokens.expires_at, None);
+}
