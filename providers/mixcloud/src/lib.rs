@@ -1,37 +1,36 @@
 #![doc = include_str!("../README.md")]
 
-use social_core::{EmailVerified, Mapping, TokenIn};
-use social_oauth2::{OAuth2Backend, OAuth2Spec, ProfileCall};
+use social_core::{Mapping, TokenIn};
+use social_oauth2::{OAuth2Backend, OAuth2Spec, Pkce, ProfileCall};
 
-/// The backend name.
+/// The backend name, as django-social-auth named it.
 pub const NAME: &str = "mixcloud";
 
-/// Mixcloud's endpoints, flags and mapping: a plain OAuth 2.0 provider is nothing more.
-/// URLs are templates on the base URL (`BASE_URL` setting) and the API root (`API_URL`).
+/// Mixcloud's endpoints, flags and mapping. `API_URL` moves the API root
+/// (`https://api.mixcloud.com`). The uid is the username, which its owner can change: the
+/// backend only connects accounts to a logged-in user (`association_only`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
-    // TODO(provider author): every value here is a made-up placeholder. Take the endpoints,
-    // the default scope and PKCE support from the provider's OAuth 2.0 documentation, and set
-    // what differs from `OAuth2Spec::DEFAULT` (client_auth, refresh, revoke_url, ...).
-    base_url: Some("https://mixcloud.example"),
-    api_url: Some("{base_url}/api"),
-    authorization_url: "{base_url}/oauth/authorize",
-    token_url: "{base_url}/oauth/token",
-    default_scope: &["profile", "email"],
-    // TODO(provider author): the user endpoint from the provider's API reference.
-    profile: Some(ProfileCall::get("{api_url}/user", TokenIn::Bearer)),
+    api_url: Some("https://api.mixcloud.com"),
+    authorization_url: "https://www.mixcloud.com/oauth/authorize",
+    token_url: "https://www.mixcloud.com/oauth/access_token",
+    pkce: Pkce::None,
+    // `/me/` is the shortcut to the user of the token, served over HTTPS with a token only.
+    profile: Some(ProfileCall::get(
+        "{api_url}/me/",
+        TokenIn::Query("access_token"),
+    )),
     mapping: Mapping {
-        // TODO(provider author): JSON pointers into the user endpoint's answer. The uid must
-        // be stable and never reused (an id, not a login users can rename).
-        uid: "/id",
+        // Mixcloud has no other id: `key` is `/<username>/`.
+        uid: "/username",
         username: Some("/username"),
-        email: Some("/email"),
-        // TODO(provider author): `Always` or `At("/...")` only where the provider documents
-        // that it verifies the addresses it gives.
-        email_verified: EmailVerified::No,
         fullname: Some("/name"),
+        picture: Some("/pictures/large"),
+        profile_url: Some("/url"),
+        extra_data: &["key", "url", "pictures"],
         ..Mapping::DEFAULT
     },
+    association_only: true,
     ..OAuth2Spec::DEFAULT
 };
 

@@ -1,22 +1,30 @@
-//! Weibo passes the provider conformance suite from fixtures.
-// TODO(provider author): the fixtures are made up; record the provider's real answers,
-// scrubbed, and keep the paths below in step with `SPEC`.
+//! Weibo passes the provider conformance suite from fixtures in the shape of its answers
+//! (`oauth2/access_token`, `2/users/show.json`).
+
+use std::sync::Arc;
 
 use social_testkit::provider::Fixture;
 
 fn fixture() -> Fixture {
     Fixture::new(social_weibo::NAME)
-        .endpoint("authorization_url", "/oauth/authorize")
+        .endpoint("authorization_url", "/oauth2/authorize")
         .token(
             "POST",
-            "/oauth/token",
+            "/oauth2/access_token",
             social_testkit::fixture!("token.json"),
         )
-        .endpoint("api_url", "/api")
-        .api("GET", "/api/user", social_testkit::fixture!("user.json"))
+        .endpoint("api_url", "/2")
+        .endpoint("token_info_url", "/oauth2/get_token_info")
+        .api(
+            "GET",
+            "/2/users/show.json",
+            social_testkit::fixture!("user.json"),
+        )
 }
 
 social_testkit::conformance!(
-    backend = std::sync::Arc::new(social_weibo::backend()),
+    backend = Arc::new(social_weibo::backend()),
     fixture = fixture()
 );
+
+mod quirks;
