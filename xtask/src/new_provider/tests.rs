@@ -554,7 +554,7 @@ fn names_taken_elsewhere_are_refused_before_anything_is_written() {
             "oauth3",
             "crates/social-auth/src/lib.rs: `oauth3` is already a re-export",
         ),
-        ("core", "NAME `core` would be re-exported"),
+        ("core", "Cargo.toml: already has a `social-core` dependency"),
     ] {
         let err = ws.scaffold(name, Protocol::OAuth2).unwrap_err();
         assert!(err.starts_with(why), "{name}: {err}");

@@ -612,7 +612,7 @@ fn invalid_settings_name_the_setting() {
             "SOCIAL_AUTH_GOOGLE_INCLUDE_GRANTED_SCOPES",
         ),
         (
-            option("token_endpoint_auth_method", text("private_key_jwt")),
+            option("token_endpoint_auth_method", text("tls_client_auth")),
             "SOCIAL_AUTH_GOOGLE_TOKEN_ENDPOINT_AUTH_METHOD",
         ),
         (
