@@ -318,7 +318,8 @@ impl SocialAuth {
         .with_services(&self.inner.services)
     }
 
-    /// Sanitizes a redirect target against this request's host and the allow-list.
+    /// Sanitizes a redirect target against this site's origin (scheme, host and port, as the
+    /// request reached it) and the allow-list ([`sanitize_redirect`]).
     pub fn safe_redirect(&self, strategy: &dyn Strategy, target: &str) -> Option<String> {
         let settings = &self.inner.settings;
         if !settings.sanitize_redirects {
@@ -326,7 +327,7 @@ impl SocialAuth {
         }
         sanitize_redirect(
             target,
-            strategy.host().as_deref(),
+            Some(&strategy.origin()),
             &settings.allowed_redirect_hosts,
         )
     }

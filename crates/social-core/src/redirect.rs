@@ -18,18 +18,22 @@ const MAX_DECODE_ROUNDS: usize = 4;
 ///
 /// Two shapes pass:
 /// - a path on this site (`/account?tab=1#top`), returned unchanged;
-/// - an absolute `http`/`https` URL whose host is `this_host` or one of `allowed_hosts`,
-///   returned as the `url` crate serializes it (punycode host, default port dropped,
-///   unsafe characters percent-encoded), so the browser gets exactly what was checked.
+/// - an absolute `http`/`https` URL of the same origin as `this_origin` (scheme, host and
+///   port: `https://example.com` does not allow `http://example.com` nor
+///   `https://example.com:8443`), or of an origin `allowed_hosts` names, returned as the
+///   `url` crate serializes it (punycode host, default port dropped, unsafe characters
+///   percent-encoded), so the browser gets exactly what was checked.
 ///
-/// `this_host` and `allowed_hosts` entries are exact hosts (no wildcards): `host`,
-/// `host:port`, `[ipv6]` or `[ipv6]:port`. They match case-insensitively in punycode
-/// form, ignoring a trailing dot; an entry with a port matches only that port (the
-/// scheme's default when the URL names none), an entry without one matches any port.
+/// `this_origin` is the site's own origin, such as `https://example.com` (from
+/// `REDIRECT_IS_HTTPS` and the request, or the configured public URL). `allowed_hosts`
+/// entries are exact: `https://host[:port]` allows that origin; a bare `host` or `host:port`
+/// (`[ipv6]` too) allows that host with this site's scheme (https when it is unknown) and the
+/// given port, else that scheme's default port. Hosts compare case-insensitively in punycode
+/// form. A target whose host ends with a dot is refused: to a browser it is another origin.
 /// Entries that do not parse match nothing.
 pub fn sanitize_redirect(
     target: &str,
-    this_host: Option<&str>,
+    this_origin: Option<&str>,
     allowed_hosts: &[String],
 ) -> Option<String> {
     // Browsers drop tabs and newlines inside URLs and read `\` as `/`, so with these
@@ -46,13 +50,27 @@ pub fn sanitize_redirect(
         return is_safe_path(target).then(|| target.to_owned());
     }
     let url = parse_absolute(target)?;
-    let host = canonical_host(url.host()?);
-    let port = url.port_or_known_default();
-    this_host
-        .into_iter()
-        .chain(allowed_hosts.iter().map(String::as_str))
-        .filter_map(HostPattern::parse)
-        .any(|pattern| pattern.matches(&host, port))
+    let host = url.host()?.to_string();
+    if host.ends_with('.') {
+        return None;
+    }
+    let wanted = Origin {
+        scheme: url.scheme().to_owned(),
+        host,
+        port: url.port_or_known_default()?,
+    };
+    let site = this_origin.and_then(Origin::parse);
+    let scheme = site
+        .as_ref()
+        .map_or("https", |s| s.scheme.as_str())
+        .to_owned();
+    site.into_iter()
+        .chain(
+            allowed_hosts
+                .iter()
+                .filter_map(|entry| Origin::allowed(entry, &scheme)),
+        )
+        .any(|origin| origin == wanted)
         .then(|| url.into())
 }
 
@@ -155,25 +173,44 @@ fn canonical_host(host: impl Display) -> String {
     text
 }
 
-/// One `this_host` or `allowed_hosts` entry, ready for comparison.
-struct HostPattern {
+/// An origin: scheme, host and port (RFC 6454).
+#[derive(Debug, PartialEq, Eq)]
+struct Origin {
+    scheme: String,
     host: String,
-    port: Option<u16>,
+    port: u16,
 }
 
-impl HostPattern {
-    fn parse(entry: &str) -> Option<Self> {
+impl Origin {
+    /// `https://host[:port]` (a path is ignored), http or https only.
+    fn parse(text: &str) -> Option<Self> {
+        let url = Url::parse(text).ok()?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return None;
+        }
+        Some(Self {
+            scheme: url.scheme().to_owned(),
+            host: canonical_host(url.host()?),
+            port: url.port_or_known_default()?,
+        })
+    }
+
+    /// An allow-list entry: a whole origin, or a host (and port) taken with `scheme`.
+    fn allowed(entry: &str, scheme: &str) -> Option<Self> {
+        if entry.contains("://") {
+            return Self::parse(entry);
+        }
         // A `:` after the last `]` separates a port; one inside brackets is IPv6.
         let (host, port) = match entry.rsplit_once(':') {
             Some((host, port)) if !port.contains(']') => (host, Some(port.parse().ok()?)),
             _ => (entry, None),
         };
-        let host = canonical_host(Host::parse(host).ok()?);
-        Some(Self { host, port })
-    }
-
-    fn matches(&self, host: &str, port: Option<u16>) -> bool {
-        self.host == host && self.port.is_none_or(|wanted| Some(wanted) == port)
+        let default = if scheme == "http" { 80 } else { 443 };
+        Some(Self {
+            scheme: scheme.to_owned(),
+            host: canonical_host(Host::parse(host).ok()?),
+            port: port.unwrap_or(default),
+        })
     }
 }
 
@@ -181,10 +218,17 @@ impl HostPattern {
 mod tests {
     use super::sanitize_redirect;
 
-    const THIS_HOST: Option<&str> = Some("example.com");
+    const THIS_ORIGIN: Option<&str> = Some("https://example.com");
 
     fn check(target: &str) -> Option<String> {
-        sanitize_redirect(target, THIS_HOST, &["trusted.example.org".to_string()])
+        sanitize_redirect(
+            target,
+            THIS_ORIGIN,
+            &[
+                "trusted.example.org".to_string(),
+                "http://legacy.example.net:9000".to_string(),
+            ],
+        )
     }
 
     /// `(target, expected output)`.
@@ -205,10 +249,11 @@ mod tests {
         ("/path;param=1", "/path;param=1"),
         ("https://example.com/", "https://example.com/"),
         ("https://example.com", "https://example.com/"),
-        ("http://example.com/done?x=1", "http://example.com/done?x=1"),
+        (
+            "https://example.com/done?x=1",
+            "https://example.com/done?x=1",
+        ),
         ("HTTPS://EXAMPLE.COM/X", "https://example.com/X"),
-        ("https://Example.Com./x", "https://example.com./x"),
-        ("https://example.com:8443/x", "https://example.com:8443/x"),
         ("https://example.com:443/x", "https://example.com/x"),
         ("https://example.com/#frag", "https://example.com/#frag"),
         ("https://example.com/a b", "https://example.com/a%20b"),
@@ -217,8 +262,8 @@ mod tests {
             "https://trusted.example.org/after-login",
         ),
         (
-            "http://trusted.example.org:9000/x",
-            "http://trusted.example.org:9000/x",
+            "http://legacy.example.net:9000/x",
+            "http://legacy.example.net:9000/x",
         ),
         ("https://ｅｘａｍｐｌｅ．ｃｏｍ/", "https://example.com/"),
     ];
@@ -315,6 +360,17 @@ mod tests {
         "http://[::1]:8000/",
         "http://127.0.0.1/",
         "http://2130706433/",
+        // Same host, another origin: a downgrade to http, another port, a trailing dot.
+        "http://example.com/",
+        "http://example.com:443/",
+        "https://example.com:8443/",
+        "https://example.com./x",
+        "https://Example.Com./x",
+        "http://trusted.example.org/",
+        "https://trusted.example.org:8443/",
+        "https://trusted.example.org./",
+        "https://legacy.example.net:9000/",
+        "http://legacy.example.net/",
         // Userinfo.
         "https://example.com@evil.com/",
         "https://example.com:443@evil.com/",
@@ -353,48 +409,69 @@ mod tests {
     }
 
     #[test]
-    fn host_with_port_matches_only_that_port() {
+    fn an_origin_is_scheme_host_and_port() {
         let allowed = [
             "trusted.example.org".to_string(),
             "api.example.net:8443".to_string(),
+            "http://legacy.example.net:9000".to_string(),
         ];
-        let check = |target| sanitize_redirect(target, Some("127.0.0.1:8000"), &allowed);
+        let check = |target| sanitize_redirect(target, Some("http://127.0.0.1:8000"), &allowed);
         assert_eq!(
             check("http://127.0.0.1:8000/x").as_deref(),
             Some("http://127.0.0.1:8000/x")
         );
-        assert!(check("https://127.0.0.1:8000/").is_some());
+        assert!(check("https://127.0.0.1:8000/").is_none(), "another scheme");
         assert!(
             check("http://127.0.0.1/x").is_none(),
             "default port 80 is not 8000"
         );
         assert!(check("http://127.0.0.1:8001/").is_none());
         assert!(check("http://localhost:8000/").is_none());
+        // A bare entry takes this site's scheme and its default port.
+        assert!(check("http://trusted.example.org/").is_some());
         assert!(
-            check("https://trusted.example.org:1234/").is_some(),
-            "no port means any"
+            check("http://trusted.example.org:1234/").is_none(),
+            "no port means the default"
         );
-        assert!(check("https://api.example.net:8443/").is_some());
         assert!(
-            check("https://api.example.net/").is_none(),
-            "default port 443 is not 8443"
+            check("https://trusted.example.org/").is_none(),
+            "this site is http"
         );
+        assert!(check("http://api.example.net:8443/").is_some());
+        assert!(check("http://api.example.net/").is_none());
+        // A whole origin is taken as it is.
+        assert!(check("http://legacy.example.net:9000/").is_some());
+        assert!(check("https://legacy.example.net:9000/").is_none());
         assert_eq!(check("/local").as_deref(), Some("/local"));
     }
 
     #[test]
+    fn an_https_site_never_redirects_to_http() {
+        let allowed = ["trusted.example.org".to_string()];
+        let check = |target| sanitize_redirect(target, Some("https://example.com"), &allowed);
+        assert!(check("https://example.com/").is_some());
+        assert!(check("http://example.com/").is_none());
+        assert!(check("https://trusted.example.org/").is_some());
+        assert!(check("http://trusted.example.org/").is_none());
+    }
+
+    #[test]
     fn explicit_default_port_matches_implicit_one() {
-        let check = |target| sanitize_redirect(target, Some("example.com:443"), &[]);
+        let check = |target| sanitize_redirect(target, Some("https://example.com:443"), &[]);
         assert_eq!(
             check("https://example.com/").as_deref(),
             Some("https://example.com/")
+        );
+        assert_eq!(
+            check("https://example.com:443/x").as_deref(),
+            Some("https://example.com/x")
         );
         assert!(check("http://example.com/").is_none());
     }
 
     #[test]
     fn ipv6_hosts_compare_by_address() {
-        let check = |target| sanitize_redirect(target, Some("[::1]:8000"), &[]);
+        let check = |target| sanitize_redirect(target, Some("http://[::1]:8000"), &[]);
         assert_eq!(
             check("http://[0:0::1]:8000/").as_deref(),
             Some("http://[::1]:8000/")
@@ -433,7 +510,7 @@ mod tests {
         let allowed = ["".to_string(), "::1".to_string(), "evil.com:".to_string()];
         for target in ["https://evil.com/", "http://[::1]/", "https:///"] {
             assert!(
-                sanitize_redirect(target, Some(""), &allowed).is_none(),
+                sanitize_redirect(target, Some("not an origin"), &allowed).is_none(),
                 "{target:?} was accepted"
             );
         }

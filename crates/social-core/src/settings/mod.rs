@@ -293,7 +293,8 @@ pub struct Settings {
     pub inactive_user_url: Option<String>,
     /// Refuse `next` targets off this site (`SANITIZE_REDIRECTS`).
     pub sanitize_redirects: bool,
-    /// Other hosts `next` may point to (`ALLOWED_REDIRECT_HOSTS`).
+    /// Other origins `next` may point to (`ALLOWED_REDIRECT_HOSTS`): `https://host[:port]`, or
+    /// `host[:port]` with this site's scheme and, without a port, its default one.
     pub allowed_redirect_hosts: Vec<String>,
     /// Build callback URLs with `https` whatever the request says (`REDIRECT_IS_HTTPS`).
     pub redirect_is_https: bool,
