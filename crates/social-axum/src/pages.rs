@@ -41,6 +41,9 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
 }
 
 /// Logs an error with everything an operator needs; core keeps secrets out of `details`.
+/// Our own faults (storage, configuration, the unexpected) are errors; what users, attackers
+/// and providers cause (refused or forged callbacks, provider outages) is a warning, so that a
+/// flood of forged callbacks does not flood the error log.
 pub(crate) fn log_error(error: &AuthError) {
     let (code, stage, provider, details) = (
         error.code(),
@@ -48,11 +51,20 @@ pub(crate) fn log_error(error: &AuthError) {
         error.provider().unwrap_or("-"),
         error.details(),
     );
-    if status_of(error.kind()).is_server_error() {
+    if our_fault(error.kind()) {
         tracing::error!(code, stage, provider, details, "social login failed");
     } else {
         tracing::warn!(code, stage, provider, details, "social login failed");
     }
+}
+
+/// Whether an error of `kind` is a fault of this application (logged as an error) rather
+/// than something a user, an attacker or a provider caused (a warning).
+fn our_fault(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::Storage | ErrorKind::Config | ErrorKind::Unknown
+    )
 }
 
 /// Answers a failed login: the detailed page when raising, else a flash and a redirect to
@@ -191,7 +203,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         r#"<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>{}</title></head><body>{body}</body></html>"#,
         html_escape(title)
     );
-    let mut response = no_store((status, Html(html)).into_response());
+    let mut response = harden((status, Html(html)).into_response());
     // Framing these pages would let another site trick a click on their buttons.
     let headers = response.headers_mut();
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -202,9 +214,50 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     response
 }
 
+/// Adds what every answer of the login routes carries: never cached, no `Referer` onwards
+/// (the callback's URL holds a code), no content sniffing.
+pub(crate) fn harden(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
 fn no_store(mut response: Response) -> Response {
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_our_own_faults_are_logged_as_errors() {
+        for kind in [ErrorKind::Storage, ErrorKind::Config, ErrorKind::Unknown] {
+            assert!(our_fault(kind), "{kind:?}");
+        }
+        for kind in [
+            ErrorKind::StateMismatch,
+            ErrorKind::StateMissing,
+            ErrorKind::Canceled,
+            ErrorKind::TokenError,
+            ErrorKind::ProviderUnavailable,
+            ErrorKind::InvalidResponse,
+            ErrorKind::ProviderRejected,
+            ErrorKind::Timeout,
+            ErrorKind::Forbidden,
+        ] {
+            assert!(!our_fault(kind), "{kind:?} is not ours: a warning");
+        }
+    }
 }

@@ -247,10 +247,11 @@ async fn begin(
         &session,
         Stage::Begin,
     );
-    match auth.begin(&strategy, &backend).await {
+    let response = match auth.begin(&strategy, &backend).await {
         Ok(flow) => pages::flow_response(flow),
         Err(error) => pages::login_failed(auth, &session, error).await,
-    }
+    };
+    pages::harden(response)
 }
 
 async fn complete_login(
@@ -263,6 +264,11 @@ async fn complete_login(
         Ok(prepared) => prepared,
         Err(response) => return response,
     };
+    if data.method == Method::HEAD {
+        // Link checkers and previews probe with HEAD: it must never spend the callback that
+        // the browser's real GET will bring.
+        return pages::harden(StatusCode::OK.into_response());
+    }
     if let Some(response) = resubmit_cross_site_post(&routes, &backend, &data, &session) {
         return response;
     }
@@ -280,7 +286,7 @@ async fn complete_login(
         Stage::Callback,
     );
     let outcome = auth.complete(&strategy, &backend, current.as_ref()).await;
-    match outcome {
+    let response = match outcome {
         Ok(Outcome::LoggedIn(login)) => {
             let now = auth.clock().now();
             match log_in(&session, auth.settings(), &login, current.as_ref(), now).await {
@@ -303,7 +309,10 @@ async fn complete_login(
             )
         }
         Err(error) => pages::login_failed(auth, &session, error).await,
-    }
+    };
+    // The callback's URL holds a code and a state: nothing it answers may be cached, and
+    // where it sends the browser must not learn that URL through `Referer`.
+    pages::harden(response)
 }
 
 /// The field a re-submitted callback carries, so that it is re-submitted once at most.

@@ -375,3 +375,53 @@ async fn an_association_only_backend_does_not_send_anonymous_users_away() {
     );
     assert_eq!(app.github_hits().await, 0);
 }
+
+#[tokio::test]
+async fn a_head_request_never_spends_the_callback() {
+    let app = App::new().await;
+    app.mount_octocat().await;
+    let mut browser = app.browser();
+    let state = begin(&mut browser, "/login/github/?next=/after").await;
+    let callback = format!("/complete/github/?code=test-code&state={state}");
+    let request = axum::http::Request::head(&callback)
+        .header("host", crate::support::HOST)
+        .body(axum::body::Body::empty());
+    let probe = browser.send(request).await;
+    assert_eq!(probe.status, StatusCode::OK);
+    assert_eq!(probe.location(), "");
+    assert_eq!(app.github_hits().await, 0, "no code was exchanged");
+    assert_eq!(app.storage.counts(), (0, 0));
+    // The browser's real GET still logs in.
+    browser.get(&callback).await.assert_redirect("/after");
+}
+
+#[tokio::test]
+async fn login_answers_are_never_cached_nor_leak_the_callback_url() {
+    let app = App::new().await;
+    app.mount_octocat().await;
+    let mut browser = app.browser();
+    let started = browser.get("/login/github/").await;
+    let state = query_param(started.location(), "state").unwrap_or_default();
+    let done = browser
+        .get(&format!("/complete/github/?code=test-code&state={state}"))
+        .await;
+    let refused = app
+        .browser()
+        .get("/complete/github/?code=x&state=forged")
+        .await;
+    let unknown = app.browser().get("/login/nope/").await;
+    for (what, response) in [
+        ("begin", &started),
+        ("callback", &done),
+        ("refused callback", &refused),
+        ("unknown backend page", &unknown),
+    ] {
+        assert_eq!(response.header("cache-control"), "no-store", "{what}");
+        assert_eq!(response.header("referrer-policy"), "no-referrer", "{what}");
+        assert_eq!(
+            response.header("x-content-type-options"),
+            "nosniff",
+            "{what}"
+        );
+    }
+}
