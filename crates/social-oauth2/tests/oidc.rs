@@ -158,7 +158,14 @@ fn several_audiences_need_azp() {
     c["aud"] = json!([CLIENT_ID, "other-client"]);
     refused(check(&key.sign(&c), &set), "`azp`");
     c["azp"] = json!(CLIENT_ID);
-    assert!(check(&key.sign(&c), &set).is_ok());
+    refused(check(&key.sign(&c), &set), "not trusted");
+    let mut trusting = rules();
+    trusting.trusted_audiences = vec!["other-client".into()];
+    assert!(
+        trusting
+            .check(&key.sign(&c), &set, NOW, NonceCheck::Required(NONCE))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -1145,5 +1152,82 @@ mod client_assertions {
         build(&with_key).expect("a key and no secret is enough");
         let err = build(&base[..2]).expect_err("the default method needs the secret");
         assert!(err.to_string().contains("SOCIAL_AUTH_CORP_SECRET"), "{err}");
+    }
+}
+
+/// OpenID Connect Core 1.0 section 3.1.3.7 step 3 and 3.1.3.8; RFC 9068's `at+jwt`.
+mod audiences_and_token_binding {
+    use super::*;
+
+    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+    use sha2::Digest as _;
+
+    #[test]
+    fn an_extra_audience_is_refused_unless_trusted() {
+        let key = TestKey::rsa(0, Algorithm::RS256);
+        let set = keys(&[&key]);
+        let mut c = claims();
+        c["aud"] = json!([CLIENT_ID, "https://api.other.example"]);
+        c["azp"] = json!(CLIENT_ID);
+        refused(check(&key.sign(&c), &set), "not trusted");
+        let mut trusting = rules();
+        trusting.trusted_audiences = vec!["https://api.other.example".into()];
+        trusting
+            .check(&key.sign(&c), &set, NOW, NonceCheck::Required(NONCE))
+            .expect("a trusted extra audience");
+        // Our client id alone, in a list of one, is fine.
+        c["aud"] = json!([CLIENT_ID]);
+        check(&key.sign(&c), &set).expect("one audience");
+    }
+
+    #[test]
+    fn an_access_token_jwt_is_not_an_id_token() {
+        let key = TestKey::rsa(0, Algorithm::RS256);
+        let set = keys(&[&key]);
+        for typ in ["at+jwt", "application/at+JWT"] {
+            let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+            header.kid = Some(key.kid().to_owned());
+            header.typ = Some(typ.to_owned());
+            refused(check(&key.sign_with(header, &claims()), &set), "at+jwt");
+        }
+        let mut header = jsonwebtoken::Header::new(Algorithm::RS256);
+        header.kid = Some(key.kid().to_owned());
+        header.typ = Some("JWT".to_owned());
+        check(&key.sign_with(header, &claims()), &set).expect("typ JWT");
+    }
+
+    fn at_hash(access_token: &str) -> String {
+        let digest = sha2::Sha256::digest(access_token.as_bytes());
+        URL_SAFE_NO_PAD.encode(&digest[..16])
+    }
+
+    #[test]
+    fn at_hash_binds_the_id_token_to_its_access_token() {
+        let key = TestKey::rsa(0, Algorithm::RS256);
+        let set = keys(&[&key]);
+        let mut c = claims();
+        c["at_hash"] = json!(at_hash("the-access-token"));
+        let token = check(&key.sign(&c), &set).expect("valid");
+        token.check_at_hash("the-access-token").expect("matches");
+        let err = token.check_at_hash("another-token").expect_err("mismatch");
+        assert!(err.details().contains("at_hash"), "{err}");
+        let plain = check(&key.sign(&claims()), &set).expect("valid");
+        plain
+            .check_at_hash("anything")
+            .expect("no at_hash, nothing to check");
+    }
+
+    #[tokio::test]
+    async fn a_login_whose_at_hash_does_not_match_is_refused() {
+        let p = generic_fixture().start(generic()).await;
+        let outcome = p
+            .login_with(|p, mut c| {
+                c["at_hash"] = json!(at_hash("not-the-issued-access-token"));
+                Some(p.key.sign(&c))
+            })
+            .await;
+        let err = outcome.expect_err("refused");
+        assert!(err.details().contains("at_hash"), "{err}");
+        p.harness.assert_nothing_written("at_hash mismatch");
     }
 }

@@ -35,6 +35,8 @@ pub(crate) struct OidcConfig {
     pub(crate) multi_tenant: bool,
     /// Client authentication at the token endpoint (`TOKEN_ENDPOINT_AUTH_METHOD`).
     pub(crate) client_auth: ClientAuth,
+    /// Audiences an ID token may name besides our client id (`TRUSTED_AUDIENCES`).
+    pub(crate) trusted_audiences: Vec<String>,
 }
 
 /// The OpenID Connect options as given, read once by [`Configure::options`].
@@ -49,6 +51,7 @@ struct OidcOptions {
     token_endpoint_auth_method: Option<String>,
     private_key: Option<String>,
     private_key_id: Option<String>,
+    trusted_audiences: Vec<String>,
 }
 
 impl OidcConfig {
@@ -189,6 +192,7 @@ impl OidcConfig {
             max_age: i64::try_from(max_age).unwrap_or(i64::MAX),
             multi_tenant: options.multi_tenant.unwrap_or(spec.multi_tenant),
             client_auth,
+            trusted_audiences: options.trusted_audiences,
         };
         cx.keep(config.clone());
         Ok(config)
@@ -284,10 +288,15 @@ mod tests {
                 ("jwt_leeway", "5"),
                 ("multi_tenant", "true"),
                 ("token_endpoint_auth_method", "client_secret_post"),
+                ("trusted_audiences", "https://api.example.com, other-client"),
             ]),
             &super::super::GENERIC,
         )
         .expect("valid");
+        assert_eq!(
+            c.trusted_audiences,
+            ["https://api.example.com", "other-client"]
+        );
         assert_eq!(
             c.algorithms,
             vec![Algorithm::RS256, Algorithm::ES256, Algorithm::PS256]

@@ -8,6 +8,7 @@ use jsonwebtoken::{
     jwk::{AlgorithmParameters, EllipticCurve, Jwk},
 };
 use serde_json::{Map, Value};
+use sha2::Digest as _;
 use subtle::ConstantTimeEq;
 
 use social_core::error::{AuthError, ErrorKind, Result, Stage};
@@ -149,6 +150,9 @@ pub struct IdTokenRules {
     /// Other exact spellings `iss` may take for this issuer (Google's scheme-less
     /// `accounts.google.com`); empty by default. Compared whole, never as patterns.
     pub issuer_aliases: Vec<String>,
+    /// Audiences besides our client id that `aud` may name (`TRUSTED_AUDIENCES`); any other
+    /// extra audience is refused (OpenID Connect Core 1.0 section 3.1.3.7, step 3).
+    pub trusted_audiences: Vec<String>,
 }
 
 impl IdTokenRules {
@@ -163,6 +167,7 @@ impl IdTokenRules {
             max_age: 600,
             multi_tenant: false,
             issuer_aliases: Vec::new(),
+            trusted_audiences: Vec::new(),
         }
     }
 
@@ -221,6 +226,13 @@ impl IdTokenRules {
         }
         if !self.algorithms.contains(&alg) {
             return Err(invalid(format!("algorithm `{alg_name}` is not allowed")));
+        }
+        // An access token in JWT form (RFC 9068) is not an ID token, whoever signed it.
+        if header.get("typ").and_then(Value::as_str).is_some_and(|t| {
+            let t = t.to_ascii_lowercase();
+            t == "at+jwt" || t == "application/at+jwt"
+        }) {
+            return Err(invalid("a token typed `at+jwt` is an access token".into()));
         }
         if header.contains_key("crit") {
             return Err(invalid(
@@ -338,6 +350,15 @@ impl IdTokenRules {
             Some(azp) if azp.as_str() == Some(self.client_id.as_str()) => {}
             Some(_) => return Err("`azp` is not our client id".into()),
         }
+        if let Some(other) = audiences
+            .iter()
+            .find(|a| **a != self.client_id && !self.trusted_audiences.iter().any(|t| t == *a))
+        {
+            return Err(format!(
+                "`aud` also names `{}`, an audience not trusted (TRUSTED_AUDIENCES)",
+                other.chars().take(80).collect::<String>()
+            ));
+        }
 
         let exp = time("exp").ok_or("no `exp`")?;
         if exp.saturating_add(self.leeway) <= now {
@@ -425,6 +446,34 @@ impl fmt::Debug for IdToken {
 }
 
 impl IdToken {
+    /// Checks `at_hash`, when the token carries one, against the access token issued with
+    /// it (OpenID Connect Core 1.0 section 3.1.3.8): the left half of the access token's hash
+    /// by the token's algorithm, base64url-encoded.
+    pub fn check_at_hash(&self, access_token: &str) -> Result<()> {
+        let Some(claimed) = self.claims.get("at_hash") else {
+            return Ok(());
+        };
+        let digest: Vec<u8> = match self.alg {
+            Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => {
+                sha2::Sha384::digest(access_token.as_bytes()).to_vec()
+            }
+            Algorithm::RS512 | Algorithm::PS512 => {
+                sha2::Sha512::digest(access_token.as_bytes()).to_vec()
+            }
+            Algorithm::EdDSA => {
+                return Err(rejected("`at_hash` of an EdDSA token cannot be checked"));
+            }
+            _ => sha2::Sha256::digest(access_token.as_bytes()).to_vec(),
+        };
+        let expected = URL_SAFE_NO_PAD.encode(&digest[..digest.len() / 2]);
+        match claimed.as_str() {
+            Some(claimed) if bool::from(claimed.as_bytes().ct_eq(expected.as_bytes())) => Ok(()),
+            _ => Err(rejected(
+                "`at_hash` does not match the access token issued with it",
+            )),
+        }
+    }
+
     /// The subject: the provider's stable user id.
     pub fn sub(&self) -> &str {
         self.claims

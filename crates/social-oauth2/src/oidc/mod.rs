@@ -22,6 +22,7 @@
 //! | `JWT_LEEWAY` | tolerated clock skew in seconds (at most 300) | 30 |
 //! | `ID_TOKEN_MAX_AGE` | how old an ID token may be by its `iat`, in seconds | 600 |
 //! | `MULTI_TENANT` | accept a `{tenantid}` issuer template, filled from the token's `tid` | false |
+//! | `TRUSTED_AUDIENCES` | audiences an ID token may name besides the client id; any other is refused | none |
 //! | `TOKEN_ENDPOINT_AUTH_METHOD` | `client_secret_basic`, `client_secret_post`, `client_secret_jwt` (HS256 assertion) or `private_key_jwt` (RFC 7523 assertion signed with `PRIVATE_KEY`) | the provider's |
 //! | `PRIVATE_KEY`, `PRIVATE_KEY_ID` | the client's private key (PEM: RSA signs RS256, EC P-256 ES256) and its key id (`kid`), for `private_key_jwt` | none |
 //! | `AUTHORIZATION_URL`, `ACCESS_TOKEN_URL`, `USERINFO_URL`, `JWKS_URL`, `REVOKE_TOKEN_URL`, `END_SESSION_URL` | overrides of discovered endpoints | discovered |
@@ -501,6 +502,7 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
             let validated = login
                 .validate(cx, id_token.secret(), NonceCheck::Skip)
                 .await?;
+            validated.check_at_hash(fresh.access_token.secret())?;
             let previous = tokens
                 .id_token
                 .as_ref()
@@ -582,6 +584,9 @@ impl<P: OidcProvider> Login<P> {
         rules.max_age = self.config.max_age;
         rules.multi_tenant = self.config.multi_tenant;
         rules.issuer_aliases = self.provider.issuer_aliases(&self.metadata.issuer);
+        rules
+            .trusted_audiences
+            .clone_from(&self.config.trusted_audiences);
         let jwks = cx
             .backend
             .endpoint_override(Endpoint::JWKS)
@@ -710,6 +715,9 @@ impl<P: OidcProvider> OAuth2Provider for Login<P> {
             NonceCheck::IfPresent(nonce)
         };
         let validated = self.validate(cx, id_token.secret(), check).await?;
+        validated
+            .check_at_hash(token.access_token())
+            .map_err(|e| e.with_provider(cx.name))?;
         let mut claims: Map<String, Value> = validated.claims.clone();
         if let Some(info) = self.userinfo(cx, token.access_token()).await? {
             // Core 1.0 section 5.3.4: a userinfo answer about someone else must not be used.
