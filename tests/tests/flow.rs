@@ -418,3 +418,46 @@ fn association_only_is_read_from_toml_and_the_environment() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn provider_answers_larger_than_the_cap_are_refused_unread() {
+    use social_core::http::{HttpClient as _, HttpError};
+    let server = MockServer::start().await;
+    for (path, size) in [("/small", 10 * 1024), ("/large", 100 * 1024)] {
+        Mock::given(matchers::path(path))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(vec![b'a'; size], "text/plain"))
+            .mount(&server)
+            .await;
+    }
+    let client = ReqwestClient::new(std::time::Duration::from_secs(5), "social-tests")
+        .expect("client")
+        .max_response_bytes(64 * 1024);
+    let get = |path: &str| {
+        http::Request::get(format!("{}{path}", server.uri()))
+            .body(Vec::new())
+            .expect("request")
+    };
+    let small = client.execute(get("/small")).await.expect("under the cap");
+    assert_eq!(small.body().len(), 10 * 1024);
+    let large = client
+        .execute(get("/large"))
+        .await
+        .expect_err("over the cap");
+    assert!(matches!(large, HttpError::TooLarge(65536)), "{large}");
+    let err =
+        social_core::http::transport_error(social_core::Stage::Token, "token endpoint", large);
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+
+    // The cap is a setting, read from the environment like any other.
+    let settings = Settings::default()
+        .with_vars([(
+            "SOCIAL_AUTH_MAX_RESPONSE_BYTES".to_owned(),
+            "2048".to_owned(),
+        )])
+        .expect("variables");
+    assert_eq!(settings.max_response_bytes, 2048);
+    let tiny = Settings::default()
+        .with_vars([("SOCIAL_AUTH_MAX_RESPONSE_BYTES".to_owned(), "10".to_owned())])
+        .and_then(|s| s.validate().map(|()| s));
+    assert!(tiny.is_err_and(|e| e.to_string().contains("SOCIAL_AUTH_MAX_RESPONSE_BYTES")));
+}

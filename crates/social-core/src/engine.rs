@@ -216,10 +216,13 @@ impl SocialAuthBuilder {
 
 #[cfg(feature = "reqwest")]
 fn default_client(settings: &Settings) -> Result<Arc<dyn HttpClient>> {
-    Ok(Arc::new(crate::http::ReqwestClient::new(
-        std::time::Duration::from_secs(settings.http_timeout),
-        &settings.user_agent,
-    )?))
+    Ok(Arc::new(
+        crate::http::ReqwestClient::new(
+            std::time::Duration::from_secs(settings.http_timeout),
+            &settings.user_agent,
+        )?
+        .max_response_bytes(settings.max_response_bytes),
+    ))
 }
 
 #[cfg(not(feature = "reqwest"))]

@@ -29,6 +29,9 @@ pub enum HttpError {
     /// The server could not be reached.
     #[error("connection failed: {0}")]
     Connect(String),
+    /// The answer was larger than the client reads (`MAX_RESPONSE_BYTES`).
+    #[error("the answer is larger than {0} bytes (MAX_RESPONSE_BYTES)")]
+    TooLarge(u64),
     /// Any other failure of the transport.
     #[error("{0}")]
     Other(String),
@@ -58,6 +61,7 @@ where
 #[derive(Clone)]
 pub struct ReqwestClient {
     inner: reqwest::Client,
+    max_bytes: u64,
 }
 
 #[cfg(feature = "reqwest")]
@@ -69,6 +73,14 @@ impl fmt::Debug for ReqwestClient {
 
 #[cfg(feature = "reqwest")]
 impl ReqwestClient {
+    /// Reads at most `bytes` of any answer (1 MiB by default): a larger answer is refused
+    /// as soon as it is known to be larger, without being read whole.
+    #[must_use]
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_bytes = bytes;
+        self
+    }
+
     /// Builds the client with a request timeout and a user agent.
     pub fn new(timeout: Duration, user_agent: &str) -> Result<Self, AuthError> {
         // rustls needs a process-wide crypto provider; installing it twice is harmless.
@@ -80,7 +92,10 @@ impl ReqwestClient {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| AuthError::config("http_timeout / user_agent", e))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner,
+            max_bytes: crate::settings::DEFAULT_MAX_RESPONSE_BYTES,
+        })
     }
 }
 
@@ -90,16 +105,30 @@ impl HttpClient for ReqwestClient {
     async fn execute(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
         let request = reqwest::Request::try_from(request.map(reqwest::Body::from))
             .map_err(|e| HttpError::Other(e.to_string()))?;
-        let response = self.inner.execute(request).await.map_err(classify)?;
+        let mut response = self.inner.execute(request).await.map_err(classify)?;
+        let too_large = || HttpError::TooLarge(self.max_bytes);
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.max_bytes)
+        {
+            return Err(too_large());
+        }
         let mut builder = http::Response::builder()
             .status(response.status())
             .version(response.version());
         if let Some(headers) = builder.headers_mut() {
             headers.extend(response.headers().clone());
         }
-        let body = response.bytes().await.map_err(classify)?;
+        // Read chunk by chunk: a length header can be absent, or lie.
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if u64::try_from(body.len() + chunk.len()).unwrap_or(u64::MAX) > self.max_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
         builder
-            .body(body.to_vec())
+            .body(body)
             .map_err(|e| HttpError::Other(e.to_string()))
     }
 }
@@ -121,6 +150,7 @@ fn classify(error: reqwest::Error) -> HttpError {
 pub fn transport_error(stage: Stage, what: &str, error: HttpError) -> AuthError {
     let kind = match error {
         HttpError::Timeout(_) => ErrorKind::Timeout,
+        HttpError::TooLarge(_) => ErrorKind::InvalidResponse,
         HttpError::Connect(_) | HttpError::Other(_) => ErrorKind::ProviderUnavailable,
     };
     AuthError::new(kind, stage, format!("{what}: {error}"))

@@ -304,6 +304,42 @@ async fn jwks_mock(server: &MockServer, set: Value, times: u64, first_only: bool
 }
 
 #[tokio::test]
+async fn a_key_the_refetched_set_no_longer_lists_is_no_longer_trusted() {
+    let server = MockServer::start().await;
+    let (retired, current) = (
+        TestKey::rsa(0, Algorithm::RS256),
+        TestKey::rsa(1, Algorithm::RS256),
+    );
+    // The provider rotates: the second answer lists the new key only.
+    jwks_mock(&server, jwks(&[&retired]), 1, true).await;
+    jwks_mock(&server, jwks(&[&current]), 1, false).await;
+    let env = Env::new();
+    let cache = OidcCache::new();
+    let uri = format!("{}/jwks", server.uri());
+    let rules = IdTokenRules::new(server.uri(), CLIENT_ID);
+    let claims = env.claims(&server.uri());
+    let check = |key: &TestKey| {
+        let token = key.sign(&claims);
+        let cache = &cache;
+        let (uri, rules, cx) = (&uri, &rules, env.cx());
+        async move {
+            cache
+                .validate_id_token(&cx, uri, rules, &token, NonceCheck::Skip)
+                .await
+        }
+    };
+    assert!(check(&retired).await.is_ok(), "trusted before the rotation");
+    assert!(
+        check(&current).await.is_ok(),
+        "the new key triggers one refetch"
+    );
+    let err = check(&retired)
+        .await
+        .expect_err("the retired key went with the old set");
+    assert!(err.details().contains("no key"), "{err}");
+}
+
+#[tokio::test]
 async fn unknown_kid_refetches_once_and_accepts_the_rotated_key() {
     let server = MockServer::start().await;
     let (old, new) = (

@@ -134,6 +134,9 @@ impl fmt::Display for Endpoint {
     }
 }
 
+/// The default of [`Settings::max_response_bytes`]: 1 MiB, far above any provider answer.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
+
 /// Settings of one backend (`[backends.<name>]` in TOML).
 ///
 /// `Debug` hides the secret and every provider option whose name says key, secret, token or
@@ -325,6 +328,9 @@ pub struct Settings {
     pub http_timeout: u64,
     /// User agent of provider HTTP calls (`USER_AGENT`).
     pub user_agent: String,
+    /// The largest provider answer read, in bytes (`MAX_RESPONSE_BYTES`); a larger one is
+    /// refused without being read whole.
+    pub max_response_bytes: u64,
     /// Per-backend settings by backend name.
     pub backends: BTreeMap<String, BackendSettings>,
     /// `SOCIAL_AUTH_<BACKEND>_*` variables not yet given to a backend: they are assigned when
@@ -364,6 +370,7 @@ impl Default for Settings {
             partial_max_age: 3600,
             http_timeout: 10,
             user_agent: concat!("social-auth/", env!("CARGO_PKG_VERSION")).into(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             backends: BTreeMap::new(),
             pending_env: Vec::new(),
         }
@@ -522,6 +529,7 @@ impl Settings {
             "PARTIAL_MAX_AGE" => self.partial_max_age = num_var(&name(), value)?,
             "HTTP_TIMEOUT" => self.http_timeout = num_var(&name(), value)?,
             "USER_AGENT" => self.user_agent = text(),
+            "MAX_RESPONSE_BYTES" => self.max_response_bytes = num_var(&name(), value)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -588,6 +596,12 @@ impl Settings {
             return Err(AuthError::config(
                 "SOCIAL_AUTH_HTTP_TIMEOUT",
                 "must be at least 1 second",
+            ));
+        }
+        if self.max_response_bytes < 1024 {
+            return Err(AuthError::config(
+                "SOCIAL_AUTH_MAX_RESPONSE_BYTES",
+                "must be at least 1024: provider answers are rarely smaller",
             ));
         }
         if self.partial_max_age == 0 {
