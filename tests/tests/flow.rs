@@ -461,3 +461,40 @@ async fn provider_answers_larger_than_the_cap_are_refused_unread() {
         .and_then(|s| s.validate().map(|()| s));
     assert!(tiny.is_err_and(|e| e.to_string().contains("SOCIAL_AUTH_MAX_RESPONSE_BYTES")));
 }
+
+#[tokio::test]
+async fn security_parameters_given_twice_refuse_the_callback_before_anything_else() {
+    let (github, ghe) = (
+        fake_github(1, "octocat", EMAILS).await,
+        fake_github(2, "x", "[]").await,
+    );
+    let app = app(&github, &ghe, Pipeline::default());
+    for name in [
+        "state",
+        "code",
+        "oauth_token",
+        "oauth_verifier",
+        "openid.mode",
+        "partial_token",
+    ] {
+        let callback = browser()
+            .with_param(name, "one")
+            .with_param(name, "two")
+            .with_param("code", "c");
+        let err = app
+            .auth
+            .complete(&callback, "github", None)
+            .await
+            .expect_err("refused");
+        assert_eq!(err.kind(), ErrorKind::Failed, "{name}: {err}");
+        assert!(err.details().contains(name), "{name}: {err}");
+    }
+    assert!(
+        github
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert_eq!(app.storage.counts(), (0, 0));
+}

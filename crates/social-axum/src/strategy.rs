@@ -24,6 +24,8 @@ pub(crate) struct RequestData {
     pub(crate) query: Vec<(String, String)>,
     /// Form fields alone (urlencoded POST bodies), in order.
     pub(crate) form: Vec<(String, String)>,
+    /// Names given more than once, query and form together.
+    pub(crate) repeated: Vec<String>,
     /// The CSRF field of the form body; never taken from the query, where it would leak
     /// through logs and `Referer`.
     pub(crate) form_csrf: Option<String>,
@@ -82,10 +84,18 @@ impl RequestData {
             .get("sec-fetch-site")
             .and_then(|h| h.to_str().ok())
             .map(str::to_ascii_lowercase);
+        let mut seen = std::collections::HashSet::new();
+        let mut repeated = Vec::new();
+        for (name, _) in query.iter().chain(&form) {
+            if !seen.insert(name.as_str()) && !repeated.contains(name) {
+                repeated.push(name.clone());
+            }
+        }
         Ok(Self {
             params,
             query,
             form,
+            repeated,
             form_csrf,
             host,
             fetch_site,
@@ -127,6 +137,7 @@ fn valid_host(raw: &str) -> Option<String> {
 #[derive(Debug)]
 pub(crate) struct AxumStrategy<'a> {
     params: &'a HashMap<String, String>,
+    repeated: &'a [String],
     host: &'a str,
     https: bool,
     complete_path: &'a str,
@@ -145,6 +156,7 @@ impl<'a> AxumStrategy<'a> {
     ) -> Self {
         Self {
             params: &data.params,
+            repeated: &data.repeated,
             host,
             https,
             complete_path,
@@ -163,6 +175,10 @@ pub(crate) fn backend_path(template: &str, backend: &str) -> String {
 impl Strategy for AxumStrategy<'_> {
     fn param(&self, name: &str) -> Option<String> {
         self.params.get(name).cloned()
+    }
+
+    fn repeated_params(&self) -> Vec<String> {
+        self.repeated.to_vec()
     }
 
     fn origin(&self) -> String {

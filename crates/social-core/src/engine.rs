@@ -214,6 +214,37 @@ impl SocialAuthBuilder {
     }
 }
 
+/// The callback parameters that decide what a login is: given twice, a framework keeps one
+/// of them and a proxy or a check may have seen the other.
+const SECURITY_PARAMS: &[&str] = &[
+    "state",
+    "code",
+    "error",
+    "iss",
+    "id_token",
+    "oauth_token",
+    "oauth_verifier",
+    "denied",
+    PARTIAL_TOKEN_PARAM,
+];
+
+/// Refuses a callback whose security parameters appear more than once (parameter pollution).
+fn refuse_polluted(strategy: &dyn Strategy, backend: &str) -> Result<()> {
+    let repeated = strategy.repeated_params();
+    match repeated
+        .iter()
+        .find(|name| SECURITY_PARAMS.contains(&name.as_str()) || name.starts_with("openid."))
+    {
+        Some(name) => Err(AuthError::new(
+            ErrorKind::Failed,
+            Stage::Callback,
+            format!("the callback carries `{name}` more than once: refused"),
+        )
+        .with_provider(backend)),
+        None => Ok(()),
+    }
+}
+
 #[cfg(feature = "reqwest")]
 fn default_client(settings: &Settings) -> Result<Arc<dyn HttpClient>> {
     Ok(Arc::new(
@@ -380,6 +411,7 @@ impl SocialAuth {
         current_user: Option<&UserId>,
     ) -> Result<Outcome> {
         let b = self.backend(backend, Stage::Callback)?;
+        refuse_polluted(strategy, backend)?;
         if let Some(token) = strategy.param(PARTIAL_TOKEN_PARAM) {
             return self.resume(strategy, backend, &token).await;
         }

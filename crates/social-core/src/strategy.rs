@@ -17,6 +17,11 @@ use crate::error::{AuthError, Result, Stage};
 pub trait Strategy: Send + Sync {
     /// A request parameter from the query string or the form body (form wins).
     fn param(&self, name: &str) -> Option<String>;
+    /// The names of the request parameters given more than once (query and form body
+    /// together), for refusing polluted callbacks; none by default.
+    fn repeated_params(&self) -> Vec<String> {
+        Vec::new()
+    }
     /// The scheme and host the request reached, such as `http://127.0.0.1:8000`.
     fn origin(&self) -> String;
     /// The host (with port, when not the default) the request reached, for redirect checks.
@@ -39,6 +44,7 @@ pub trait Strategy: Send + Sync {
 pub struct MemoryStrategy {
     origin: String,
     params: HashMap<String, String>,
+    repeated: Vec<String>,
     session: Arc<Mutex<HashMap<String, Value>>>,
 }
 
@@ -48,6 +54,7 @@ impl MemoryStrategy {
         Self {
             origin: origin.trim_end_matches('/').to_owned(),
             params: HashMap::new(),
+            repeated: Vec::new(),
             session: Arc::default(),
         }
     }
@@ -57,14 +64,23 @@ impl MemoryStrategy {
     pub fn next_request(&self) -> Self {
         Self {
             params: HashMap::new(),
+            repeated: Vec::new(),
             ..self.clone()
         }
     }
 
-    /// Sets a request parameter.
+    /// Sets a request parameter; setting one twice makes it a repeated parameter (the last
+    /// value wins, as in a real request).
     #[must_use]
     pub fn with_param(mut self, name: &str, value: &str) -> Self {
-        self.params.insert(name.to_owned(), value.to_owned());
+        if self
+            .params
+            .insert(name.to_owned(), value.to_owned())
+            .is_some()
+            && !self.repeated.iter().any(|r| r == name)
+        {
+            self.repeated.push(name.to_owned());
+        }
         self
     }
 
@@ -95,6 +111,10 @@ impl MemoryStrategy {
 impl Strategy for MemoryStrategy {
     fn param(&self, name: &str) -> Option<String> {
         self.params.get(name).cloned()
+    }
+
+    fn repeated_params(&self) -> Vec<String> {
+        self.repeated.clone()
     }
 
     fn origin(&self) -> String {

@@ -425,3 +425,47 @@ async fn login_answers_are_never_cached_nor_leak_the_callback_url() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_callback_with_a_security_parameter_twice_is_refused() {
+    let app = App::new().await;
+    app.mount_octocat().await;
+    for polluted in [
+        "/complete/github/?code=test-code&code=other&state={state}",
+        "/complete/github/?code=test-code&state={state}&state={state}",
+        "/complete/github/?code=test-code&state=forged&state={state}",
+    ] {
+        let mut browser = app.browser();
+        let state = begin(&mut browser, "/login/github/").await;
+        browser
+            .get(&polluted.replace("{state}", &state))
+            .await
+            .assert_redirect("/login-error");
+        assert_eq!(
+            flashed_error(&mut browser).await["code"],
+            "auth_failed",
+            "{polluted}"
+        );
+    }
+    // The same name in the query and in the form body counts twice too.
+    let mut browser = app.browser();
+    let state = begin(&mut browser, "/login/github/").await;
+    browser
+        .post_form(
+            &format!("/complete/github/?state={state}"),
+            &[("code", "test-code"), ("state", &state)],
+        )
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(app.github_hits().await, 0, "no code was exchanged");
+    assert_eq!(app.storage.counts(), (0, 0));
+    // Other parameters may repeat.
+    let mut browser = app.browser();
+    let state = begin(&mut browser, "/login/github/").await;
+    browser
+        .get(&format!(
+            "/complete/github/?code=test-code&state={state}&utm=a&utm=b"
+        ))
+        .await
+        .assert_redirect("/home");
+}
