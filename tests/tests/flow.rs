@@ -498,3 +498,43 @@ async fn security_parameters_given_twice_refuse_the_callback_before_anything_els
     );
     assert_eq!(app.storage.counts(), (0, 0));
 }
+
+#[test]
+fn public_url_and_allowed_hosts_are_read_and_checked() {
+    let vars = |pairs: &[(&str, &str)]| {
+        Settings::default()
+            .with_vars(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+            )
+            .and_then(|s| s.validate().map(|()| s))
+    };
+    let settings = vars(&[
+        ("SOCIAL_AUTH_PUBLIC_URL", "https://app.example.com/"),
+        (
+            "SOCIAL_AUTH_ALLOWED_HOSTS",
+            "app.example.com, www.example.com:8443",
+        ),
+    ])
+    .expect("valid");
+    assert_eq!(
+        settings.public_url.as_deref(),
+        Some("https://app.example.com")
+    );
+    assert_eq!(
+        settings.allowed_hosts,
+        ["app.example.com", "www.example.com:8443"]
+    );
+    for bad in [
+        "https://app.example.com/login",
+        "app.example.com",
+        "ftp://x.example",
+    ] {
+        let err = vars(&[("SOCIAL_AUTH_PUBLIC_URL", bad)]).expect_err("not an origin");
+        assert!(
+            err.to_string().contains("SOCIAL_AUTH_PUBLIC_URL"),
+            "{bad}: {err}"
+        );
+    }
+}

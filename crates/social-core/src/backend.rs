@@ -398,12 +398,18 @@ impl fmt::Debug for BackendCx<'_> {
 }
 
 impl BackendCx<'_> {
+    /// This site's origin ([`crate::strategy::site_origin`]): `PUBLIC_URL`, else the
+    /// request's.
+    pub fn site_origin(&self) -> String {
+        crate::strategy::site_origin(self.strategy, self.provider.settings)
+    }
+
     /// The absolute callback URL of this backend for this request.
     pub fn redirect_uri(&self) -> String {
-        crate::strategy::absolute_uri(
-            self.strategy,
-            &self.strategy.callback_path(self.provider.name),
-            self.provider.settings.redirect_is_https,
+        format!(
+            "{}{}",
+            self.site_origin(),
+            self.strategy.callback_path(self.provider.name)
         )
     }
 }

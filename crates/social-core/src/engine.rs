@@ -361,7 +361,7 @@ impl SocialAuth {
         }
         sanitize_redirect(
             target,
-            Some(&strategy.origin()),
+            Some(&crate::strategy::site_origin(strategy, settings)),
             &settings.allowed_redirect_hosts,
         )
     }
@@ -369,6 +369,7 @@ impl SocialAuth {
     /// Starts a login with `backend`; a sanitized `next` parameter is kept for the end.
     pub async fn begin(&self, strategy: &dyn Strategy, backend: &str) -> Result<Flow> {
         let b = self.backend(backend, Stage::Begin)?;
+        self.check_host(strategy, backend, Stage::Begin)?;
         match strategy
             .param("next")
             .and_then(|n| self.safe_redirect(strategy, &n))
@@ -384,6 +385,33 @@ impl SocialAuth {
             storage: &*self.inner.storage,
         };
         b.start(&cx).await.map_err(|e| e.or_provider(backend))
+    }
+
+    /// Without `PUBLIC_URL`, the callback URL is built from the request's `Host`: refuse a
+    /// host `ALLOWED_HOSTS` does not list, so that a forged `Host` cannot send the provider
+    /// a callback on another site.
+    fn check_host(&self, strategy: &dyn Strategy, backend: &str, stage: Stage) -> Result<()> {
+        let settings = &self.inner.settings;
+        if settings.public_url.is_some() || settings.allowed_hosts.is_empty() {
+            return Ok(());
+        }
+        let host = strategy.host().unwrap_or_default();
+        if settings
+            .allowed_hosts
+            .iter()
+            .any(|allowed| allowed.eq_ignore_ascii_case(&host))
+        {
+            return Ok(());
+        }
+        Err(AuthError::new(
+            ErrorKind::Forbidden,
+            stage,
+            format!(
+                "the request reached host `{}`, which ALLOWED_HOSTS does not list",
+                host.chars().take(100).collect::<String>()
+            ),
+        )
+        .with_provider(backend))
     }
 
     /// Whether backend `name` only connects accounts to a logged-in user: its
@@ -411,6 +439,7 @@ impl SocialAuth {
         current_user: Option<&UserId>,
     ) -> Result<Outcome> {
         let b = self.backend(backend, Stage::Callback)?;
+        self.check_host(strategy, backend, Stage::Callback)?;
         refuse_polluted(strategy, backend)?;
         if let Some(token) = strategy.param(PARTIAL_TOKEN_PARAM) {
             return self.resume(strategy, backend, &token).await;

@@ -141,14 +141,17 @@ impl Strategy for MemoryStrategy {
     }
 }
 
-/// Builds the absolute URL of `path` for this request, forcing `https` when configured.
-pub fn absolute_uri(strategy: &dyn Strategy, path: &str, redirect_is_https: bool) -> String {
+/// This site's origin: `PUBLIC_URL` when set, else the scheme and host the request reached
+/// (`https` whatever the request says with `REDIRECT_IS_HTTPS`).
+pub fn site_origin(strategy: &dyn Strategy, settings: &crate::Settings) -> String {
+    if let Some(public) = &settings.public_url {
+        return public.trim_end_matches('/').to_owned();
+    }
     let origin = strategy.origin();
-    let origin = match origin.strip_prefix("http://") {
-        Some(rest) if redirect_is_https => format!("https://{rest}"),
+    match origin.strip_prefix("http://") {
+        Some(rest) if settings.redirect_is_https => format!("https://{rest}"),
         _ => origin,
-    };
-    format!("{origin}{path}")
+    }
 }
 
 /// A required request parameter, or [`crate::ErrorKind::MissingParameter`] naming it.

@@ -124,6 +124,14 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
         dev_provider,
     } = config;
     let mut settings = with_demo_defaults(settings);
+    // Callback URLs come from the request's Host: accept only the demo's own names for it
+    // (`127.0.0.1` and `localhost` alike), unless the settings say otherwise.
+    if settings.public_url.is_none() && settings.allowed_hosts.is_empty() {
+        settings.allowed_hosts = loopback_aliases(&public_url)
+            .iter()
+            .filter_map(|origin| origin.split_once("://").map(|(_, host)| host.to_owned()))
+            .collect();
+    }
     let issuer = match &dev_provider {
         DevProviderMode::BuiltIn => Some(format!("{public_url}{MOUNT_PATH}")),
         DevProviderMode::External { issuer } => Some(issuer.clone()),

@@ -289,8 +289,7 @@ impl<P: OpenIdProvider> Backend for OpenIdBackend<P> {
         })?;
         return_to.query_pairs_mut().append_pair(STATE_PARAM, &state);
         let return_to = String::from(return_to);
-        let realm =
-            social_core::strategy::absolute_uri(cx.strategy, "/", pcx.settings.redirect_is_https);
+        let realm = format!("{}/", cx.site_origin());
         let (claimed_id, identity) = endpoint.request_ids();
         let mut params: Vec<(String, String)> = vec![
             ("openid.ns".into(), OPENID2_NS.into()),

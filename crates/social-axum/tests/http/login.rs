@@ -272,16 +272,14 @@ async fn the_token_never_reaches_the_error_page() {
 }
 
 #[tokio::test]
-async fn form_parameters_win_over_the_query() {
+async fn form_and_query_parameters_combine() {
+    // The same security parameter in both is pollution (see below); different ones combine.
     let app = App::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/").await;
     browser
-        .post_form(
-            "/complete/github/?state=from-query&code=test-code",
-            &[("state", &state)],
-        )
+        .post_form("/complete/github/?code=test-code", &[("state", &state)])
         .await
         .assert_redirect("/home");
 }
@@ -468,4 +466,42 @@ async fn a_callback_with_a_security_parameter_twice_is_refused() {
         ))
         .await
         .assert_redirect("/home");
+}
+
+#[tokio::test]
+async fn a_forged_host_never_reaches_the_provider() {
+    // With ALLOWED_HOSTS, another Host is refused before anything is sent anywhere.
+    let app = App::with(Config {
+        tweak: |s| s.allowed_hosts = vec![crate::support::HOST.to_owned()],
+        ..Config::default()
+    })
+    .await;
+    let mut browser = app.browser();
+    let forged = axum::http::Request::get("/login/github/")
+        .header("host", "evil.example")
+        .body(axum::body::Body::empty());
+    browser.send(forged).await.assert_redirect("/login-error");
+    assert_eq!(flashed_error(&mut browser).await["code"], "forbidden");
+    assert_eq!(app.github_hits().await, 0);
+    let started = browser.get("/login/github/").await;
+    assert_eq!(
+        query_param(started.location(), "redirect_uri").as_deref(),
+        Some("http://testserver/complete/github/")
+    );
+
+    // With PUBLIC_URL, the callback URL is built from it whatever Host says.
+    let app = App::with(Config {
+        tweak: |s| s.public_url = Some("https://app.example.com".to_owned()),
+        ..Config::default()
+    })
+    .await;
+    let mut browser = app.browser();
+    let forged = axum::http::Request::get("/login/github/")
+        .header("host", "evil.example")
+        .body(axum::body::Body::empty());
+    let response = browser.send(forged).await;
+    assert_eq!(
+        query_param(response.location(), "redirect_uri").as_deref(),
+        Some("https://app.example.com/complete/github/")
+    );
 }

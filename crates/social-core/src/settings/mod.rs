@@ -301,6 +301,13 @@ pub struct Settings {
     pub allowed_redirect_hosts: Vec<String>,
     /// Build callback URLs with `https` whatever the request says (`REDIRECT_IS_HTTPS`).
     pub redirect_is_https: bool,
+    /// This site's origin as browsers reach it, such as `https://app.example.com`
+    /// (`PUBLIC_URL`): callback URLs and redirect checks are built from it, never from the
+    /// request's `Host` header.
+    pub public_url: Option<String>,
+    /// Without `PUBLIC_URL`, the `Host` values requests may carry (`ALLOWED_HOSTS`:
+    /// `host` or `host:port`); a login reaching another host is refused. Empty: any host.
+    pub allowed_hosts: Vec<String>,
     /// Create users for unknown accounts (`CREATE_USERS`).
     pub create_users: bool,
     /// Username generation.
@@ -356,6 +363,8 @@ impl Default for Settings {
             inactive_user_url: None,
             sanitize_redirects: true,
             allowed_redirect_hosts: Vec::new(),
+            public_url: None,
+            allowed_hosts: Vec::new(),
             redirect_is_https: false,
             create_users: true,
             username: UsernameSettings::default(),
@@ -510,6 +519,8 @@ impl Settings {
             "INACTIVE_USER_URL" => self.inactive_user_url = opt(),
             "SANITIZE_REDIRECTS" => self.sanitize_redirects = bool_var(&name(), value)?,
             "ALLOWED_REDIRECT_HOSTS" => self.allowed_redirect_hosts = list(value),
+            "PUBLIC_URL" => self.public_url = Some(value.trim_end_matches('/').to_owned()),
+            "ALLOWED_HOSTS" => self.allowed_hosts = list(value),
             "REDIRECT_IS_HTTPS" => self.redirect_is_https = bool_var(&name(), value)?,
             "CREATE_USERS" => self.create_users = bool_var(&name(), value)?,
             "USERNAME_MAX_LENGTH" => self.username.max_length = num_var(&name(), value)?,
@@ -545,6 +556,24 @@ impl Settings {
 
     /// Checks values that can be checked without knowing the backends.
     pub fn validate(&self) -> Result<()> {
+        if let Some(public) = &self.public_url {
+            let origin_only = url::Url::parse(public).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some()
+                    && u.path() == "/"
+                    && u.query().is_none()
+                    && u.username().is_empty()
+            });
+            if !origin_only {
+                return Err(AuthError::config(
+                    "SOCIAL_AUTH_PUBLIC_URL",
+                    format!(
+                        "`{public}` is not an origin: give scheme and host (and port) only, \
+                         such as `https://app.example.com`"
+                    ),
+                ));
+            }
+        }
         for (setting, url) in [
             (
                 "SOCIAL_AUTH_LOGIN_REDIRECT_URL",
