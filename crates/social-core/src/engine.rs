@@ -191,6 +191,15 @@ impl SocialAuthBuilder {
             let configured = Configure::run(&**backend, self.settings.backend(name))?;
             self.settings.backends.insert(name.to_owned(), configured);
         }
+        for (issuer, backends) in shared_issuers(&self.settings) {
+            // Two clients of one provider are legitimate, but the issuer no longer tells
+            // their answers apart (RFC 9207's mix-up defence): say so once.
+            tracing::warn!(
+                issuer,
+                backends = backends.join(", "),
+                "several backends share one issuer: their authorization responses cannot be told apart by `iss`"
+            );
+        }
         let storage = self.storage.ok_or_else(|| {
             AuthError::config("storage", "no storage was given to SocialAuth::builder")
         })?;
@@ -212,6 +221,21 @@ impl SocialAuthBuilder {
             }),
         })
     }
+}
+
+/// The issuers that more than one backend declared ([`crate::settings::DeclaredIssuer`]),
+/// with those backends' names.
+pub(crate) fn shared_issuers(settings: &Settings) -> Vec<(String, Vec<String>)> {
+    let mut by_issuer: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (name, backend) in &settings.backends {
+        if let Some(issuer) = backend.typed::<crate::settings::DeclaredIssuer>() {
+            by_issuer
+                .entry(issuer.0.trim_end_matches('/').to_owned())
+                .or_default()
+                .push(name.clone());
+        }
+    }
+    by_issuer.into_iter().filter(|(_, b)| b.len() > 1).collect()
 }
 
 /// The callback parameters that decide what a login is: given twice, a framework keeps one
@@ -755,4 +779,40 @@ fn random_token() -> String {
     use base64::Engine as _;
     let bytes: [u8; 32] = rand::random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(test)]
+mod issuer_tests {
+    use super::*;
+    use crate::settings::{BackendSettings, DeclaredIssuer};
+
+    fn declaring(issuer: Option<&str>) -> BackendSettings {
+        let mut settings = BackendSettings::default();
+        if let Some(issuer) = issuer {
+            Configure::new("x", &mut settings).keep(DeclaredIssuer(issuer.to_owned()));
+        }
+        settings
+    }
+
+    #[test]
+    fn backends_sharing_an_issuer_are_named() {
+        let mut settings = Settings::default();
+        for (name, issuer) in [
+            ("corp", Some("https://id.example.com")),
+            ("corp-admin", Some("https://id.example.com/")),
+            ("partner", Some("https://login.partner.example")),
+            ("github", None),
+        ] {
+            settings.backends.insert(name.into(), declaring(issuer));
+        }
+        assert_eq!(
+            shared_issuers(&settings),
+            [(
+                "https://id.example.com".to_owned(),
+                vec!["corp".to_owned(), "corp-admin".to_owned()]
+            )]
+        );
+        settings.backends.remove("corp-admin");
+        assert!(shared_issuers(&settings).is_empty());
+    }
 }

@@ -422,6 +422,14 @@ pub trait OAuth2Provider: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
+    /// Checks the authorization response's `iss` parameter (RFC 9207), `None` when absent:
+    /// a response naming another issuer is a mix-up. Nothing by default (providers without
+    /// issuer metadata); OpenID Connect backends check it against their discovered issuer.
+    fn check_response_issuer(&self, iss: Option<&str>) -> Result<()> {
+        let _ = iss;
+        Ok(())
+    }
+
     /// Fresh values of one login (OpenID Connect's `nonce`): sent with the authorization
     /// redirect, where they win over `AUTH_EXTRA_ARGUMENTS`, kept with the pending login and
     /// handed back to [`OAuth2Provider::login_user_data`] at the callback. None by default.
@@ -1097,6 +1105,10 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
                 "state was already used",
             ));
         }
+        // RFC 9207: a response whose `iss` names another provider (mix-up: the code was
+        // issued elsewhere) is refused before the code is sent anywhere.
+        self.provider
+            .check_response_issuer(cx.strategy.param("iss").as_deref())?;
         let code = required_param(cx.strategy, "code", Stage::Callback)?;
         let mut token = self.exchange(cx, &code, pending.verifier).await?;
         let spec = self.provider.spec();

@@ -1267,3 +1267,73 @@ mod audiences_and_token_binding {
         p.harness.assert_nothing_written("at_hash mismatch");
     }
 }
+
+/// RFC 9207: the authorization response's `iss` names the provider that issued the code.
+mod mix_up {
+    use super::*;
+
+    async fn callback_with(p: &oidc::Provider, iss: Option<&str>) -> social_core::Result<Outcome> {
+        let (session, url, nonce) = p.begin().await;
+        let id_token = p.key.sign(&p.claims(Some(&nonce)));
+        p.mount_token(Some(&id_token), 1).await;
+        p.mount_userinfo().await;
+        let state = social_testkit::provider::param(&url, "state").unwrap_or_default();
+        let mut fields = vec![("code", "test-code"), ("state", state.as_str())];
+        if let Some(iss) = iss {
+            fields.push(("iss", iss));
+        }
+        p.harness.callback(&session, &fields).await
+    }
+
+    #[tokio::test]
+    async fn a_response_naming_another_issuer_is_refused_before_the_code_is_sent() {
+        let p = generic_fixture().start(generic()).await;
+        let err = callback_with(&p, Some("https://attacker.example"))
+            .await
+            .expect_err("mix-up");
+        assert_eq!(err.kind(), ErrorKind::Failed, "{err}");
+        assert!(err.details().contains("mix-up"), "{err}");
+        let requests = p
+            .harness
+            .server
+            .received_requests()
+            .await
+            .unwrap_or_default();
+        assert!(
+            !requests.iter().any(|r| r.url.path().ends_with("/token")),
+            "the code went nowhere"
+        );
+        p.harness.assert_nothing_written("mix-up");
+        p.reset().await;
+        // The right issuer, or none from a provider that does not send it, passes.
+        let issuer = p.issuer.clone();
+        let ok = callback_with(&p, Some(&issuer)).await;
+        assert!(matches!(ok, Ok(Outcome::LoggedIn(_))), "{ok:?}");
+        let ok = callback_with(&p, None).await;
+        assert!(matches!(ok, Ok(Outcome::LoggedIn(_))), "{ok:?}");
+    }
+
+    #[tokio::test]
+    async fn a_provider_that_advertises_iss_must_send_it() {
+        let discovery = DISCOVERY.replace(
+            r#""issuer": "{issuer}","#,
+            r#""issuer": "{issuer}", "authorization_response_iss_parameter_supported": true,"#,
+        );
+        let fixture = oidc::OidcFixture::new(
+            "corp",
+            "/realms/corp",
+            Box::leak(discovery.into_boxed_str()),
+            TOKEN,
+            "f1d2c3b4-0000-4000-8000-000000000001",
+            json!({"email": "jane.doe@example.com", "email_verified": true}),
+        )
+        .userinfo(USERINFO);
+        let p = fixture.start(generic()).await;
+        let err = callback_with(&p, None).await.expect_err("iss is missing");
+        assert_eq!(err.kind(), ErrorKind::MissingParameter, "{err}");
+        p.reset().await;
+        let issuer = p.issuer.clone();
+        let ok = callback_with(&p, Some(&issuer)).await;
+        assert!(matches!(ok, Ok(Outcome::LoggedIn(_))), "{ok:?}");
+    }
+}

@@ -134,6 +134,12 @@ impl fmt::Display for Endpoint {
     }
 }
 
+/// The issuer a backend's provider identifies itself with (an OpenID Connect issuer), kept
+/// by its `configure` ([`Configure::keep`]) so that start-up can tell when several backends
+/// share one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredIssuer(pub String);
+
 /// The default of [`Settings::max_response_bytes`]: 1 MiB, far above any provider answer.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 

@@ -43,6 +43,10 @@ pub struct ProviderMetadata {
     /// The token revocation endpoint (RFC 7009), if any.
     #[serde(default)]
     pub revocation_endpoint: Option<String>,
+    /// Whether authorization responses carry `iss` (RFC 9207); a callback without it is then
+    /// refused.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
 }
 
 impl ProviderMetadata {

@@ -195,6 +195,7 @@ impl OidcConfig {
             trusted_audiences: options.trusted_audiences,
         };
         cx.keep(config.clone());
+        cx.keep(social_core::settings::DeclaredIssuer(config.issuer.clone()));
         Ok(config)
     }
 }

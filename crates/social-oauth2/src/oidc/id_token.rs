@@ -483,6 +483,19 @@ impl IdToken {
     }
 }
 
+/// Whether `iss` is the multi-tenant `template` (holding [`TENANT_PLACEHOLDER`]) filled with
+/// one tenant id (letters, digits and `-`).
+pub(crate) fn matches_tenant_template(template: &str, iss: &str) -> bool {
+    let Some((prefix, suffix)) = template.split_once(TENANT_PLACEHOLDER) else {
+        return false;
+    };
+    iss.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+        .is_some_and(|tid| {
+            !tid.is_empty() && tid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
 /// The claims of a JWT without checking anything: only for tokens this application stored
 /// itself after validating them.
 pub(crate) fn unverified_claims(token: &str) -> Option<Map<String, Value>> {

@@ -676,6 +676,35 @@ impl<P: OidcProvider> OAuth2Provider for Login<P> {
         self.provider.auth_params(cx)
     }
 
+    fn check_response_issuer(&self, iss: Option<&str>) -> Result<()> {
+        let issuer = &self.metadata.issuer;
+        let Some(iss) = iss else {
+            return if self.metadata.authorization_response_iss_parameter_supported {
+                Err(AuthError::missing_parameter(Stage::Callback, "iss"))
+            } else {
+                Ok(())
+            };
+        };
+        let same = iss == issuer
+            || self
+                .provider
+                .issuer_aliases(issuer)
+                .iter()
+                .any(|a| a == iss)
+            || (self.config.multi_tenant && id_token::matches_tenant_template(issuer, iss));
+        if same {
+            return Ok(());
+        }
+        Err(AuthError::new(
+            ErrorKind::Failed,
+            Stage::Callback,
+            format!(
+                "the authorization response names issuer `{}`, not `{issuer}` (mix-up refused)",
+                iss.chars().take(100).collect::<String>()
+            ),
+        ))
+    }
+
     fn login_params(&self, _cx: &ProviderCx<'_>) -> Result<Vec<(String, String)>> {
         // Fresh for every login; it binds the ID token to this browser session.
         let nonce = oauth2::CsrfToken::new_random().secret().clone();
