@@ -35,7 +35,7 @@ where
 /// | Method | Default path | What it does |
 /// |---|---|---|
 /// | `GET`, `POST` | `/login/{backend}/` | starts a login (POST needs the CSRF token) |
-/// | `GET`, `POST` | `/complete/{backend}/` | the provider's callback; resumes a paused pipeline given `partial_token` |
+/// | `GET`, `POST` | `/complete/{backend}/` | the provider's callback; resumes a paused pipeline given `partial_token` (POST with the CSRF token only) |
 /// | `POST` | `/disconnect/{backend}/` | removes the user's accounts of `backend` (CSRF token required) |
 /// | `POST` | `/disconnect/{backend}/{association_id}/` | removes one account (CSRF token required) |
 ///
@@ -268,6 +268,26 @@ async fn complete_login(
         // Link checkers and previews probe with HEAD: it must never spend the callback that
         // the browser's real GET will bring.
         return pages::harden(StatusCode::OK.into_response());
+    }
+    if data.params.contains_key(social_core::PARTIAL_TOKEN_PARAM) {
+        // Resuming a paused login logs someone in: only this site's own form may do it, by
+        // POST with the session's CSRF token — never a link.
+        if data.method != Method::POST {
+            return pages::status_page(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "A paused sign-in is resumed with the form it showed, not with a link.",
+            );
+        }
+        match csrf::verify_csrf(&session, data.form_csrf.as_deref()).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(backend, "resume without a valid CSRF token");
+                return pages::forbidden(
+                    "This form expired or was not sent from this site. Please try again.",
+                );
+            }
+            Err(e) => return session_failed(e),
+        }
     }
     if let Some(response) = resubmit_cross_site_post(&routes, &backend, &data, &session) {
         return response;

@@ -342,11 +342,16 @@ pub(crate) async fn email_form(
         .or_else(|| details["username"].as_str())
         .map(|n| format!(" for <strong>{}</strong>", esc(n)))
         .unwrap_or_default();
+    let csrf = match csrf_token(&session).await {
+        Ok(csrf) => csrf,
+        Err(e) => return session_failed(&e),
+    };
     let body = format!(
-        r#"<div class="card"><h1>One more thing</h1><p>{provider} did not tell us your e-mail address. Which one should we use{who}?</p><form method="post" action="/complete/{b}/">{token}<label for="email">E-mail</label><input id="email" name="email" type="email" required autocomplete="email"><div class="row"><button type="submit">Continue</button></div></form></div>"#,
+        r#"<div class="card"><h1>One more thing</h1><p>{provider} did not tell us your e-mail address. Which one should we use{who}?</p><form method="post" action="/complete/{b}/">{token}{csrf}<label for="email">E-mail</label><input id="email" name="email" type="email" required autocomplete="email"><div class="row"><button type="submit">Continue</button></div></form></div>"#,
         provider = esc(&label(backend)),
         b = esc(backend),
         token = hidden(social_core::PARTIAL_TOKEN_PARAM, token),
+        csrf = hidden(CSRF_FIELD, &csrf),
     );
     render(
         &session,

@@ -123,13 +123,22 @@ async fn a_withheld_email_is_asked_for_then_the_login_completes() {
     let token = form
         .input("partial_token")
         .expect("the token is in the form");
+    let csrf = form
+        .input("csrf_token")
+        .expect("the form carries the CSRF token");
 
-    // Another browser cannot finish this login with the token.
+    // Another browser cannot finish this login with the token, even with a form of its own.
     let mut other = Browser::new(&server.url);
+    let other_form = other.get(&form_url).await;
+    let other_csrf = other_form.input("csrf_token").unwrap_or_default();
     let stolen = other
         .post(
             "/complete/dev/",
-            &[("partial_token", &token), ("email", "mallory@example.com")],
+            &[
+                ("partial_token", &token),
+                ("email", "mallory@example.com"),
+                ("csrf_token", &other_csrf),
+            ],
         )
         .await;
     assert_eq!(stolen.location.as_deref(), Some("/error/"));
@@ -138,7 +147,11 @@ async fn a_withheld_email_is_asked_for_then_the_login_completes() {
     let done = browser
         .post(
             "/complete/dev/",
-            &[("partial_token", &token), ("email", "alice@wonder.land")],
+            &[
+                ("partial_token", &token),
+                ("email", "alice@wonder.land"),
+                ("csrf_token", &csrf),
+            ],
         )
         .await;
     assert_eq!(done.location.as_deref(), Some("/profile/"));

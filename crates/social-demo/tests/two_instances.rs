@@ -190,16 +190,18 @@ async fn a_login_crosses_instances(
         .dev_login("dev", &[("preset", "bob"), ("withhold_email", "1")])
         .await;
     let form_url = paused.location.expect("to the e-mail form");
-    let token = browser
-        .get(&form_url)
-        .await
-        .input("partial_token")
-        .expect("token");
+    let form = browser.get(&form_url).await;
+    let token = form.input("partial_token").expect("token");
+    let csrf = form.input("csrf_token").expect("CSRF token");
     browser.switch_to(&url_b, &front_host);
     let resumed = browser
         .post(
             "/complete/dev/",
-            &[("partial_token", &token), ("email", "bob@builder.test")],
+            &[
+                ("partial_token", &token),
+                ("email", "bob@builder.test"),
+                ("csrf_token", &csrf),
+            ],
         )
         .await;
     assert_eq!(

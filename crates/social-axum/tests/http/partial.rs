@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use axum::http::StatusCode;
 use serde_json::json;
 use social_core::{
     UserId, UserStore as _,
@@ -51,10 +52,15 @@ async fn paused(app: &App, browser: &mut Browser) -> String {
 }
 
 async fn resume(browser: &mut Browser, token: &str) -> crate::support::Resp {
+    let csrf = browser.csrf().await;
     browser
         .post_form(
             "/complete/github/",
-            &[("partial_token", token), ("email", "octo@example.com")],
+            &[
+                ("partial_token", token),
+                ("email", "octo@example.com"),
+                ("csrf_token", &csrf),
+            ],
         )
         .await
 }
@@ -132,4 +138,41 @@ async fn an_expired_token_is_refused() {
         .assert_redirect("/login-error");
     assert_eq!(flashed_code(&mut browser).await, "partial_invalid");
     assert_eq!(app.storage.counts(), (0, 0));
+}
+
+#[tokio::test]
+async fn resuming_takes_a_post_with_this_sessions_csrf_token() {
+    let app = app(None).await;
+    let mut browser = app.browser();
+    let token = paused(&app, &mut browser).await;
+    // A link (GET) never resumes.
+    let link = browser
+        .get(&format!(
+            "/complete/github/?partial_token={token}&email=octo@example.com"
+        ))
+        .await;
+    assert_eq!(link.status, StatusCode::METHOD_NOT_ALLOWED);
+    // A POST without the CSRF token, or with another session's, is refused.
+    let no_csrf = browser
+        .post_form(
+            "/complete/github/",
+            &[("partial_token", &token), ("email", "octo@example.com")],
+        )
+        .await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+    let other = app.browser().csrf().await;
+    let wrong = browser
+        .post_form(
+            "/complete/github/",
+            &[
+                ("partial_token", &token),
+                ("email", "octo@example.com"),
+                ("csrf_token", &other),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.storage.counts(), (0, 0), "nothing was written");
+    // The site's own form still resumes.
+    resume(&mut browser, &token).await.assert_redirect("/after");
 }
