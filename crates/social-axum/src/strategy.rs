@@ -138,6 +138,7 @@ fn valid_host(raw: &str) -> Option<String> {
 pub(crate) struct AxumStrategy<'a> {
     params: &'a HashMap<String, String>,
     repeated: &'a [String],
+    post: bool,
     host: &'a str,
     https: bool,
     complete_path: &'a str,
@@ -157,6 +158,7 @@ impl<'a> AxumStrategy<'a> {
         Self {
             params: &data.params,
             repeated: &data.repeated,
+            post: data.method == Method::POST,
             host,
             https,
             complete_path,
@@ -179,6 +181,10 @@ impl Strategy for AxumStrategy<'_> {
 
     fn repeated_params(&self) -> Vec<String> {
         self.repeated.to_vec()
+    }
+
+    fn is_post(&self) -> bool {
+        self.post
     }
 
     fn origin(&self) -> String {

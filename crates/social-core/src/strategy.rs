@@ -17,6 +17,11 @@ use crate::error::{AuthError, Result, Stage};
 pub trait Strategy: Send + Sync {
     /// A request parameter from the query string or the form body (form wins).
     fn param(&self, name: &str) -> Option<String>;
+    /// Whether the request is a POST (its parameters may be in a form body). `false` by
+    /// default.
+    fn is_post(&self) -> bool {
+        false
+    }
     /// The names of the request parameters given more than once (query and form body
     /// together), for refusing polluted callbacks; none by default.
     fn repeated_params(&self) -> Vec<String> {
@@ -45,6 +50,7 @@ pub struct MemoryStrategy {
     origin: String,
     params: HashMap<String, String>,
     repeated: Vec<String>,
+    post: bool,
     session: Arc<Mutex<HashMap<String, Value>>>,
 }
 
@@ -55,6 +61,7 @@ impl MemoryStrategy {
             origin: origin.trim_end_matches('/').to_owned(),
             params: HashMap::new(),
             repeated: Vec::new(),
+            post: false,
             session: Arc::default(),
         }
     }
@@ -65,8 +72,16 @@ impl MemoryStrategy {
         Self {
             params: HashMap::new(),
             repeated: Vec::new(),
+            post: false,
             ..self.clone()
         }
+    }
+
+    /// Makes this request a POST (a form body).
+    #[must_use]
+    pub fn post(mut self) -> Self {
+        self.post = true;
+        self
     }
 
     /// Sets a request parameter; setting one twice makes it a repeated parameter (the last
@@ -115,6 +130,10 @@ impl Strategy for MemoryStrategy {
 
     fn repeated_params(&self) -> Vec<String> {
         self.repeated.clone()
+    }
+
+    fn is_post(&self) -> bool {
+        self.post
     }
 
     fn origin(&self) -> String {

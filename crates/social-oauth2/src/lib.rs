@@ -558,6 +558,10 @@ struct Pending {
     // Absent for providers without login params, so their sessions look as they always did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     sent: Vec<(String, String)>,
+    /// The login asked for `response_mode=form_post`: the answer must come by POST, and
+    /// otherwise in the query of a GET.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    form_post: bool,
 }
 
 /// The session key of a backend's pending login.
@@ -970,11 +974,15 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
         let mut url = url::Url::parse(&base)
             .map_err(|e| pcx.config_error(Endpoint::AUTHORIZATION.setting(), e))?;
         url.query_pairs_mut().extend_pairs(&params);
+        let form_post = params
+            .iter()
+            .any(|(k, v)| k == "response_mode" && v == "form_post");
         let pending = Pending {
             state,
             verifier,
             created: pcx.clock.now(),
             sent,
+            form_post,
         };
         let pending = serde_json::to_value(&pending)
             .map_err(|e| AuthError::new(ErrorKind::Unknown, Stage::Begin, e.to_string()))?;
@@ -1103,6 +1111,18 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
                 ErrorKind::StateReplayed,
                 Stage::Callback,
                 "state was already used",
+            ));
+        }
+        // The answer comes the way this login asked: in the query of a GET, or a form POST.
+        if cx.strategy.is_post() != pending.form_post {
+            return Err(AuthError::new(
+                ErrorKind::Failed,
+                Stage::Callback,
+                if pending.form_post {
+                    "this login asked for a form_post answer, and the callback is not a POST"
+                } else {
+                    "this login asked for its answer in the query, and the callback is a POST"
+                },
             ));
         }
         // RFC 9207: a response whose `iss` names another provider (mix-up: the code was

@@ -290,6 +290,16 @@ impl Harness {
         params: &[(&str, &str)],
     ) -> social_core::Result<Outcome> {
         let mut strategy = session.next_request();
+        // As a browser does: a login that asked for `response_mode=form_post` is answered
+        // with a form POST, any other in the query of a GET.
+        let pending = session
+            .session_get(&social_oauth2::pending_key(&self.name))
+            .await
+            .ok()
+            .flatten();
+        if pending.is_some_and(|p| p["form_post"] == Value::Bool(true)) {
+            strategy = strategy.post();
+        }
         for (k, v) in params {
             strategy = strategy.with_param(k, v);
         }

@@ -4,7 +4,26 @@
 
 use axum::http::StatusCode;
 
-use crate::support::{App, Resp, begin, hidden};
+use social_core::Settings;
+
+use crate::support::{App, Config, Resp, begin, hidden};
+
+/// GitHub's backend asking for `response_mode=form_post`, as Apple's does.
+pub(crate) fn form_post_mode(settings: &mut Settings) {
+    if let Some(github) = settings.backends.get_mut("github") {
+        github
+            .auth_extra_arguments
+            .insert("response_mode".into(), "form_post".into());
+    }
+}
+
+async fn form_post_app() -> App {
+    App::with(Config {
+        tweak: form_post_mode,
+        ..Config::default()
+    })
+    .await
+}
 
 /// The action and fields of the re-submit page.
 fn resubmit_form(page: &Resp) -> (String, Vec<(String, String)>) {
@@ -35,7 +54,7 @@ fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
 
 #[tokio::test]
 async fn a_cross_site_callback_post_is_resubmitted_from_this_site_and_logs_in() {
-    let app = App::new().await;
+    let app = form_post_app().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/?next=/after").await;
@@ -71,7 +90,7 @@ async fn a_cross_site_callback_post_is_resubmitted_from_this_site_and_logs_in() 
 
 #[tokio::test]
 async fn the_resubmitted_callback_meets_the_same_state_checks() {
-    let app = App::new().await;
+    let app = form_post_app().await;
     app.mount_octocat().await;
 
     // Another state than this browser's: refused, nothing written.
@@ -109,7 +128,7 @@ async fn the_resubmitted_callback_meets_the_same_state_checks() {
 
 #[tokio::test]
 async fn a_callback_post_that_brings_the_session_goes_straight_through() {
-    let app = App::new().await;
+    let app = form_post_app().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/?next=/after").await;
@@ -124,7 +143,7 @@ async fn a_callback_post_that_brings_the_session_goes_straight_through() {
 
 #[tokio::test]
 async fn the_page_escapes_what_it_echoes() {
-    let app = App::new().await;
+    let app = form_post_app().await;
     let page = app
         .browser()
         .post_form(

@@ -272,14 +272,41 @@ async fn the_token_never_reaches_the_error_page() {
 }
 
 #[tokio::test]
-async fn form_and_query_parameters_combine() {
-    // The same security parameter in both is pollution (see below); different ones combine.
+async fn the_answer_comes_the_way_the_login_asked() {
+    // A query-mode login refuses its answer in a POST body (and the other way round).
     let app = App::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/").await;
     browser
-        .post_form("/complete/github/?code=test-code", &[("state", &state)])
+        .post_form(
+            "/complete/github/",
+            &[("code", "test-code"), ("state", &state)],
+        )
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(flashed_error(&mut browser).await["code"], "auth_failed");
+    assert_eq!(app.github_hits().await, 0);
+
+    let app = App::with(Config {
+        tweak: crate::form_post::form_post_mode,
+        ..Config::default()
+    })
+    .await;
+    app.mount_octocat().await;
+    let mut browser = app.browser();
+    let state = begin(&mut browser, "/login/github/").await;
+    browser
+        .get(&format!("/complete/github/?code=test-code&state={state}"))
+        .await
+        .assert_redirect("/login-error");
+    assert_eq!(flashed_error(&mut browser).await["code"], "auth_failed");
+    let state = begin(&mut browser, "/login/github/").await;
+    browser
+        .post_form(
+            "/complete/github/",
+            &[("code", "test-code"), ("state", &state)],
+        )
         .await
         .assert_redirect("/home");
 }
@@ -446,6 +473,12 @@ async fn a_callback_with_a_security_parameter_twice_is_refused() {
         );
     }
     // The same name in the query and in the form body counts twice too.
+    let app = App::with(Config {
+        tweak: crate::form_post::form_post_mode,
+        ..Config::default()
+    })
+    .await;
+    app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/").await;
     browser
@@ -458,6 +491,8 @@ async fn a_callback_with_a_security_parameter_twice_is_refused() {
     assert_eq!(app.github_hits().await, 0, "no code was exchanged");
     assert_eq!(app.storage.counts(), (0, 0));
     // Other parameters may repeat.
+    let app = App::new().await;
+    app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/").await;
     browser
