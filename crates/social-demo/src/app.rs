@@ -49,6 +49,12 @@ pub const EMAIL_FORM_PATH: &str = "/email/";
 
 /// The session cookie's name.
 const SESSION_COOKIE: &str = "social_demo_session";
+/// The session cookie's name on an https site: the `__Host-` prefix makes browsers refuse it
+/// unless it is `Secure`, for the whole site and set by this very host (no `Domain`), so a
+/// sibling subdomain cannot plant or overwrite it.
+const SECURE_SESSION_COOKIE: &str = "__Host-social_demo_session";
+/// How long an idle session lives.
+const SESSION_IDLE_HOURS: i64 = 2;
 
 /// Connections to Redis: few, since each one pipelines many requests.
 const REDIS_CONNECTIONS: usize = 2;
@@ -444,13 +450,18 @@ where
 {
     router.layer(
         SessionManagerLayer::new(store)
-            .with_name(SESSION_COOKIE)
+            .with_name(if secure {
+                SECURE_SESSION_COOKIE
+            } else {
+                SESSION_COOKIE
+            })
+            .with_path("/")
             .with_secure(secure)
             // Lax, not Strict: the provider's redirect back is a cross-site navigation that
             // must carry the session holding the login's state.
             .with_same_site(SameSite::Lax)
             .with_http_only(true)
-            .with_expiry(Expiry::OnInactivity(Duration::hours(12))),
+            .with_expiry(Expiry::OnInactivity(Duration::hours(SESSION_IDLE_HOURS))),
     )
 }
 
@@ -515,4 +526,51 @@ async fn log_request(request: Request, next: Next) -> Response {
         "request"
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, http::Request, routing::get};
+    use tower::ServiceExt as _;
+    use tower_sessions::{MemoryStore, Session};
+
+    use super::*;
+
+    /// The `Set-Cookie` of a request that stores something in the session.
+    async fn session_cookie(secure: bool) -> String {
+        let router = Router::new().route(
+            "/",
+            get(|session: Session| async move {
+                let _ = session.insert("x", 1).await;
+            }),
+        );
+        let app = with_sessions(router, MemoryStore::default(), secure);
+        let response = app
+            .oneshot(Request::get("/").body(Body::empty()).expect("request"))
+            .await
+            .expect("answered");
+        response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[tokio::test]
+    async fn on_https_the_session_cookie_is_a_host_cookie() {
+        let cookie = session_cookie(true).await;
+        assert!(
+            cookie.starts_with("__Host-social_demo_session="),
+            "{cookie}"
+        );
+        for part in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(cookie.contains(part), "{part}: {cookie}");
+        }
+        assert!(!cookie.contains("Domain"), "{cookie}");
+        assert!(cookie.contains("Max-Age=7200"), "two idle hours: {cookie}");
+        let cookie = session_cookie(false).await;
+        assert!(cookie.starts_with("social_demo_session="), "{cookie}");
+        assert!(!cookie.contains("Secure"), "{cookie}");
+    }
 }

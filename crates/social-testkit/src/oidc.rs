@@ -440,9 +440,13 @@ impl Provider {
         url: &url::Url,
     ) -> social_core::Result<Outcome> {
         let state = param(url, "state").unwrap_or_default();
-        self.harness
-            .callback(session, &[("code", "test-code"), ("state", &state)])
-            .await
+        let mut fields = vec![("code", "test-code"), ("state", state.as_str())];
+        // A provider that advertises RFC 9207 names itself in its answers.
+        let discovery: Value = serde_json::from_str(&self.fixture.discovery).unwrap_or_default();
+        if discovery["authorization_response_iss_parameter_supported"] == Value::Bool(true) {
+            fields.push(("iss", self.issuer.as_str()));
+        }
+        self.harness.callback(session, &fields).await
     }
 
     /// A whole login whose ID token is `mint(claims with the echoed nonce)`.

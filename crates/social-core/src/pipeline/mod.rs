@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 pub use steps::{
     AssociateByEmail, AssociateUser, AuthAllowed, CreateUser, GetUsername, LoadExtraData,
-    RequireEmail, SocialDetails, SocialUid, SocialUser, UserDetailsStep,
+    RequireEmail, SocialDetails, SocialUid, SocialUser, UserDetailsStep, normalize_email,
 };
 
 use crate::{

@@ -537,18 +537,66 @@ impl RequireEmail {
     }
 }
 
-fn plausible_email(value: &str) -> bool {
-    let Some((local, domain)) = value.split_once('@') else {
-        return false;
+/// Characters that look like `@` or `.` but are not: an address holding one is refused
+/// rather than read two ways (`a＠evil.example`).
+const CONFUSABLE_SEPARATORS: &[char] = &[
+    '\u{FF20}', // FULLWIDTH COMMERCIAL AT
+    '\u{FE6B}', // SMALL COMMERCIAL AT
+    '\u{FF0E}', // FULLWIDTH FULL STOP
+    '\u{3002}', // IDEOGRAPHIC FULL STOP
+    '\u{FF61}', // HALFWIDTH IDEOGRAPHIC FULL STOP
+    '\u{FE52}', // SMALL FULL STOP
+    '\u{2024}', // ONE DOT LEADER
+];
+
+/// Format characters that render as nothing (zero-width spaces and joiners, direction marks,
+/// the byte-order mark, the soft hyphen): two addresses that look alike must be alike.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+    )
+}
+
+/// An e-mail address typed by a user, checked and normalised: exactly one ASCII `@`, a local
+/// part of printable characters (no spaces, controls, quotes or angle brackets), an
+/// IDNA-valid domain with a dot, written in lower-case punycode. `None` when it is not one.
+pub fn normalize_email(value: &str) -> Option<String> {
+    let value = value.trim();
+    if value.len() > 254
+        || value.chars().any(|c| {
+            c.is_whitespace()
+                || c.is_control()
+                || is_invisible(c)
+                || CONFUSABLE_SEPARATORS.contains(&c)
+        })
+        || value.matches('@').count() != 1
+    {
+        return None;
+    }
+    let (local, domain) = value.split_once('@')?;
+    if local.is_empty()
+        || local.len() > 64
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+        || local.contains(['"', '<', '>', '(', ')', ',', ';', ':', '[', ']', '\\'])
+    {
+        return None;
+    }
+    if domain.is_empty() || domain.ends_with('.') || domain.starts_with('.') {
+        return None;
+    }
+    let domain = match url::Host::parse(domain).ok()? {
+        url::Host::Domain(d) => d,
+        // Addresses at IP literals are not what a person gives as theirs.
+        _ => return None,
     };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && value.len() <= 254
-        && !value
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+    if !domain.contains('.') || domain.split('.').any(str::is_empty) {
+        return None;
+    }
+    Some(format!("{local}@{domain}"))
 }
 
 #[async_trait]
@@ -558,13 +606,15 @@ impl Step for RequireEmail {
         if cx.state.user.is_some() || cx.state.details.email.is_some() {
             return Ok(StepOutcome::Continue);
         }
-        if let Some(email) = cx.strategy.param("email") {
-            let email = email.trim();
-            if plausible_email(email) {
-                cx.state.details.email = Some(email.to_owned());
-                cx.state.details.email_verified = false;
-                return Ok(StepOutcome::Continue);
-            }
+        if let Some(email) = cx
+            .strategy
+            .param("email")
+            .as_deref()
+            .and_then(normalize_email)
+        {
+            cx.state.details.email = Some(email);
+            cx.state.details.email_verified = false;
+            return Ok(StepOutcome::Continue);
         }
         Ok(StepOutcome::Pause {
             url: self.form_url.clone(),
@@ -581,8 +631,53 @@ mod tests {
     fn usernames_are_cleaned_and_slugified() {
         assert_eq!(clean_username("Jöhn Doe!<x>"), "JöhnDoex");
         assert_eq!(slugify("  Jane  Doe & Co "), "jane-doe-co");
-        assert!(plausible_email("a@b.co"));
-        assert!(!plausible_email("a@b"));
-        assert!(!plausible_email("a b@c.de"));
+    }
+
+    #[test]
+    fn typed_addresses_are_checked_and_normalised() {
+        for (typed, stored) in [
+            ("a@b.co", "a@b.co"),
+            ("  Jane.Doe+tag@Example.COM ", "Jane.Doe+tag@example.com"),
+            ("jane@bücher.example", "jane@xn--bcher-kva.example"),
+            ("jane@BÜCHER.example", "jane@xn--bcher-kva.example"),
+            ("o'neil@example.org", "o'neil@example.org"),
+        ] {
+            assert_eq!(normalize_email(typed).as_deref(), Some(stored), "{typed}");
+        }
+        for bad in [
+            "",
+            "a@b",
+            "a b@c.de",
+            "a@@b.co",
+            "a@b@c.co",
+            "@b.co",
+            "a@",
+            "a@.b.co",
+            "a@b.co.",
+            "a@b..co",
+            ".a@b.co",
+            "a.@b.co",
+            "a..b@c.co",
+            "jane\u{FF20}example.com",
+            "jane\u{FE6B}example.com",
+            "jane@example\u{FF0E}com",
+            "jane@example\u{3002}com",
+            "ja\u{200B}ne@example.com",
+            "jane@exa\u{00AD}mple.com",
+            "\u{202E}jane@example.com",
+            "jane@exa mple.com",
+            "jane\n@example.com",
+            "\"jane\"@example.com",
+            "<jane@example.com>",
+            "jane@[127.0.0.1]",
+            "jane@127.0.0.1",
+            "jane@xn--.com",
+        ] {
+            assert_eq!(normalize_email(bad), None, "{bad:?} was accepted");
+        }
+        assert_eq!(
+            normalize_email(&format!("{}@example.com", "a".repeat(65))),
+            None
+        );
     }
 }

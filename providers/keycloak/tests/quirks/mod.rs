@@ -134,10 +134,12 @@ impl FakeKeycloak {
             .mount(&self.server)
             .await;
         let state = param(&url, "state").unwrap_or_default();
+        // Keycloak names itself in its answers (RFC 9207, advertised in its discovery).
         let callback = session
             .next_request()
             .with_param("code", "test-code")
-            .with_param("state", &state);
+            .with_param("state", &state)
+            .with_param("iss", &self.issuer());
         let outcome = auth.complete(&callback, social_keycloak::NAME, None).await;
         (url, outcome)
     }
