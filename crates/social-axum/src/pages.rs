@@ -36,6 +36,8 @@ pub(crate) fn status_of(kind: ErrorKind) -> StatusCode {
         | ErrorKind::InvalidResponse
         | ErrorKind::ProviderRejected => StatusCode::BAD_GATEWAY,
         ErrorKind::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        // The database is down or overloaded: a retry later may work.
+        ErrorKind::Storage => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -259,5 +261,33 @@ mod tests {
         ] {
             assert!(!our_fault(kind), "{kind:?} is not ours: a warning");
         }
+    }
+}
+
+#[cfg(test)]
+mod status_tests {
+    use super::*;
+
+    #[test]
+    fn a_storage_outage_is_a_503_and_providers_answer_as_gateways() {
+        assert_eq!(
+            status_of(ErrorKind::Storage),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status_of(ErrorKind::ProviderUnavailable),
+            StatusCode::BAD_GATEWAY
+        );
+        assert_eq!(status_of(ErrorKind::Timeout), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(
+            status_of(ErrorKind::Config),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert!(
+            ErrorKind::ProviderUnavailable
+                .user_message()
+                .contains("answered with an error"),
+            "a provider's 500 is not called unreachable"
+        );
     }
 }

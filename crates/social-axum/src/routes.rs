@@ -153,8 +153,9 @@ async fn prepare(
 fn session_failed(error: tower_sessions::session::Error) -> Response {
     tracing::error!(%error, "the session store failed");
     pages::status_page(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong on our side. Please try again later.",
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Sign-in is unavailable for a moment: sessions cannot be stored. Please try again \
+         shortly.",
     )
 }
 

@@ -107,9 +107,11 @@ impl ErrorKind {
             }
             Self::InactiveUser => "Your account is not active.",
             Self::NotRegistered => "No account is registered for this login.",
-            Self::ProviderUnavailable | Self::Timeout => {
-                "The login provider is not reachable right now. Please try again later."
+            Self::ProviderUnavailable => {
+                "The login provider answered with an error or could not be reached. Please try \
+                 again later."
             }
+            Self::Timeout => "The login provider did not answer in time. Please try again later.",
             Self::InvalidResponse | Self::ProviderRejected => {
                 "The login provider returned an unexpected answer. Please try again."
             }

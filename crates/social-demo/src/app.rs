@@ -444,25 +444,47 @@ impl Database {
     }
 }
 
+/// The session layer answers a store failure (Redis or the database down) with an empty
+/// 500; a person gets a page saying what happened, as a 503, instead.
+async fn sessions_unavailable(response: Response) -> Response {
+    use axum::body::HttpBody as _;
+    let empty = response.body().size_hint().exact() == Some(0);
+    if response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR || !empty {
+        return response;
+    }
+    tracing::error!("the session store failed");
+    html::respond(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Try again \
+         shortly</title></head><body><h1>Try again shortly</h1><p>Sign-in is unavailable for \
+         a moment: the session store cannot be reached. Nothing was lost; please try again in \
+         a minute.</p></body></html>"
+            .to_owned(),
+    )
+}
+
 fn with_sessions<S>(router: Router, store: S, secure: bool) -> Router
 where
     S: SessionStore + Clone,
 {
-    router.layer(
-        SessionManagerLayer::new(store)
-            .with_name(if secure {
-                SECURE_SESSION_COOKIE
-            } else {
-                SESSION_COOKIE
-            })
-            .with_path("/")
-            .with_secure(secure)
-            // Lax, not Strict: the provider's redirect back is a cross-site navigation that
-            // must carry the session holding the login's state.
-            .with_same_site(SameSite::Lax)
-            .with_http_only(true)
-            .with_expiry(Expiry::OnInactivity(Duration::hours(SESSION_IDLE_HOURS))),
-    )
+    router
+        .layer(
+            SessionManagerLayer::new(store)
+                .with_name(if secure {
+                    SECURE_SESSION_COOKIE
+                } else {
+                    SESSION_COOKIE
+                })
+                .with_path("/")
+                .with_secure(secure)
+                // Lax, not Strict: the provider's redirect back is a cross-site navigation that
+                // must carry the session holding the login's state.
+                .with_same_site(SameSite::Lax)
+                .with_http_only(true)
+                .with_expiry(Expiry::OnInactivity(Duration::hours(SESSION_IDLE_HOURS))),
+        )
+        // Outside the session layer, to see what it answers.
+        .layer(middleware::map_response(sessions_unavailable))
 }
 
 /// A pool connected to the Redis server at `url`, or why not. Connecting at start-up makes a
@@ -555,6 +577,77 @@ mod tests {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned()
+    }
+
+    /// A session store whose backend is down.
+    #[derive(Debug, Clone)]
+    struct DownStore;
+
+    #[social_core::async_trait]
+    impl SessionStore for DownStore {
+        async fn save(
+            &self,
+            _: &tower_sessions::session::Record,
+        ) -> tower_sessions::session_store::Result<()> {
+            Err(tower_sessions::session_store::Error::Backend(
+                "connection refused".into(),
+            ))
+        }
+        async fn load(
+            &self,
+            _: &tower_sessions::session::Id,
+        ) -> tower_sessions::session_store::Result<Option<tower_sessions::session::Record>>
+        {
+            // Reads find nothing; the write at the end of the request fails.
+            Ok(None)
+        }
+        async fn delete(
+            &self,
+            _: &tower_sessions::session::Id,
+        ) -> tower_sessions::session_store::Result<()> {
+            Err(tower_sessions::session_store::Error::Backend(
+                "connection refused".into(),
+            ))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_store_that_is_down_gets_a_page_not_an_empty_500() {
+        let router = Router::new().route(
+            "/",
+            get(|session: Session| async move {
+                match session.insert("x", 1).await {
+                    Ok(()) => "ok",
+                    // What social-axum's handlers do when the store fails while they run.
+                    Err(_) => "store failed",
+                }
+            }),
+        );
+        let app = with_sessions(router, DownStore, false);
+        // A new or a returning browser: its session cannot be saved.
+        for cookie in [Some("social_demo_session=AAAAAAAAAAAAAAAAAAAAAA"), None] {
+            let mut request = Request::get("/");
+            if let Some(cookie) = cookie {
+                request = request.header("cookie", cookie);
+            }
+            let response = app
+                .clone()
+                .oneshot(request.body(Body::empty()).expect("request"))
+                .await
+                .expect("answered");
+            assert_eq!(
+                response.status(),
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "{cookie:?}"
+            );
+            let body = axum::body::to_bytes(response.into_body(), 1 << 16)
+                .await
+                .unwrap_or_default();
+            assert!(
+                String::from_utf8_lossy(&body).contains("session store"),
+                "a page that says what happened"
+            );
+        }
     }
 
     #[tokio::test]

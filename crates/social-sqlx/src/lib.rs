@@ -13,3 +13,7 @@ pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 /// The sqlx this crate is built on, for naming pools and options at the same version.
 pub use sqlx;
+
+/// How long a storage call waits for a pooled connection before failing: with the database
+/// down, a login answers with an error in seconds rather than hanging.
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);

@@ -18,7 +18,13 @@ impl PostgresStorage {
     ///
     /// The tables go into the first schema of the connection's `search_path`.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
-        let storage = Self::from_pool(PgPool::connect(url).await?);
+        // A database that is down must fail a login in seconds, not hold it for the pool's
+        // default half minute.
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .acquire_timeout(crate::ACQUIRE_TIMEOUT)
+            .connect(url)
+            .await?;
+        let storage = Self::from_pool(pool);
         storage.migrate().await?;
         Ok(storage)
     }

@@ -35,6 +35,7 @@ impl SqliteStorage {
             .busy_timeout(BUSY_TIMEOUT);
         let pool = if url.contains(":memory:") || url.contains("mode=memory") {
             SqlitePoolOptions::new()
+                .acquire_timeout(crate::ACQUIRE_TIMEOUT)
                 .max_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
@@ -42,6 +43,7 @@ impl SqliteStorage {
                 .await?
         } else {
             SqlitePoolOptions::new()
+                .acquire_timeout(crate::ACQUIRE_TIMEOUT)
                 .connect_with(options.journal_mode(SqliteJournalMode::Wal))
                 .await?
         };
