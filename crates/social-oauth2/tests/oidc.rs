@@ -1337,3 +1337,89 @@ mod mix_up {
         assert!(matches!(ok, Ok(Outcome::LoggedIn(_))), "{ok:?}");
     }
 }
+
+/// Bounded fuzzing of what a provider (or an attacker in its place) sends: ID tokens, key
+/// sets and discovery documents (see `social_testkit::fuzz`).
+mod fuzzing {
+    use super::*;
+
+    use social_oauth2::oidc::ProviderMetadata;
+    use social_testkit::fuzz;
+
+    const JWT_PIECES: &[&str] = &[
+        "eyJ",
+        "hbGciOiJSUzI1NiJ9",
+        ".",
+        "..",
+        "=",
+        "-",
+        "_",
+        "A",
+        "0",
+        "+",
+        "/",
+        "eyJhbGciOiJub25lIn0",
+        "eyJhbGciOiJIUzI1NiJ9",
+        "e30",
+        "bnVsbA",
+    ];
+
+    #[test]
+    fn arbitrary_and_mutated_id_tokens_are_refused_without_panicking() {
+        let key = TestKey::rsa(0, Algorithm::RS256);
+        let set = keys(&[&key]);
+        let valid = key.sign(&claims());
+        fuzz::run("IdTokenRules::check", |rng| {
+            let token = if rng.below(2) == 0 {
+                rng.text(JWT_PIECES, 12)
+            } else {
+                rng.mutate(&valid, JWT_PIECES)
+            };
+            if let Ok(accepted) = check(&token, &set) {
+                // A change that decodes to the same signed bytes (base64 padding bits) is the
+                // same token; anything else must not verify.
+                assert_eq!(accepted.sub(), "user-1", "{token}");
+                assert_eq!(accepted.claims, check(&valid, &set).expect("valid").claims);
+            }
+        });
+    }
+
+    #[test]
+    fn arbitrary_key_sets_and_discovery_documents_parse_or_fail_cleanly() {
+        let jwks = jwks(&[&TestKey::rsa(0, Algorithm::RS256), &TestKey::ec()]).to_string();
+        let pieces = &[
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"kty\"",
+            "\"RSA\"",
+            "\"EC\"",
+            "\"n\"",
+            "\"e\"",
+            "\"AQAB\"",
+            "\"crv\"",
+            "\"P-256\"",
+            "null",
+            "1e999",
+            "\"keys\"",
+            "\"use\"",
+            "\"enc\"",
+        ];
+        fuzz::run("KeySet::from_jwks", |rng| {
+            let text = rng.mutate(&jwks, pieces);
+            if let Ok(value) = serde_json::from_str::<Value>(&text) {
+                let _ = KeySet::from_jwks(&value);
+            }
+        });
+        let discovery = DISCOVERY
+            .replace("{issuer}", "https://id.example.com")
+            .replace("{server}", "https://id.example.com");
+        fuzz::run("ProviderMetadata", |rng| {
+            let text = rng.mutate(&discovery, pieces);
+            let _ = serde_json::from_str::<ProviderMetadata>(&text);
+        });
+    }
+}

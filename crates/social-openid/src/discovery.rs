@@ -814,3 +814,73 @@ mod tests {
         assert_eq!(decode_entities("a&#x26;b&#38;c&bogus;d&"), "a&b&c&bogus;d&");
     }
 }
+
+#[cfg(test)]
+mod fuzzing {
+    //! Bounded fuzzing of what an identifier's host sends: XRDS documents, HTML heads and
+    //! key-value answers (see `social_testkit::fuzz`).
+
+    use social_testkit::fuzz;
+
+    use super::{parse_head, parse_xrds};
+    use crate::message::parse_kv;
+
+    const XRDS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<xrds:XRDS xmlns:xrds="xri://$xrds" xmlns="xri://$xrd*($v*2.0)"><XRD><Service priority="0">
+<Type>http://specs.openid.net/auth/2.0/server</Type><URI>https://op.example/openid</URI>
+</Service></XRD></xrds:XRDS>"#;
+    const HEAD: &str = r#"<html><head><link rel="openid2.provider" href="https://op.example/">
+<link rel="openid2.local_id" href="https://me.example/"><meta http-equiv="X-XRDS-Location" content="https://me.example/xrds"></head></html>"#;
+    const PIECES: &[&str] = &[
+        "<",
+        ">",
+        "/",
+        "\"",
+        "'",
+        "=",
+        "&amp;",
+        "&#",
+        ";",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "]]>",
+        "priority=\"-1\"",
+        "<Type>",
+        "</Type>",
+        "<URI>",
+        "</URI>",
+        "rel=",
+        "href=",
+        "\n",
+        ":",
+        "&#x0;",
+        "<!DOCTYPE x [<!ENTITY a \"b\">]>",
+    ];
+
+    #[test]
+    fn discovery_documents_parse_or_fail_cleanly() {
+        fuzz::run("parse_xrds", |rng| {
+            let _ = parse_xrds(&rng.mutate(XRDS, PIECES));
+        });
+        fuzz::run("parse_head", |rng| {
+            let _ = parse_head(&rng.mutate(HEAD, PIECES));
+        });
+    }
+
+    #[test]
+    fn key_value_answers_parse_or_fail_cleanly() {
+        let kv = "ns:http://specs.openid.net/auth/2.0\nmode:id_res\nassoc_handle:h\n";
+        fuzz::run("parse_kv", |rng| {
+            let body = if rng.below(2) == 0 {
+                rng.bytes(64)
+            } else {
+                rng.mutate(kv, &[":", "\n", "\r\n", "::", "\u{0}"])
+                    .into_bytes()
+            };
+            if let Ok(fields) = parse_kv(&body) {
+                assert!(fields.keys().all(|k| !k.contains('\n')), "{fields:?}");
+            }
+        });
+    }
+}

@@ -31,6 +31,7 @@ use social_core::{
 pub use url;
 pub use wiremock;
 
+pub mod fuzz;
 pub mod oauth1;
 pub mod oidc;
 pub mod openid;

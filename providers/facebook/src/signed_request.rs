@@ -720,4 +720,25 @@ mod tests {
                 .contains("future")
         );
     }
+
+    #[test]
+    fn arbitrary_and_mutated_values_are_refused_without_panicking() {
+        let valid = sign(
+            &json!({"algorithm": "HMAC-SHA256", "issued_at": NOW, "user_id": "42"}).to_string(),
+            SECRET,
+        );
+        assert!(parse(&valid).is_ok());
+        let pieces = &[".", "..", "-", "_", "=", "A", "eyJ", "e30", "+", "/"];
+        social_testkit::fuzz::run("parse_signed_request", |rng| {
+            let value = if rng.below(2) == 0 {
+                rng.text(pieces, 12)
+            } else {
+                rng.mutate(&valid, pieces)
+            };
+            if let Ok(parsed) = parse(&value) {
+                // Only the same signed bytes verify (a base64 padding-bit change decodes so).
+                assert_eq!(parsed.user_id.as_deref(), Some("42"), "{value}");
+            }
+        });
+    }
 }
