@@ -1423,3 +1423,40 @@ mod fuzzing {
         });
     }
 }
+
+/// The checklist items the attack run found without a test.
+mod checklist {
+    use super::*;
+
+    use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
+    use rsa::traits::PublicKeyParts as _;
+
+    #[test]
+    fn rsa_keys_shorter_than_2048_bits_are_never_trusted() {
+        let short = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).expect("a key");
+        let public = short.to_public_key();
+        let jwk = json!({"keys": [{
+            "kty": "RSA", "use": "sig", "kid": "short",
+            "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
+        }]});
+        let set = KeySet::from_jwks(&jwk).expect("a JWKS");
+        assert!(set.is_empty(), "a 1024-bit key is dropped");
+        let full = keys(&[&TestKey::rsa(0, Algorithm::RS256)]);
+        assert_eq!(full.len(), 1, "2048 bits pass");
+    }
+
+    #[test]
+    fn a_very_long_sub_is_carried_whole() {
+        let key = TestKey::rsa(0, Algorithm::RS256);
+        let mut c = claims();
+        let long = "s".repeat(300);
+        c["sub"] = json!(long);
+        let token = check(&key.sign(&c), &keys(&[&key])).expect("valid");
+        assert_eq!(
+            token.sub(),
+            long,
+            "never truncated: a cut sub could name another user"
+        );
+    }
+}

@@ -456,6 +456,24 @@ pub async fn social_account_unique_on_provider_and_uid(storage: &dyn Storage) {
     assert_eq!(found, None, "a provider matched in another case");
     let ada_accounts = ok(storage.social_accounts(&ada.id).await, "social_accounts");
     assert_eq!(ada_accounts, vec![upper], "a refused account was stored");
+
+    // Uids longer than 255 characters (some providers' `sub`) are kept whole: a cut uid
+    // could name another user.
+    let long = format!("{}-{}", "s".repeat(300), "end");
+    ok(
+        storage
+            .create_social_account(&bob.id, account("oidc", &long))
+            .await,
+        "create_social_account(300-character uid)",
+    );
+    let found = ok(
+        storage.social_account("oidc", &long).await,
+        "social_account",
+    );
+    assert_eq!(found.map(|a| a.uid), Some(long.clone()));
+    let cut = &long[..255];
+    let found = ok(storage.social_account("oidc", cut).await, "social_account");
+    assert_eq!(found, None, "a prefix of a uid is another uid");
 }
 
 /// An account reads back, by id and by `(provider, uid)`, as it was created.

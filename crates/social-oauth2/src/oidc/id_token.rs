@@ -13,6 +13,9 @@ use subtle::ConstantTimeEq;
 
 use social_core::error::{AuthError, ErrorKind, Result, Stage};
 
+/// The shortest RSA modulus a verification key may have (RFC 7518 section 3.3).
+const MIN_RSA_BITS: usize = 2048;
+
 /// The placeholder Microsoft-style multi-tenant issuers carry in their discovery document.
 pub const TENANT_PLACEHOLDER: &str = "{tenantid}";
 
@@ -84,7 +87,23 @@ impl Key {
         }
         let jwk: Jwk = serde_json::from_value(value.clone()).ok()?;
         let (family, curve) = match &jwk.algorithm {
-            AlgorithmParameters::RSA(_) => (AlgorithmFamily::Rsa, None),
+            // RFC 7518 section 3.3: RSA keys of fewer than 2048 bits must not be used; a
+            // signature by one is forgeable by factoring.
+            AlgorithmParameters::RSA(rsa) => {
+                let bits = URL_SAFE_NO_PAD
+                    .decode(rsa.n.trim_end_matches('='))
+                    .map(|n| n.iter().skip_while(|b| **b == 0).count() * 8)
+                    .unwrap_or(0);
+                if bits < MIN_RSA_BITS {
+                    tracing::warn!(
+                        kid = jwk.common.key_id.as_deref().unwrap_or("-"),
+                        bits,
+                        "ignoring an RSA key shorter than 2048 bits in a JWKS"
+                    );
+                    return None;
+                }
+                (AlgorithmFamily::Rsa, None)
+            }
             AlgorithmParameters::EllipticCurve(p) => (AlgorithmFamily::Ec, Some(p.curve.clone())),
             AlgorithmParameters::OctetKeyPair(p) => (AlgorithmFamily::Ed, Some(p.curve.clone())),
             // A shared secret published in a JWKS is public: never a verification key.
