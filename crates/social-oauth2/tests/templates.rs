@@ -155,3 +155,40 @@ fn expand_template_fills_known_names_and_keeps_the_rest() {
         "an unclosed brace is text"
     );
 }
+
+/// RFC 6749 section 2.3.1: Basic credentials are form-encoded before they are joined with
+/// `:`, so a client id holding `:` cannot be read as another id and secret.
+#[test]
+fn basic_credentials_encode_the_colon() {
+    use base64::{Engine as _, engine::general_purpose::STANDARD};
+    use social_core::{BackendSettings, ProviderCx, Secret, clock::SystemClock, http::HttpRequest};
+    use social_oauth2::{ClientAuth, Method, TokenBody, client_request};
+
+    let mut backend = BackendSettings::default();
+    backend.key = Some("client:id".into());
+    backend.secret = Some(Secret::new("s3:cr et"));
+    let mut settings = Settings::default();
+    settings.backends.insert("corp".into(), backend);
+    let http = |_: HttpRequest| async {
+        Err::<social_core::http::HttpResponse, _>(social_core::http::HttpError::Other(
+            "unused".into(),
+        ))
+    };
+    let cx = ProviderCx::new("corp", &settings, &http, &SystemClock);
+    let mut form = vec![("grant_type", "authorization_code".to_owned())];
+    let request = client_request(
+        &cx,
+        ClientAuth::Basic,
+        TokenBody::Form,
+        Method::POST,
+        "https://id.example.com/token",
+        &mut form,
+    )
+    .expect("a request");
+    let header = request.headers()["authorization"].to_str().expect("ascii");
+    let decoded = STANDARD
+        .decode(header.trim_start_matches("Basic "))
+        .expect("base64");
+    assert_eq!(String::from_utf8_lossy(&decoded), "client%3Aid:s3%3Acr+et");
+    assert!(!form.iter().any(|(k, _)| *k == "client_secret"));
+}

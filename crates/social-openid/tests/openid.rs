@@ -606,3 +606,26 @@ async fn expired_associations_are_replaced() {
     kit::logs_in(&h, &case).await;
     assert_eq!(h.op.requests_with_mode("associate").await.len(), 2);
 }
+
+/// OpenID 2.0 section 10.1: a positive assertion names the 2.0 namespace; an OpenID 1.x one
+/// (or anything else), signed or not, is refused.
+#[tokio::test]
+async fn an_assertion_of_another_namespace_is_refused() {
+    for ns in [
+        "http://openid.net/signon/1.1",
+        "http://specs.openid.net/auth/2.0/",
+        "",
+    ] {
+        let (h, case) = generic().await;
+        let before = h.counts();
+        let (session, flow) = h.begin(&case).await;
+        let assertion = h.op.assertion(&flow, &case).field("ns", ns);
+        let err = h
+            .complete(&session, &assertion.callback_params())
+            .await
+            .expect_err("another namespace");
+        assert_eq!(err.kind(), ErrorKind::Failed, "{ns}: {err}");
+        assert!(err.details().contains("not OpenID 2.0"), "{ns}: {err}");
+        assert_eq!(h.counts(), before, "{ns}: nothing written");
+    }
+}
