@@ -55,8 +55,62 @@ pub(crate) fn log_error(error: &AuthError) {
     );
     if our_fault(error.kind()) {
         tracing::error!(code, stage, provider, details, "social login failed");
-    } else {
-        tracing::warn!(code, stage, provider, details, "social login failed");
+        return;
+    }
+    // A flood of forged callbacks must not flood the log: one line per error code a second,
+    // saying how many like it were left out since.
+    let now = std::time::Instant::now();
+    let Some(suppressed) = WARNINGS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .admit(code, now)
+    else {
+        return;
+    };
+    tracing::warn!(
+        code,
+        stage,
+        provider,
+        details,
+        suppressed,
+        "social login failed"
+    );
+}
+
+/// Warnings logged lately, by error code.
+static WARNINGS: std::sync::Mutex<Throttle> = std::sync::Mutex::new(Throttle::new());
+
+/// At most one line per key a second; what is held back is counted for the next line.
+#[derive(Debug)]
+struct Throttle {
+    // A handful of error codes: a list beats a map.
+    seen: Vec<(&'static str, std::time::Instant, u64)>,
+}
+
+impl Throttle {
+    const fn new() -> Self {
+        Self { seen: Vec::new() }
+    }
+
+    /// `Some(held back since the last line)` when a line for `key` may be written at `now`.
+    fn admit(&mut self, key: &'static str, now: std::time::Instant) -> Option<u64> {
+        const GAP: std::time::Duration = std::time::Duration::from_secs(1);
+        match self.seen.iter_mut().find(|(k, _, _)| *k == key) {
+            None => {
+                self.seen.push((key, now, 0));
+                Some(0)
+            }
+            Some((_, last, held)) if now.duration_since(*last) >= GAP => {
+                let suppressed = *held;
+                *last = now;
+                *held = 0;
+                Some(suppressed)
+            }
+            Some((_, _, held)) => {
+                *held += 1;
+                None
+            }
+        }
     }
 }
 
@@ -242,6 +296,20 @@ fn no_store(mut response: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warnings_are_one_line_per_code_a_second_with_a_count_of_the_rest() {
+        let mut throttle = Throttle::new();
+        let t0 = std::time::Instant::now();
+        let at = |ms| t0 + std::time::Duration::from_millis(ms);
+        assert_eq!(throttle.admit("state_mismatch", at(0)), Some(0));
+        for ms in 1..=500 {
+            assert_eq!(throttle.admit("state_mismatch", at(ms)), None, "{ms}");
+        }
+        assert_eq!(throttle.admit("auth_canceled", at(10)), Some(0), "codes are apart");
+        assert_eq!(throttle.admit("state_mismatch", at(1_000)), Some(500));
+        assert_eq!(throttle.admit("state_mismatch", at(2_500)), Some(0));
+    }
 
     #[test]
     fn only_our_own_faults_are_logged_as_errors() {
