@@ -306,7 +306,11 @@ mod tests {
         for ms in 1..=500 {
             assert_eq!(throttle.admit("state_mismatch", at(ms)), None, "{ms}");
         }
-        assert_eq!(throttle.admit("auth_canceled", at(10)), Some(0), "codes are apart");
+        assert_eq!(
+            throttle.admit("auth_canceled", at(10)),
+            Some(0),
+            "codes are apart"
+        );
         assert_eq!(throttle.admit("state_mismatch", at(1_000)), Some(500));
         assert_eq!(throttle.admit("state_mismatch", at(2_500)), Some(0));
     }
