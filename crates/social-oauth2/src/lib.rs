@@ -755,6 +755,72 @@ fn client_assertion(cx: &ProviderCx<'_>, auth: ClientAuth, audience: &str) -> Re
     }
 }
 
+/// The error a provider's callback reports (`error`, `error_description`): the user's refusal
+/// (`access_denied`) is [`ErrorKind::Canceled`], anything else [`ErrorKind::Failed`].
+pub fn provider_error(error: &str, description: Option<&str>) -> AuthError {
+    let kind = if error == "access_denied" {
+        ErrorKind::Canceled
+    } else {
+        ErrorKind::Failed
+    };
+    let description: String = description.unwrap_or_default().chars().take(200).collect();
+    AuthError::new(
+        kind,
+        Stage::Callback,
+        format!("provider error `{error}`: {description}"),
+    )
+}
+
+/// The error of a callback whose session holds no pending login.
+pub fn no_pending_login() -> AuthError {
+    AuthError::new(
+        ErrorKind::StateMissing,
+        Stage::Callback,
+        "no pending login in the session",
+    )
+}
+
+/// Checks the `state` a callback `sent` against the pending login of `backend` (`expected`,
+/// started at `created`): not expired (`STATE_MAX_AGE`), equal in constant time, and claimed
+/// once in the nonce store — sessions are not transactional, so two callbacks racing on one
+/// session could both see the state, and the store lets exactly one through.
+pub async fn claim_state(
+    cx: &BackendCx<'_>,
+    backend: &str,
+    created: i64,
+    expected: &str,
+    sent: &str,
+) -> Result<()> {
+    let pcx = &cx.provider;
+    if pcx.clock.now() - created > i64::try_from(pcx.settings.state_max_age).unwrap_or(i64::MAX) {
+        return Err(AuthError::new(
+            ErrorKind::StateExpired,
+            Stage::Callback,
+            "the pending login expired",
+        ));
+    }
+    if !bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+        return Err(AuthError::new(
+            ErrorKind::StateMismatch,
+            Stage::Callback,
+            "state does not match the session",
+        ));
+    }
+    let fresh = cx
+        .storage
+        .use_nonce(&format!("oauth2-state:{backend}"), created, expected)
+        .await
+        .map_err(|e| AuthError::storage(Stage::Callback, e))?;
+    if !fresh {
+        return Err(AuthError::new(
+            ErrorKind::StateReplayed,
+            Stage::Callback,
+            "state was already used",
+        ));
+    }
+    Ok(())
+}
+
 /// Sends a token request and parses the answer (JSON, or form-encoded from old APIs).
 async fn token_call(cx: &ProviderCx<'_>, request: HttpRequest) -> Result<TokenResponse> {
     let what = "token endpoint";
@@ -1054,65 +1120,14 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
         // Single use: whatever happens next, this pending login is spent.
         let pending = cx.strategy.session_remove(&pending_key(&self.name)).await?;
         if let Some(error) = cx.strategy.param("error") {
-            let description = cx.strategy.param("error_description").unwrap_or_default();
-            let kind = if error == "access_denied" {
-                ErrorKind::Canceled
-            } else {
-                ErrorKind::Failed
-            };
-            return Err(AuthError::new(
-                kind,
-                Stage::Callback,
-                format!(
-                    "provider error `{error}`: {}",
-                    description.chars().take(200).collect::<String>()
-                ),
-            ));
+            let description = cx.strategy.param("error_description");
+            return Err(provider_error(&error, description.as_deref()));
         }
         let sent = required_param(cx.strategy, "state", Stage::Callback)?;
         let pending: Pending = pending
             .and_then(|v| serde_json::from_value(v).ok())
-            .ok_or_else(|| {
-                AuthError::new(
-                    ErrorKind::StateMissing,
-                    Stage::Callback,
-                    "no pending login in the session",
-                )
-            })?;
-        if pcx.clock.now() - pending.created
-            > i64::try_from(pcx.settings.state_max_age).unwrap_or(i64::MAX)
-        {
-            return Err(AuthError::new(
-                ErrorKind::StateExpired,
-                Stage::Callback,
-                "the pending login expired",
-            ));
-        }
-        if !bool::from(sent.as_bytes().ct_eq(pending.state.as_bytes())) {
-            return Err(AuthError::new(
-                ErrorKind::StateMismatch,
-                Stage::Callback,
-                "state does not match the session",
-            ));
-        }
-        // Sessions are not transactional: two callbacks racing on one session could both see
-        // the state. The nonce store lets exactly one of them through.
-        let fresh = cx
-            .storage
-            .use_nonce(
-                &format!("oauth2-state:{}", self.name),
-                pending.created,
-                &pending.state,
-            )
-            .await
-            .map_err(|e| AuthError::storage(Stage::Callback, e))?;
-        if !fresh {
-            return Err(AuthError::new(
-                ErrorKind::StateReplayed,
-                Stage::Callback,
-                "state was already used",
-            ));
-        }
+            .ok_or_else(no_pending_login)?;
+        claim_state(cx, &self.name, pending.created, &pending.state, &sent).await?;
         // The answer comes the way this login asked: in the query of a GET, or a form POST.
         if cx.strategy.is_post() != pending.form_post {
             return Err(AuthError::new(

@@ -18,7 +18,10 @@ use social_core::{
     http::{HttpRequest, body_excerpt},
     serde_json::{self, Map},
 };
-use social_oauth2::{ClientAuth, Method, TokenBody, client_request, pending_key};
+use social_oauth2::{
+    ClientAuth, Method, TokenBody, claim_state, client_request, no_pending_login, pending_key,
+    provider_error,
+};
 use subtle::ConstantTimeEq as _;
 
 use crate::{VK_ID_NAME, api::user_id_of};
@@ -547,65 +550,13 @@ async fn complete(cx: &BackendCx<'_>) -> Result<AuthResponse> {
     let pending = cx.strategy.session_remove(&pending_key(VK_ID_NAME)).await?;
     let callback = Callback::read(cx.strategy)?;
     if let Some(error) = callback.get("error") {
-        let description: String = callback
-            .get("error_description")
-            .unwrap_or_default()
-            .chars()
-            .take(200)
-            .collect();
-        let kind = if error == "access_denied" {
-            ErrorKind::Canceled
-        } else {
-            ErrorKind::Failed
-        };
-        return Err(AuthError::new(
-            kind,
-            Stage::Callback,
-            format!("provider error `{error}`: {description}"),
-        ));
+        return Err(provider_error(error, callback.get("error_description")));
     }
     let sent = callback.required("state")?;
     let pending: Pending = pending
         .and_then(|v| serde_json::from_value(v).ok())
-        .ok_or_else(|| {
-            AuthError::new(
-                ErrorKind::StateMissing,
-                Stage::Callback,
-                "no pending login in the session",
-            )
-        })?;
-    if pcx.clock.now() - pending.created
-        > i64::try_from(pcx.settings.state_max_age).unwrap_or(i64::MAX)
-    {
-        return Err(AuthError::new(
-            ErrorKind::StateExpired,
-            Stage::Callback,
-            "the pending login expired",
-        ));
-    }
-    if !bool::from(sent.as_bytes().ct_eq(pending.state.as_bytes())) {
-        return Err(AuthError::new(
-            ErrorKind::StateMismatch,
-            Stage::Callback,
-            "state does not match the session",
-        ));
-    }
-    let fresh = cx
-        .storage
-        .use_nonce(
-            &format!("oauth2-state:{VK_ID_NAME}"),
-            pending.created,
-            &pending.state,
-        )
-        .await
-        .map_err(|e| AuthError::storage(Stage::Callback, e))?;
-    if !fresh {
-        return Err(AuthError::new(
-            ErrorKind::StateReplayed,
-            Stage::Callback,
-            "state was already used",
-        ));
-    }
+        .ok_or_else(no_pending_login)?;
+    claim_state(cx, VK_ID_NAME, pending.created, &pending.state, &sent).await?;
     let code = callback.required("code")?;
     let device_id = callback.required("device_id")?;
     let redirect_uri = cx.redirect_uri();
