@@ -526,6 +526,18 @@ fn public_url_and_allowed_hosts_are_read_and_checked() {
         settings.allowed_hosts,
         ["app.example.com", "www.example.com:8443"]
     );
+    let from_toml = Settings::from_toml_str(
+        "public_url = \"https://app.example.com\"\nallowed_hosts = [\"app.example.com\"]\n\
+         max_response_bytes = 4096\n",
+    )
+    .and_then(|s| s.validate().map(|()| s))
+    .expect("the same settings from TOML");
+    assert_eq!(
+        from_toml.public_url.as_deref(),
+        Some("https://app.example.com")
+    );
+    assert_eq!(from_toml.allowed_hosts, ["app.example.com"]);
+    assert_eq!(from_toml.max_response_bytes, 4096);
     for bad in [
         "https://app.example.com/login",
         "app.example.com",
