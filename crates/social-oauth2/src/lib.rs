@@ -422,6 +422,12 @@ pub trait OAuth2Provider: Send + Sync + 'static {
         Ok(Vec::new())
     }
 
+    /// Reshapes a successful token answer before it is read (Instagram wraps its token in
+    /// `{"data": [...]}`); the answer as it came by default.
+    fn token_answer(&self, answer: Map<String, Value>) -> Map<String, Value> {
+        answer
+    }
+
     /// Checks the authorization response's `iss` parameter (RFC 9207), `None` when absent:
     /// a response naming another issuer is a mix-up. Nothing by default (providers without
     /// issuer metadata); OpenID Connect backends check it against their discovered issuer.
@@ -644,7 +650,7 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
             &url,
             &mut form,
         )?;
-        token_call(pcx, request).await
+        token_call(pcx, &self.provider, request).await
     }
 }
 
@@ -822,7 +828,11 @@ pub async fn claim_state(
 }
 
 /// Sends a token request and parses the answer (JSON, or form-encoded from old APIs).
-async fn token_call(cx: &ProviderCx<'_>, request: HttpRequest) -> Result<TokenResponse> {
+async fn token_call<P: OAuth2Provider + ?Sized>(
+    cx: &ProviderCx<'_>,
+    provider: &P,
+    request: HttpRequest,
+) -> Result<TokenResponse> {
     let what = "token endpoint";
     let response = cx.send(request, Stage::Token, what).await?;
     let status = response.status();
@@ -871,6 +881,11 @@ async fn token_call(cx: &ProviderCx<'_>, request: HttpRequest) -> Result<TokenRe
                 );
             }
         }
+    };
+    let raw = if status.is_success() {
+        provider.token_answer(raw)
+    } else {
+        raw
     };
     if let Some(error) = raw.get("error") {
         // RFC 6749 section 5.2; some providers send it with a 200.
@@ -1099,7 +1114,7 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             &url,
             &mut form,
         )?;
-        let mut fresh = token_call(cx, request).await?.tokens;
+        let mut fresh = token_call(cx, &self.provider, request).await?.tokens;
         if fresh.refresh_token.is_none() {
             fresh.refresh_token = Some(refresh.clone());
         }

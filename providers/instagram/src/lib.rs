@@ -4,9 +4,9 @@ use serde::Deserialize;
 use social_core::{
     AuthError, Backend, BackendCx, Capabilities, Configure, Endpoint, ErrorKind, Flow, Mapping,
     Protocol, ProviderCx, Result, Stage, TokenIn, Tokens, Value, async_trait,
-    http::{HttpClient, HttpError, HttpRequest, HttpResponse},
+    http::HttpResponse,
     model::AuthResponse,
-    serde_json,
+    serde_json::{self, Map},
 };
 use social_oauth2::{
     Method, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, ProfileCall, TokenResponse,
@@ -159,6 +159,10 @@ impl OAuth2Provider for Instagram {
     }
 
     /// `GET /me?fields=...&access_token=...` on the Graph host, its errors read.
+    fn token_answer(&self, answer: Map<String, Value>) -> Map<String, Value> {
+        unwrap_token_answer(answer)
+    }
+
     async fn user_data(&self, cx: &ProviderCx<'_>, token: &TokenResponse) -> Result<Value> {
         let what = "user API";
         let url = SPEC.expand(cx.backend, ME_URL);
@@ -173,43 +177,16 @@ impl OAuth2Provider for Instagram {
 
 /// Turns `{"data": [{...token...}]}`, the shape Meta's documentation gives the code exchange's
 /// answer, into the token object itself; any other answer is left as it is.
-fn unwrap_token_answer(response: &mut HttpResponse) {
-    if !response.status().is_success() {
-        return;
-    }
-    let Ok(Value::Object(answer)) = serde_json::from_slice::<Value>(response.body()) else {
-        return;
-    };
+fn unwrap_token_answer(answer: Map<String, Value>) -> Map<String, Value> {
     if answer.contains_key("access_token") {
-        return;
+        return answer;
     }
-    let Some(Value::Array(items)) = answer.get("data") else {
-        return;
-    };
-    let [token @ Value::Object(_)] = items.as_slice() else {
-        return;
-    };
-    if let Ok(body) = serde_json::to_vec(token) {
-        *response.body_mut() = body;
-    }
-}
-
-/// The HTTP client of a callback: answers of the token endpoint `token_url` are unwrapped
-/// ([`unwrap_token_answer`]), every other request goes through untouched.
-struct Unwrapping<'a> {
-    inner: &'a dyn HttpClient,
-    token_url: Option<http::Uri>,
-}
-
-#[async_trait]
-impl HttpClient for Unwrapping<'_> {
-    async fn execute(&self, request: HttpRequest) -> std::result::Result<HttpResponse, HttpError> {
-        let to_token = self.token_url.as_ref() == Some(request.uri());
-        let mut response = self.inner.execute(request).await?;
-        if to_token {
-            unwrap_token_answer(&mut response);
-        }
-        Ok(response)
+    match answer.get("data") {
+        Some(Value::Array(items)) => match items.as_slice() {
+            [Value::Object(token)] => token.clone(),
+            _ => answer,
+        },
+        _ => answer,
     }
 }
 
@@ -279,26 +256,9 @@ impl Backend for InstagramBackend {
         self.inner.start(cx).await
     }
 
-    /// The OAuth 2.0 callback, over a client that unwraps the token answer; then, with
-    /// `LONG_LIVED`, the exchange for a long-lived token.
+    /// The OAuth 2.0 callback; then, with `LONG_LIVED`, the exchange for a long-lived token.
     async fn complete(&self, cx: &BackendCx<'_>) -> Result<AuthResponse> {
-        let token_url = self.inner.provider().endpoint(
-            cx.provider.backend,
-            Endpoint::ACCESS_TOKEN,
-            SPEC.token_url,
-        );
-        let client = Unwrapping {
-            inner: cx.provider.http,
-            token_url: token_url.parse().ok(),
-        };
-        let mut provider = cx.provider;
-        provider.http = &client;
-        let unwrapped = BackendCx {
-            provider,
-            strategy: cx.strategy,
-            storage: cx.storage,
-        };
-        let mut response = self.inner.complete(&unwrapped).await?;
+        let mut response = self.inner.complete(cx).await?;
         if cx.provider.options::<Options>().long_lived {
             self.long_lived(&cx.provider, &mut response).await?;
         }
@@ -318,24 +278,15 @@ impl Backend for InstagramBackend {
 mod tests {
     use super::*;
 
-    fn answer(body: &str) -> HttpResponse {
-        http::Response::builder()
-            .status(200)
-            .body(body.as_bytes().to_vec())
-            .unwrap_or_default()
-    }
-
-    fn body(response: &HttpResponse) -> Value {
-        serde_json::from_slice(response.body()).unwrap_or_default()
+    fn object(text: &str) -> Map<String, Value> {
+        serde_json::from_str(text).unwrap_or_default()
     }
 
     #[test]
     fn the_documented_wrapper_is_removed() {
-        let mut response =
-            answer(r#"{"data":[{"access_token":"t","user_id":"1","permissions":"a,b"}]}"#);
-        unwrap_token_answer(&mut response);
+        let answer = object(r#"{"data":[{"access_token":"t","user_id":"1","permissions":"a,b"}]}"#);
         assert_eq!(
-            body(&response),
+            Value::Object(unwrap_token_answer(answer)),
             serde_json::json!({"access_token":"t","user_id":"1","permissions":"a,b"})
         );
     }
@@ -348,11 +299,9 @@ mod tests {
             r#"{"data":[]}"#,
             r#"{"data":"x"}"#,
             r#"{"error_type":"OAuthException","code":400,"error_message":"no"}"#,
-            "not json",
         ] {
-            let mut response = answer(text);
-            unwrap_token_answer(&mut response);
-            assert_eq!(response.body(), text.as_bytes(), "{text}");
+            let answer = object(text);
+            assert_eq!(unwrap_token_answer(answer.clone()), answer, "{text}");
         }
     }
 }
