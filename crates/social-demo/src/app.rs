@@ -29,12 +29,16 @@ use tower_sessions_redis_store::{
 };
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
+use social_mock::{Mock, MockClient, MockKey, MockProvider};
+
 use crate::{
     config::{Config, DevProviderMode, SessionBackend, StartError, redacted},
-    dev_backend::Dev,
-    dev_provider::{DevClient, DevKey, DevProvider, MOUNT_PATH},
     html, pages,
 };
+
+/// Where the built-in dev provider (social-mock's [`MockProvider`]) is mounted; its issuer is
+/// the demo's public URL followed by this.
+pub const DEV_PROVIDER_PATH: &str = "/dev-provider";
 
 /// The backends served by the dev provider: `dev` (OAuth 2.0), `dev2` (a second client of the
 /// same provider, to associate a second dev account) and `dev-oidc` (social-core's generic
@@ -139,7 +143,7 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
             .collect();
     }
     let issuer = match &dev_provider {
-        DevProviderMode::BuiltIn => Some(format!("{public_url}{MOUNT_PATH}")),
+        DevProviderMode::BuiltIn => Some(format!("{public_url}{DEV_PROVIDER_PATH}")),
         DevProviderMode::External { issuer } => Some(issuer.clone()),
         DevProviderMode::Off => None,
     };
@@ -185,10 +189,13 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
         .fallback(pages::not_found);
     if let (DevProviderMode::BuiltIn, Some(issuer)) = (&dev_provider, &issuer) {
         let key =
-            DevKey::shared().map_err(|e| StartError::config("dev provider", e.to_string()))?;
+            MockKey::shared().map_err(|e| StartError::config("dev provider", e.to_string()))?;
         let clients = dev_clients(&auth, &public_url);
         tracing::info!(issuer, "dev provider mounted");
-        router = router.nest(MOUNT_PATH, DevProvider::new(issuer, key, clients).router());
+        router = router.nest(
+            DEV_PROVIDER_PATH,
+            MockProvider::new(issuer, key, clients).router(),
+        );
     }
     let router = router
         .with_state(state)
@@ -277,7 +284,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The built-in provider's clients: one per registered dev backend, its callback reachable
 /// both as `127.0.0.1` and as `localhost`.
-fn dev_clients(auth: &SocialAuth, public_url: &str) -> Vec<DevClient> {
+fn dev_clients(auth: &SocialAuth, public_url: &str) -> Vec<MockClient> {
     let origins = loopback_aliases(public_url);
     DEV_BACKENDS
         .iter()
@@ -287,7 +294,7 @@ fn dev_clients(auth: &SocialAuth, public_url: &str) -> Vec<DevClient> {
             let key = settings.key.as_deref()?;
             let secret = settings.secret.as_ref()?;
             let uris = origins.iter().map(|o| format!("{o}/complete/{name}/"));
-            Some(DevClient::new(key, secret.secret(), uris))
+            Some(MockClient::new(key, secret.secret(), uris))
         })
         .collect()
 }
@@ -327,7 +334,7 @@ fn pick_backends(settings: &Settings, dev_issuer: Option<&str>) -> (Registry, St
             let backend: Arc<dyn Backend> = if *name == DEV_OIDC {
                 Arc::new(OidcBackend::generic(name))
             } else {
-                Arc::new(Dev::backend(name, issuer))
+                Arc::new(Mock::backend(name, issuer))
             };
             offer(backend, &mut startup);
         }

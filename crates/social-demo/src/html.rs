@@ -6,42 +6,27 @@ use axum::{
 };
 pub(crate) use social_core::backend::html_escape as esc;
 
-/// The stylesheet, served by the app at [`CSS_PATH`] and by the dev provider beside its pages.
+/// The stylesheet, served by the app at [`CSS_PATH`]. (The dev provider, social-mock, has a
+/// page style of its own.)
 pub(crate) const CSS: &str = include_str!("../static/demo.css");
 /// Where the app serves [`CSS`].
 pub(crate) const CSS_PATH: &str = "/static/demo.css";
 
-/// Which bar tops a page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Frame<'a> {
-    /// The demo app; `user` is the logged-in username and the session's CSRF token.
-    App { user: Option<(&'a str, &'a str)> },
-    /// The dev provider, visibly not the app.
-    DevProvider,
-}
-
-/// A whole HTML page. `body` must already be escaped.
-pub(crate) fn page(frame: Frame<'_>, css_href: &str, title: &str, body: &str) -> String {
-    let bar = match frame {
-        Frame::App { user } => {
-            let nav = match user {
-                Some((name, csrf)) => format!(
-                    r#"<a href="/profile/">{}</a><form class="inline" method="post" action="/logout/">{}<button class="link" type="submit">Log out</button></form>"#,
-                    esc(name),
-                    hidden(social_axum::CSRF_FIELD, csrf),
-                ),
-                None => String::new(),
-            };
-            format!(
-                r#"<header class="top"><a class="brand" href="/">social-auth demo</a><nav>{nav}</nav></header>"#
-            )
-        }
-        Frame::DevProvider => r#"<header class="top dev"><span class="brand">Dev provider</span><nav><span class="muted">made-up users, for development only</span></nav></header>"#.to_owned(),
+/// A whole HTML page of the demo under its bar; `user` is the logged-in username and the
+/// session's CSRF token. `body` must already be escaped.
+pub(crate) fn page(user: Option<(&str, &str)>, title: &str, body: &str) -> String {
+    let nav = match user {
+        Some((name, csrf)) => format!(
+            r#"<a href="/profile/">{}</a><form class="inline" method="post" action="/logout/">{}<button class="link" type="submit">Log out</button></form>"#,
+            esc(name),
+            hidden(social_axum::CSRF_FIELD, csrf),
+        ),
+        None => String::new(),
     };
     format!(
-        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" href="{css}"></head><body>{bar}<main>{body}</main></body></html>"#,
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title><link rel="stylesheet" href="{css}"></head><body><header class="top"><a class="brand" href="/">social-auth demo</a><nav>{nav}</nav></header><main>{body}</main></body></html>"#,
         title = esc(title),
-        css = esc(css_href),
+        css = esc(CSS_PATH),
     )
 }
 

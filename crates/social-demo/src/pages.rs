@@ -16,7 +16,7 @@ use tower_sessions::Session;
 
 use crate::{
     app::AppState,
-    html::{self, Frame, hidden, relative, utc},
+    html::{self, hidden, relative, utc},
 };
 
 /// How a backend is called on buttons.
@@ -57,10 +57,7 @@ async fn render(
     let who = user
         .zip(csrf.as_deref())
         .map(|(u, token)| (u.username.as_str(), token));
-    html::respond(
-        status,
-        html::page(Frame::App { user: who }, html::CSS_PATH, title, body),
-    )
+    html::respond(status, html::page(who, title, body))
 }
 
 fn session_failed(error: &dyn std::fmt::Display) -> Response {
@@ -68,8 +65,7 @@ fn session_failed(error: &dyn std::fmt::Display) -> Response {
     html::respond(
         StatusCode::INTERNAL_SERVER_ERROR,
         html::page(
-            Frame::App { user: None },
-            html::CSS_PATH,
+            None,
             "Something went wrong",
             r#"<div class="card"><h1>Something went wrong</h1><p>Please try again in a moment.</p></div>"#,
         ),
@@ -375,8 +371,7 @@ fn forbidden() -> Response {
     html::respond(
         StatusCode::FORBIDDEN,
         html::page(
-            Frame::App { user: None },
-            html::CSS_PATH,
+            None,
             "Forbidden",
             r#"<div class="card"><h1>This form expired</h1><p>It was not sent from this site, or your session changed since. <a href="/">Home</a></p></div>"#,
         ),

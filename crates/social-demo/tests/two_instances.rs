@@ -14,10 +14,8 @@ use axum::Router;
 use common::{Browser, Server, listen, serve_on, service_url};
 use reqwest::StatusCode;
 use social_core::{BackendSettings, Secret, Settings};
-use social_demo::{
-    Config, DevProviderMode, SessionBackend,
-    dev_provider::{DevClient, DevKey, DevProvider, MOUNT_PATH},
-};
+use social_demo::{Config, DEV_PROVIDER_PATH, DevProviderMode, SessionBackend};
+use social_mock::{MockClient, MockKey, MockProvider};
 use social_sqlx::sqlx::{Connection, Executor, PgConnection};
 use tower_sessions_redis_store::fred::prelude::{
     Builder, Client, ClientLike as _, Config as RedisConfig, KeysInterface as _,
@@ -111,17 +109,17 @@ async fn a_login_crosses_instances(
 
     // One dev provider outside both instances, so that either can redeem its codes.
     let (provider_listener, provider_url) = listen().await;
-    let issuer = format!("{provider_url}{MOUNT_PATH}");
-    let provider = DevProvider::new(
+    let issuer = format!("{provider_url}{DEV_PROVIDER_PATH}");
+    let provider = MockProvider::new(
         &issuer,
-        DevKey::shared().expect("key"),
-        [DevClient::new(
+        MockKey::shared().expect("key"),
+        [MockClient::new(
             KEY,
             SECRET,
             [format!("{front}/complete/dev/")],
         )],
     );
-    let provider: Router = Router::new().nest(MOUNT_PATH, provider.router());
+    let provider: Router = Router::new().nest(DEV_PROVIDER_PATH, provider.router());
     tokio::spawn(async move { axum::serve(provider_listener, provider).await });
 
     let config = || {

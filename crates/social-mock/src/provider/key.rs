@@ -1,4 +1,4 @@
-//! The dev provider's RS256 signing key and its JWK.
+//! The mock provider's RS256 signing key and its JWK.
 
 use std::sync::{Arc, OnceLock};
 
@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 /// An RSA key that signs ID tokens, with the public half as a JWK.
 #[derive(Clone)]
-pub struct DevKey {
+pub struct MockKey {
     inner: Arc<KeyInner>,
 }
 
@@ -21,15 +21,15 @@ struct KeyInner {
     jwk: Value,
 }
 
-impl std::fmt::Debug for DevKey {
+impl std::fmt::Debug for MockKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DevKey")
+        f.debug_struct("MockKey")
             .field("kid", &self.inner.kid)
             .finish_non_exhaustive()
     }
 }
 
-impl DevKey {
+impl MockKey {
     /// Generates a fresh 2048-bit key.
     pub fn generate() -> Result<Self, KeyError> {
         let private = RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
@@ -57,7 +57,7 @@ impl DevKey {
     /// RSA key generation takes seconds in unoptimized builds; tests that start many
     /// providers share this one instead of paying it each time.
     pub fn shared() -> Result<Self, KeyError> {
-        static SHARED: OnceLock<Result<DevKey, KeyError>> = OnceLock::new();
+        static SHARED: OnceLock<Result<MockKey, KeyError>> = OnceLock::new();
         SHARED.get_or_init(Self::generate).clone()
     }
 
@@ -86,7 +86,7 @@ pub struct KeyError(String);
 
 impl std::fmt::Display for KeyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "dev provider signing key: {}", self.0)
+        write!(f, "mock provider signing key: {}", self.0)
     }
 }
 

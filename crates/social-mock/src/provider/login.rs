@@ -1,4 +1,5 @@
-//! The dev provider's login form: pick a preset, make a user up, or deny.
+//! The mock provider's answer at `/authorize`: the scripted one, or the login form (pick a
+//! preset, make a user up, or deny).
 
 use std::sync::Arc;
 
@@ -9,12 +10,13 @@ use axum::{
     response::Response,
 };
 
-use super::{AuthRequest, DevUser, Params, Shared, St, authorize_error, query_params};
-use crate::html::{self, Frame, esc, hidden};
+use super::{Answer, AuthRequest, MockUser, Params, Shared, St, authorize_error, query_params};
+use crate::page::{self, esc, hidden};
 
-/// The users the login form offers with one click.
-pub fn presets() -> Vec<DevUser> {
-    let preset = |username: &str, name: &str, email: &str| DevUser {
+/// The users the login form offers with one click: Alice and Bob, with verified addresses on
+/// reserved domains.
+pub fn presets() -> Vec<MockUser> {
+    let preset = |username: &str, name: &str, email: &str| MockUser {
         username: username.to_owned(),
         email: Some(email.to_owned()),
         // Made-up addresses on reserved domains: vouching for them harms no one.
@@ -42,9 +44,16 @@ const CARRIED: [&str; 9] = [
 
 pub(super) async fn authorize_page(State(shared): St, query: RawQuery) -> Response {
     let params = query_params(query);
-    match shared.validate(&params) {
-        Ok(request) => form(&shared, &request, &params, None, StatusCode::OK),
-        Err(error) => authorize_error(&shared, error),
+    let request = match shared.validate(&params) {
+        Ok(request) => request,
+        Err(error) => return authorize_error(&shared, error),
+    };
+    let answer = shared.take_answer();
+    shared.record(&request, &answer);
+    match answer {
+        Answer::Form => form(&shared, &request, &params, None, StatusCode::OK),
+        Answer::LoginAs(user) => sign_in(&shared, request, user),
+        Answer::Deny => request.deliver(&Shared::deny(&request, &shared.provider.issuer)),
     }
 }
 
@@ -56,9 +65,10 @@ pub(super) async fn authorize_submit(State(shared): St, body: Bytes) -> Response
     };
     let field = |name: &str| params.get(name).ok().flatten().map(str::trim);
     let user = if field("action") == Some("deny") {
+        shared.record(&request, &Answer::Deny);
         return request.deliver(&Shared::deny(&request, &shared.provider.issuer));
     } else if let Some(name) = field("preset") {
-        match presets().into_iter().find(|p| p.username == name) {
+        match MockUser::preset(name) {
             Some(user) => user,
             None => {
                 let message = format!("There is no preset user `{name}`.");
@@ -86,23 +96,25 @@ pub(super) async fn authorize_submit(State(shared): St, body: Bytes) -> Response
         }
     };
     let user = if field("withhold_email").is_some() {
-        DevUser {
-            email: None,
-            email_verified: false,
-            ..user
-        }
+        user.without_email()
     } else {
         user
     };
+    shared.record(&request, &Answer::LoginAs(user.clone()));
+    sign_in(&shared, request, user)
+}
+
+/// Issues a code for `user` and sends it back to the client.
+fn sign_in(shared: &Shared, request: AuthRequest, user: MockUser) -> Response {
     tracing::info!(
         client = request.client_id,
         user = user.username,
-        "dev provider: signed in"
+        "mock provider: signed in"
     );
     let answer = request.clone();
     match shared.issue_code(request, user) {
         Ok(location) => answer.deliver(&location),
-        Err(error) => authorize_error(&shared, error),
+        Err(error) => authorize_error(shared, error),
     }
 }
 
@@ -111,7 +123,7 @@ fn made_up_user(
     username: Option<&str>,
     email: Option<&str>,
     name: Option<&str>,
-) -> Result<DevUser, String> {
+) -> Result<MockUser, String> {
     let username = username
         .filter(|u| !u.is_empty())
         .ok_or("Type a username, or pick one of the users above.")?;
@@ -139,13 +151,11 @@ fn made_up_user(
     if name.is_some_and(|n| n.chars().count() > 100 || n.chars().any(char::is_control)) {
         return Err("A name has at most 100 characters.".into());
     }
-    Ok(DevUser {
-        username: username.to_owned(),
-        email: email.map(str::to_owned),
-        // Anyone can type any address here: the provider vouches for none of them.
-        email_verified: false,
-        name: name.map(str::to_owned),
-    })
+    // Anyone can type any address here: the provider vouches for none of them.
+    let mut user = MockUser::new(username);
+    user.email = email.map(str::to_owned);
+    user.name = name.map(str::to_owned);
+    Ok(user)
 }
 
 fn form(
@@ -185,7 +195,7 @@ fn form(
     let body = format!(
         r#"<div class="card"><h1>Sign in to <code>{client}</code></h1>
 <p class="muted">The application asks for <code>{scope}</code> and will get you back at <code>{redirect}</code>.</p>
-<p class="note">This is a fake provider for development: anyone can be anyone here.</p>
+<p class="note">This is a mock provider for development and tests: anyone can be anyone here.</p>
 {flash}
 <form method="post" action="{action}">{carried}
 <h2>Make someone up</h2>
@@ -206,30 +216,20 @@ fn form(
         email = typed("email"),
         name = typed("name"),
     );
-    html::respond(
+    page::respond(
         status,
-        html::page(
-            Frame::DevProvider,
-            &shared.css_href(),
-            "Dev provider: sign in",
-            &body,
-        ),
+        page::page(&shared.css_href(), "Mock provider: sign in", &body),
     )
 }
 
 /// The page for a request the provider will not answer at the client's address.
 pub(super) fn error_page(shared: &Shared, message: &str) -> Response {
     let body = format!(
-        r#"<div class="card"><h1>This sign-in request is not valid</h1><p class="flash" role="alert">{}</p><p class="muted">The dev provider will not send you back to an address it cannot verify.</p></div>"#,
+        r#"<div class="card"><h1>This sign-in request is not valid</h1><p class="flash" role="alert">{}</p><p class="muted">The mock provider will not send you back to an address it cannot verify.</p></div>"#,
         esc(message)
     );
-    html::respond(
+    page::respond(
         StatusCode::BAD_REQUEST,
-        html::page(
-            Frame::DevProvider,
-            &shared.css_href(),
-            "Dev provider: invalid request",
-            &body,
-        ),
+        page::page(&shared.css_href(), "Mock provider: invalid request", &body),
     )
 }

@@ -1,4 +1,4 @@
-//! The `dev` backend: the dev provider as a plain OAuth 2.0 provider of social-core.
+//! The `Mock` backend: the mock provider as a plain OAuth 2.0 provider of social-core.
 
 use social_core::{
     BackendSettings, Configure, Endpoint, ProviderCx, Result, UserDetails, Value, async_trait,
@@ -8,14 +8,22 @@ use social_oauth2::{
     ClientAuth, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenResponse, required_id,
 };
 
-/// The dev provider at `issuer`, seen as an OAuth 2.0 provider (the ID token is not needed:
-/// the user comes from the userinfo endpoint).
+/// The mock provider at `issuer`, seen as an OAuth 2.0 provider: the user comes from the
+/// userinfo endpoint (no ID token is asked for). For OpenID Connect, point social-oauth2's
+/// generic `OidcBackend` at the issuer instead ([`MockProvider::oidc_backend`]).
+///
+/// Its endpoints are `{issuer}/authorize`, `/token` and `/userinfo`, each movable by settings
+/// (`AUTHORIZATION_URL`, `ACCESS_TOKEN_URL`, `USERINFO_URL`). It asks for `profile email`
+/// with PKCE S256 and authenticates with HTTP Basic; refresh works. The uid is `sub`; the
+/// details are `preferred_username`, `email`, `email_verified` and `name`.
+///
+/// [`MockProvider::oidc_backend`]: crate::MockProvider::oidc_backend
 #[derive(Debug, Clone)]
-pub struct Dev {
+pub struct Mock {
     issuer: String,
 }
 
-impl Dev {
+impl Mock {
     /// The provider whose endpoints live under `issuer`.
     pub fn new(issuer: &str) -> Self {
         Self {
@@ -30,10 +38,10 @@ impl Dev {
 }
 
 #[async_trait]
-impl OAuth2Provider for Dev {
+impl OAuth2Provider for Mock {
     fn spec(&self) -> OAuth2Spec {
         OAuth2Spec {
-            name: "dev",
+            name: "mock",
             // The real defaults depend on the issuer: see `endpoint`.
             default_scope: &["profile", "email"],
             pkce: Pkce::S256,

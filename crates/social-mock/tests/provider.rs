@@ -1,5 +1,5 @@
-//! The dev provider as an authorization server: what it accepts, what it refuses, and that
-//! its ID tokens verify against its own JWKS.
+//! The mock provider as an authorization server: what it accepts, what it refuses, that its
+//! ID tokens verify against its own JWKS, and that scripted answers skip the form.
 
 use std::sync::Arc;
 
@@ -12,9 +12,11 @@ use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use social_core::clock::FixedClock;
-use social_demo::dev_provider::{CODE_TTL, DevClient, DevKey, DevProvider, MOUNT_PATH};
+use social_mock::{Answer, CODE_TTL, MockClient, MockKey, MockProvider, MockUser};
 use tower::ServiceExt as _;
 
+/// Where the provider is nested: an issuer with a path, as the demo mounts it.
+const MOUNT_PATH: &str = "/dev-provider";
 const ISSUER: &str = "http://provider.test/dev-provider";
 const CALLBACK: &str = "http://app.test/complete/dev/";
 const VERIFIER: &str = "a-verifier-that-is-long-enough-to-be-valid-for-pkce-0123456789";
@@ -26,33 +28,35 @@ fn challenge(verifier: &str) -> String {
 struct Provider {
     router: Router,
     clock: Arc<FixedClock>,
+    mock: MockProvider,
 }
 
 fn provider() -> Provider {
     let clock = Arc::new(FixedClock::new(1_800_000_000));
-    let key = DevKey::shared().expect("key");
-    let dev = DevProvider::new(
+    let key = MockKey::shared().expect("key");
+    let mock = MockProvider::new(
         ISSUER,
         key,
         [
-            DevClient::new("app", "app-secret", [CALLBACK.to_owned()]),
-            DevClient::new("other", "other-secret", ["http://other.test/cb".to_owned()]),
+            MockClient::new("app", "app-secret", [CALLBACK.to_owned()]),
+            MockClient::new("other", "other-secret", ["http://other.test/cb".to_owned()]),
         ],
     )
     .with_clock(clock.clone());
     Provider {
-        router: Router::new().nest(MOUNT_PATH, dev.router()),
+        router: Router::new().nest(MOUNT_PATH, mock.router()),
         clock,
+        mock,
     }
 }
 
-struct Answer {
+struct Reply {
     status: StatusCode,
     location: Option<String>,
     body: String,
 }
 
-impl Answer {
+impl Reply {
     fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
@@ -67,7 +71,7 @@ impl Answer {
     }
 }
 
-async fn send(router: &Router, request: Request<Body>) -> Answer {
+async fn send(router: &Router, request: Request<Body>) -> Reply {
     let response = router.clone().oneshot(request).await.expect("infallible");
     let status = response.status();
     let location = response
@@ -78,7 +82,7 @@ async fn send(router: &Router, request: Request<Body>) -> Answer {
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .expect("body");
-    Answer {
+    Reply {
         status,
         location,
         body: String::from_utf8_lossy(&bytes).into_owned(),
@@ -89,7 +93,7 @@ fn encode(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).expect("encodes")
 }
 
-async fn get(router: &Router, path: &str, pairs: &[(&str, &str)]) -> Answer {
+async fn get(router: &Router, path: &str, pairs: &[(&str, &str)]) -> Reply {
     let uri = format!("{MOUNT_PATH}{path}?{}", encode(pairs));
     send(
         router,
@@ -98,7 +102,7 @@ async fn get(router: &Router, path: &str, pairs: &[(&str, &str)]) -> Answer {
     .await
 }
 
-async fn post(router: &Router, path: &str, auth: Option<&str>, pairs: &[(&str, &str)]) -> Answer {
+async fn post(router: &Router, path: &str, auth: Option<&str>, pairs: &[(&str, &str)]) -> Reply {
     let mut request = Request::post(format!("{MOUNT_PATH}{path}"))
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(auth) = auth {
@@ -132,7 +136,7 @@ fn authorize_params(challenge: &str) -> Vec<(&'static str, String)> {
 }
 
 /// Signs in through the form with `extra` fields and returns the redirect.
-async fn sign_in(router: &Router, extra: &[(&str, &str)]) -> Answer {
+async fn sign_in(router: &Router, extra: &[(&str, &str)]) -> Reply {
     let challenge = challenge(VERIFIER);
     let mut form: Vec<(&str, String)> = authorize_params(&challenge);
     form.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
@@ -140,7 +144,7 @@ async fn sign_in(router: &Router, extra: &[(&str, &str)]) -> Answer {
     post(router, "/authorize", None, &pairs).await
 }
 
-async fn exchange(router: &Router, code: &str, verifier: &str) -> Answer {
+async fn exchange(router: &Router, code: &str, verifier: &str) -> Reply {
     post(
         router,
         "/token",
@@ -155,7 +159,7 @@ async fn exchange(router: &Router, code: &str, verifier: &str) -> Answer {
     .await
 }
 
-async fn userinfo(router: &Router, token: &str) -> Answer {
+async fn userinfo(router: &Router, token: &str) -> Reply {
     let request = Request::get(format!("{MOUNT_PATH}/userinfo"))
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
         .body(Body::empty())
@@ -201,6 +205,10 @@ async fn a_whole_login_gives_tokens_a_verifiable_id_token_and_the_user() {
         .json();
     assert_eq!(discovery["issuer"], ISSUER);
     assert_eq!(discovery["jwks_uri"], format!("{ISSUER}/jwks"));
+    assert_eq!(
+        discovery["response_modes_supported"],
+        serde_json::json!(["query", "form_post"])
+    );
     let jwks = get(&p.router, "/jwks", &[]).await.json();
     let jwk = &jwks["keys"][0];
     let key = jsonwebtoken::DecodingKey::from_rsa_components(
@@ -456,4 +464,129 @@ async fn refresh_rotates_the_refresh_token() {
     );
     let fresh = second["access_token"].as_str().expect("token");
     assert_eq!(userinfo(&p.router, fresh).await.json()["sub"], "alice");
+}
+
+/// The authorization request of `authorize_params`, by GET, as a browser sends it.
+async fn authorize(router: &Router) -> Reply {
+    let challenge = challenge(VERIFIER);
+    let params = authorize_params(&challenge);
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    get(router, "/authorize", &pairs).await
+}
+
+#[tokio::test]
+async fn scripted_answers_skip_the_form_queued_ones_first() {
+    let p = provider();
+    let zed = MockUser::new("Zed")
+        .email("zed@example.net")
+        .name("Zed Zero");
+    p.mock.answer_all(Answer::LoginAs(zed.clone()));
+    p.mock.answer_next(Answer::Deny);
+
+    let denied = authorize(&p.router).await;
+    assert_eq!(denied.status, StatusCode::SEE_OTHER);
+    assert_eq!(denied.param("error").as_deref(), Some("access_denied"));
+    assert_eq!(denied.param("state").as_deref(), Some("st4te"));
+    assert_eq!(denied.param("code"), None);
+
+    for _ in 0..2 {
+        let back = authorize(&p.router).await;
+        assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+        assert!(
+            back.location
+                .as_deref()
+                .is_some_and(|l| l.starts_with(CALLBACK))
+        );
+        assert_eq!(back.param("state").as_deref(), Some("st4te"));
+        let code = back.param("code").expect("a code, without the form");
+        let tokens = exchange(&p.router, &code, VERIFIER).await.json();
+        let user = userinfo(&p.router, tokens["access_token"].as_str().expect("token"))
+            .await
+            .json();
+        assert_eq!(user["sub"], "zed");
+        assert_eq!(user["preferred_username"], "Zed");
+        assert_eq!(user["name"], "Zed Zero");
+        assert_eq!(user["email"], "zed@example.net");
+        assert_eq!(user["email_verified"], false, "not vouched for");
+    }
+
+    p.mock.answer_all(Answer::Form);
+    let form = authorize(&p.router).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains(r#"value="deny""#), "the form again");
+
+    let seen = p.mock.authorizations();
+    let answers: Vec<&Answer> = seen.iter().map(|a| &a.answer).collect();
+    assert_eq!(
+        answers,
+        [
+            &Answer::Deny,
+            &Answer::LoginAs(zed.clone()),
+            &Answer::LoginAs(zed),
+            &Answer::Form
+        ]
+    );
+    for request in &seen {
+        assert_eq!(request.client_id, "app");
+        assert_eq!(request.redirect_uri, CALLBACK);
+        assert_eq!(request.scope, ["openid", "profile", "email"]);
+        assert_eq!(request.state.as_deref(), Some("st4te"));
+        assert_eq!(request.nonce.as_deref(), Some("n0nce"));
+        assert!(!request.form_post);
+    }
+}
+
+#[tokio::test]
+async fn a_scripted_user_without_email_gets_no_email_claim_anywhere() {
+    let p = provider();
+    let alice = MockUser::preset("alice").expect("a preset");
+    p.mock.login_as(alice.without_email());
+    let code = authorize(&p.router).await.param("code").expect("a code");
+    let tokens = exchange(&p.router, &code, VERIFIER).await.json();
+    let user = userinfo(&p.router, tokens["access_token"].as_str().expect("token"))
+        .await
+        .json();
+    assert_eq!(user["sub"], "alice");
+    assert_eq!(user["name"], "Alice Liddell");
+    assert!(user.get("email").is_none(), "{user}");
+    assert!(user.get("email_verified").is_none(), "{user}");
+    let id_token = tokens["id_token"].as_str().expect("an ID token");
+    let payload = id_token.split('.').nth(1).expect("a JWT");
+    let claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url"))
+            .expect("JSON claims");
+    assert_eq!(claims["sub"], "alice");
+    assert!(claims.get("email").is_none(), "{claims}");
+}
+
+#[tokio::test]
+async fn the_script_waits_for_a_valid_request() {
+    let p = provider();
+    p.mock
+        .answer_next(Answer::LoginAs(MockUser::new("mallory")));
+    let challenge = challenge(VERIFIER);
+    let mut params = authorize_params(&challenge);
+    params.retain(|(k, _)| *k != "redirect_uri");
+    params.push(("redirect_uri", "http://evil.test/cb".into()));
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = get(&p.router, "/authorize", &pairs).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.location, None,
+        "no code for an unregistered address"
+    );
+    assert!(p.mock.authorizations().is_empty(), "nothing was answered");
+
+    let back = authorize(&p.router).await;
+    let code = back.param("code").expect("the queued login is still there");
+    let tokens = exchange(&p.router, &code, VERIFIER).await.json();
+    let user = userinfo(&p.router, tokens["access_token"].as_str().expect("token"))
+        .await
+        .json();
+    assert_eq!(user["sub"], "mallory");
+    assert_eq!(
+        authorize(&p.router).await.status,
+        StatusCode::OK,
+        "once only: then the form"
+    );
 }

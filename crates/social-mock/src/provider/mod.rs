@@ -1,25 +1,27 @@
-//! A small OAuth 2.0 and OpenID Connect provider for development, with made-up users.
+//! The authorization server: a small OAuth 2.0 and OpenID Connect provider with made-up users.
 //!
 //! It is a real authorization server, strict where a real one is (so that clients tested
 //! against it work against real ones), and lax only about who the user is: the login form
-//! lets anyone be anyone. Mount [`DevProvider::router`] under [`MOUNT_PATH`]:
+//! lets anyone be anyone, and a script ([`Answer`]) can skip the form altogether.
 //!
 //! | Method | Path (under the issuer) | What |
 //! |---|---|---|
-//! | `GET` | `/authorize` | validates the request (client, exact `redirect_uri`, `response_type=code`, PKCE `S256`), shows the login form |
+//! | `GET` | `/authorize` | validates the request (client, exact `redirect_uri`, `response_type=code`, PKCE `S256`), then answers as scripted: the login form by default |
 //! | `POST` | `/authorize` | the form: issues a code (single use, 60 s) or, on Deny, `error=access_denied` |
 //! | `POST` | `/token` | `authorization_code` (client auth, PKCE verifier) and `refresh_token` grants; an ID token when `openid` was asked |
 //! | `GET`, `POST` | `/userinfo` | the user's claims for a bearer access token, by scope |
 //! | `GET` | `/jwks` | the RS256 public key |
 //! | `GET` | `/.well-known/openid-configuration` | discovery |
+//! | `GET` | `/style.css` | the stylesheet of the form |
 
 mod key;
 mod login;
+mod script;
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, VecDeque},
     fmt,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock},
 };
 
 use axum::{
@@ -40,11 +42,11 @@ use social_core::{
 };
 use subtle::ConstantTimeEq;
 
-pub use key::{DevKey, KeyError};
+pub use key::{KeyError, MockKey};
 pub use login::presets;
+pub use script::{Answer, Authorization};
 
-/// Where the app mounts the dev provider; its issuer is the app's origin followed by this.
-pub const MOUNT_PATH: &str = "/dev-provider";
+use script::Script;
 
 /// Seconds an authorization code stays usable.
 pub const CODE_TTL: i64 = 60;
@@ -54,27 +56,27 @@ pub const ACCESS_TOKEN_TTL: i64 = 3_600;
 const ID_TOKEN_TTL: i64 = 600;
 /// Seconds a refresh token stays usable.
 const REFRESH_TOKEN_TTL: i64 = 30 * 86_400;
-/// Live grants of each kind at most: a dev server must not grow without bound.
+/// Live grants of each kind at most: a long-running dev server must not grow without bound.
 const MAX_GRANTS: usize = 200_000;
 
-/// A client (relying party) registered with the dev provider.
+/// A client (relying party) registered with the mock provider.
 #[derive(Clone)]
-pub struct DevClient {
+pub struct MockClient {
     id: String,
     secret: Secret,
     redirect_uris: Vec<String>,
 }
 
-impl fmt::Debug for DevClient {
+impl fmt::Debug for MockClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DevClient")
+        f.debug_struct("MockClient")
             .field("id", &self.id)
             .field("redirect_uris", &self.redirect_uris)
             .finish_non_exhaustive()
     }
 }
 
-impl DevClient {
+impl MockClient {
     /// A client with its secret and the exact redirect URIs it may use.
     pub fn new(id: &str, secret: &str, redirect_uris: impl IntoIterator<Item = String>) -> Self {
         Self {
@@ -88,24 +90,36 @@ impl DevClient {
     pub fn id(&self) -> &str {
         &self.id
     }
+
+    /// The redirect URIs it may use, compared exactly.
+    pub fn redirect_uris(&self) -> &[String] {
+        &self.redirect_uris
+    }
 }
 
-/// A made-up user, as typed into the login form or picked from the presets.
+/// A made-up user: typed into the login form, picked from the [`presets`], or scripted.
+///
+/// ```
+/// use social_mock::MockUser;
+///
+/// let alice = MockUser::new("alice").email("alice@example.com").name("Alice Liddell");
+/// assert_eq!(alice.sub(), "alice");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct DevUser {
-    /// The login name; the user's `sub` is its lower-cased form.
+pub struct MockUser {
+    /// The login name (`preferred_username`); the user's `sub` is its lower-cased form.
     pub username: String,
-    /// The e-mail address, unless withheld.
+    /// The e-mail address, unless withheld: without one, no `email` claim is given.
     pub email: Option<String>,
-    /// Whether the provider vouches for the e-mail address (presets only).
+    /// Whether the provider vouches for the e-mail address (`email_verified`).
     pub email_verified: bool,
-    /// The full name.
+    /// The full name (`name`).
     pub name: Option<String>,
 }
 
-impl DevUser {
-    /// A user with a username only.
+impl MockUser {
+    /// A user with a username only: no e-mail address, no name.
     pub fn new(username: &str) -> Self {
         Self {
             username: username.to_owned(),
@@ -115,39 +129,110 @@ impl DevUser {
         }
     }
 
+    /// The preset user `username` of the login form (`alice`, `bob`), if there is one.
+    pub fn preset(username: &str) -> Option<Self> {
+        presets().into_iter().find(|p| p.username == username)
+    }
+
+    /// With this e-mail address, not verified.
+    #[must_use]
+    pub fn email(mut self, email: &str) -> Self {
+        self.email = Some(email.to_owned());
+        self.email_verified = false;
+        self
+    }
+
+    /// With this e-mail address, vouched for by the provider (`email_verified: true`).
+    #[must_use]
+    pub fn verified_email(mut self, email: &str) -> Self {
+        self.email = Some(email.to_owned());
+        self.email_verified = true;
+        self
+    }
+
+    /// Without an e-mail address: the provider withholds it, as a user may refuse to share it.
+    #[must_use]
+    pub fn without_email(mut self) -> Self {
+        self.email = None;
+        self.email_verified = false;
+        self
+    }
+
+    /// With this full name.
+    #[must_use]
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = Some(name.to_owned());
+        self
+    }
+
     /// The stable subject identifier.
     pub fn sub(&self) -> String {
         self.username.to_lowercase()
     }
 }
 
-/// The dev provider: clients, signing key, clock. Turn it into routes with [`Self::router`].
-pub struct DevProvider {
+/// The mock provider: issuer, signing key, clock, registered clients and the script of its
+/// answers. Serve it with [`Self::router`] nested at the issuer's path, or on its own port
+/// with [`Self::start`].
+///
+/// Clones share clients, script and grants: they are one provider.
+#[derive(Clone)]
+pub struct MockProvider {
     issuer: String,
-    clients: BTreeMap<String, DevClient>,
-    key: DevKey,
+    key: MockKey,
     clock: Arc<dyn Clock>,
+    live: Arc<Live>,
 }
 
-impl fmt::Debug for DevProvider {
+impl fmt::Debug for MockProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DevProvider")
+        let clients: Vec<String> = read(&self.live.clients).keys().cloned().collect();
+        f.debug_struct("MockProvider")
             .field("issuer", &self.issuer)
-            .field("clients", &self.clients.keys())
+            .field("clients", &clients)
             .finish_non_exhaustive()
     }
 }
 
-impl DevProvider {
+/// What changes while the provider runs, shared by every clone and router of it.
+#[derive(Default)]
+struct Live {
+    clients: RwLock<BTreeMap<String, MockClient>>,
+    script: Mutex<Script>,
+    grants: Mutex<Grants>,
+    seen: Mutex<VecDeque<Authorization>>,
+}
+
+/// Authorization requests remembered for [`MockProvider::authorizations`], the latest ones.
+const MAX_SEEN: usize = 1_000;
+
+// A panic while holding one of these locks leaves plain maps behind: still consistent enough.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl MockProvider {
     /// A provider whose issuer is `issuer` (`http://127.0.0.1:8000/dev-provider`), signing
     /// with `key`, knowing `clients`.
-    pub fn new(issuer: &str, key: DevKey, clients: impl IntoIterator<Item = DevClient>) -> Self {
-        Self {
+    pub fn new(issuer: &str, key: MockKey, clients: impl IntoIterator<Item = MockClient>) -> Self {
+        let provider = Self {
             issuer: issuer.trim_end_matches('/').to_owned(),
-            clients: clients.into_iter().map(|c| (c.id.clone(), c)).collect(),
             key,
             clock: Arc::new(SystemClock),
+            live: Arc::default(),
+        };
+        for client in clients {
+            provider.register(client);
         }
+        provider
     }
 
     /// Uses `clock` instead of the system clock (tests of expiry).
@@ -162,14 +247,43 @@ impl DevProvider {
         &self.issuer
     }
 
-    /// The routes, relative to the issuer's path: nest them at [`MOUNT_PATH`].
-    pub fn router<S>(self) -> Router<S>
+    /// Registers `client`, replacing one with the same id.
+    pub fn register(&self, client: MockClient) {
+        write(&self.live.clients).insert(client.id.clone(), client);
+    }
+
+    /// Answers every authorization request from now on with `answer` (after those queued by
+    /// [`Self::answer_next`]). [`Answer::Form`], the login form, is the default.
+    pub fn answer_all(&self, answer: Answer) {
+        lock(&self.live.script).standing = answer;
+    }
+
+    /// Answers the next authorization request with `answer`, once; several calls queue up.
+    pub fn answer_next(&self, answer: Answer) {
+        lock(&self.live.script).next.push_back(answer);
+    }
+
+    /// Logs `user` in at every authorization request from now on, without the form:
+    /// `answer_all(Answer::LoginAs(user))`.
+    pub fn login_as(&self, user: MockUser) {
+        self.answer_all(Answer::LoginAs(user));
+    }
+
+    /// The authorization requests that passed validation, oldest first (the latest thousand),
+    /// each with the answer it got: what the clients asked for. A login through the form
+    /// shows twice: the form, then the person's choice.
+    pub fn authorizations(&self) -> Vec<Authorization> {
+        lock(&self.live.seen).iter().cloned().collect()
+    }
+
+    /// The routes, relative to the issuer's path: nest them there (or serve them at the root
+    /// when the issuer has no path).
+    pub fn router<S>(&self) -> Router<S>
     where
         S: Clone + Send + Sync + 'static,
     {
         let state = Arc::new(Shared {
-            provider: self,
-            grants: Mutex::default(),
+            provider: self.clone(),
         });
         Router::new()
             .route(
@@ -180,31 +294,56 @@ impl DevProvider {
             .route("/userinfo", get(userinfo).post(userinfo))
             .route("/jwks", get(jwks))
             .route("/.well-known/openid-configuration", get(discovery))
-            .route("/style.css", get(|| async { crate::html::css() }))
+            .route("/style.css", get(|| async { crate::page::css() }))
             .with_state(state)
     }
 }
 
 /// What the handlers share.
 struct Shared {
-    provider: DevProvider,
-    grants: Mutex<Grants>,
+    provider: MockProvider,
 }
 
 type St = State<Arc<Shared>>;
 
 impl Shared {
     fn grants(&self) -> MutexGuard<'_, Grants> {
-        // A panic while holding the lock leaves plain maps behind: still consistent enough.
-        self.grants.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.provider.live.grants)
     }
 
     fn now(&self) -> i64 {
         self.provider.clock.now()
     }
 
-    fn client(&self, id: &str) -> Option<&DevClient> {
-        self.provider.clients.get(id)
+    fn client(&self, id: &str) -> Option<MockClient> {
+        read(&self.provider.live.clients).get(id).cloned()
+    }
+
+    /// The scripted answer to the request being handled: the next queued one, else the
+    /// standing one.
+    fn take_answer(&self) -> Answer {
+        let mut script = lock(&self.provider.live.script);
+        match script.next.pop_front() {
+            Some(answer) => answer,
+            None => script.standing.clone(),
+        }
+    }
+
+    /// Remembers that `request` was answered with `answer`.
+    fn record(&self, request: &AuthRequest, answer: &Answer) {
+        let mut seen = lock(&self.provider.live.seen);
+        if seen.len() >= MAX_SEEN {
+            seen.pop_front();
+        }
+        seen.push_back(Authorization {
+            client_id: request.client_id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            scope: request.scope.clone(),
+            state: request.state.clone(),
+            nonce: request.nonce.clone(),
+            form_post: request.form_post,
+            answer: answer.clone(),
+        });
     }
 
     /// The issuer's path, under which the provider's own links live.
@@ -263,7 +402,7 @@ impl AuthRequest {
 #[derive(Debug, Clone)]
 struct CodeGrant {
     request: AuthRequest,
-    user: DevUser,
+    user: MockUser,
     auth_time: i64,
     expires_at: i64,
 }
@@ -271,7 +410,7 @@ struct CodeGrant {
 #[derive(Debug, Clone)]
 struct TokenGrant {
     client_id: String,
-    user: DevUser,
+    user: MockUser,
     scope: Vec<String>,
     expires_at: i64,
 }
@@ -470,7 +609,7 @@ impl Shared {
     }
 
     /// Issues a code for `user` and returns the redirect carrying it.
-    fn issue_code(&self, request: AuthRequest, user: DevUser) -> Result<String, AuthorizeError> {
+    fn issue_code(&self, request: AuthRequest, user: MockUser) -> Result<String, AuthorizeError> {
         let now = self.now();
         let code = random_token();
         let mut pairs = vec![
@@ -532,7 +671,7 @@ fn token_error(status: StatusCode, error: &str, description: &str) -> Response {
     if status == StatusCode::UNAUTHORIZED {
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
-            HeaderValue::from_static(r#"Basic realm="dev-provider""#),
+            HeaderValue::from_static(r#"Basic realm="social-mock""#),
         );
     }
     response
@@ -553,11 +692,11 @@ fn invalid_grant(description: &str) -> Response {
 
 /// Authenticates the client: HTTP Basic (RFC 6749 2.3.1, form-encoded parts) or
 /// `client_id` + `client_secret` in the body, never both.
-fn authenticate<'a>(
-    shared: &'a Shared,
+fn authenticate(
+    shared: &Shared,
     headers: &HeaderMap,
     params: &Params,
-) -> Result<&'a DevClient, Box<Response>> {
+) -> Result<MockClient, Box<Response>> {
     let invalid_client =
         |why: &str| Box::new(token_error(StatusCode::UNAUTHORIZED, "invalid_client", why));
     let invalid_request = |why: &str| Box::new(invalid_request(why));
@@ -630,8 +769,8 @@ async fn token(State(shared): St, headers: HeaderMap, body: Bytes) -> Response {
         Err(response) => return *response,
     };
     match params.get("grant_type") {
-        Ok(Some("authorization_code")) => code_grant(&shared, client, &params),
-        Ok(Some("refresh_token")) => refresh_grant(&shared, client, &params),
+        Ok(Some("authorization_code")) => code_grant(&shared, &client, &params),
+        Ok(Some("refresh_token")) => refresh_grant(&shared, &client, &params),
         Ok(Some(_)) => token_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -642,7 +781,7 @@ async fn token(State(shared): St, headers: HeaderMap, body: Bytes) -> Response {
     }
 }
 
-fn code_grant(shared: &Shared, client: &DevClient, params: &Params) -> Response {
+fn code_grant(shared: &Shared, client: &MockClient, params: &Params) -> Response {
     let (code, redirect_uri, verifier) = match (
         params.get("code"),
         params.get("redirect_uri"),
@@ -770,7 +909,7 @@ struct IdClaims<'a> {
 type Map = serde_json::Map<String, Value>;
 
 /// The claims of `user` that `scope` grants: `profile` and `email`.
-fn scoped_claims(user: &DevUser, scope: &[String]) -> Map {
+fn scoped_claims(user: &MockUser, scope: &[String]) -> Map {
     let mut claims = Map::new();
     if scope.iter().any(|s| s == "profile") {
         claims.insert("preferred_username".into(), user.username.clone().into());
@@ -810,7 +949,7 @@ fn id_token(
     shared.provider.key.sign(&claims)
 }
 
-fn refresh_grant(shared: &Shared, client: &DevClient, params: &Params) -> Response {
+fn refresh_grant(shared: &Shared, client: &MockClient, params: &Params) -> Response {
     let (refresh, scope) = match (params.get("refresh_token"), params.get("scope")) {
         (Ok(Some(r)), Ok(s)) => (r, s),
         (Ok(None), _) => return invalid_request("refresh_token is missing"),
@@ -871,7 +1010,7 @@ fn refresh_grant(shared: &Shared, client: &DevClient, params: &Params) -> Respon
 
 async fn userinfo(State(shared): St, headers: HeaderMap) -> Response {
     let unauthorized = |error: &'static str, description: &str| {
-        let challenge = format!(r#"Bearer realm="dev-provider", error="{error}""#);
+        let challenge = format!(r#"Bearer realm="social-mock", error="{error}""#);
         let mut response = (
             StatusCode::UNAUTHORIZED,
             Json(json!({"error": error, "error_description": description})),
@@ -924,7 +1063,7 @@ async fn discovery(State(shared): St) -> Json<Value> {
         "userinfo_endpoint": format!("{issuer}/userinfo"),
         "jwks_uri": format!("{issuer}/jwks"),
         "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
+        "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
