@@ -32,6 +32,9 @@ pub struct SocialContext {
     pub backends: Vec<String>,
     /// Backend names by protocol label (`OAuth 2.0`, `OpenID Connect`, ...).
     pub backends_by_protocol: BTreeMap<String, Vec<String>>,
+    /// The name to show for each backend, by backend name: `{"github": "GitHub"}`, for
+    /// buttons such as "Log in with GitHub".
+    pub display_names: BTreeMap<String, String>,
     /// Always `next`.
     pub redirect_field_name: &'static str,
     /// The request's `next` parameter, when it has one.
@@ -86,11 +89,13 @@ impl SocialContext {
         let registry = auth.registry();
         let backends: Vec<String> = registry.names().map(str::to_owned).collect();
         let mut backends_by_protocol: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut display_names = BTreeMap::new();
         for backend in registry.iter() {
             backends_by_protocol
                 .entry(backend.protocol().label().to_owned())
                 .or_default()
                 .push(backend.name().to_owned());
+            display_names.insert(backend.name().to_owned(), backend.display_name().to_owned());
         }
         let mut associations: BTreeMap<String, Vec<Association>> = BTreeMap::new();
         if let Some(user) = user {
@@ -118,6 +123,7 @@ impl SocialContext {
             not_associated,
             backends,
             backends_by_protocol,
+            display_names,
             redirect_field_name: REDIRECT_FIELD_NAME,
             redirect_field_value: None,
             redirect_querystring: String::new(),

@@ -14,9 +14,10 @@ use tower_sessions::Session;
 
 use crate::{
     csrf::{self, CSRF_FIELD, csrf_token},
-    pages,
+    pages::{self, Pages},
     session::{self as sess, log_in},
     strategy::{AxumStrategy, ReadError, RequestData, backend_path},
+    templates::TemplateError,
 };
 
 /// Mounts the social login routes with the default paths; see [`SocialRoutes`].
@@ -40,12 +41,16 @@ where
 /// | `POST` | `/disconnect/{backend}/{association_id}/` | removes one account (CSRF token required) |
 ///
 /// Every path must start with `/` and hold `{backend}` once.
+///
+/// The pages the routes show themselves (the cross-site login confirmation, error pages, the
+/// re-submit page) are minijinja templates: [`SocialRoutes::template`] replaces any of them.
 #[derive(Debug, Clone)]
 pub struct SocialRoutes {
     auth: SocialAuth,
     login_path: String,
     complete_path: String,
     disconnect_path: String,
+    pages: Pages,
 }
 
 impl SocialRoutes {
@@ -56,6 +61,7 @@ impl SocialRoutes {
             login_path: "/login/{backend}/".into(),
             complete_path: "/complete/{backend}/".into(),
             disconnect_path: "/disconnect/{backend}/".into(),
+            pages: Pages::default(),
         }
     }
 
@@ -80,6 +86,75 @@ impl SocialRoutes {
     pub fn disconnect_path(mut self, path: impl Into<String>) -> Self {
         self.disconnect_path = path.into();
         self
+    }
+
+    /// Replaces the page template `name` with the minijinja `source`; see
+    /// [`SocialRoutes::templates`].
+    ///
+    /// ```
+    /// # fn routes(auth: social_core::SocialAuth) -> Result<(), social_axum::TemplateError> {
+    /// let routes = social_axum::SocialRoutes::new(auth).template(
+    ///     "confirm.html",
+    ///     r#"{% extends "base.html" %}
+    /// {% block title %}Sign in with {{ display_name }}{% endblock %}
+    /// {% block content %}
+    /// <h1>Sign in to Acme with {{ display_name }}?</h1>
+    /// <form method="post" action="{{ action }}">
+    /// {% for field in fields %}<input type="hidden" name="{{ field.name }}" value="{{ field.value }}">{% endfor %}
+    /// <button>Continue</button>
+    /// </form>
+    /// {% endblock %}"#,
+    /// )?;
+    /// # let _ = routes; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`TemplateError`] naming the template when `name` is not a page template, when
+    /// `source` does not compile, or when a page fails to render with it.
+    pub fn template(self, name: &str, source: impl Into<String>) -> Result<Self, TemplateError> {
+        self.templates([(name, source)])
+    }
+
+    /// Replaces page templates, given as (name, minijinja source) pairs: the application's
+    /// look without copying code. Templates whose name ends in `.html` escape every value.
+    ///
+    /// | Template | Page | Variables |
+    /// |---|---|---|
+    /// | `base.html` | the layout the others extend: blocks `title`, `head`, `layout` (the class of `<main>`), `content`, `scripts` | those of the page being shown |
+    /// | `confirm.html` | 200: confirm a login another site started; its form must post `fields` to `action` | `backend`, `display_name`, `action`, `fields` (each `name`, `value`) |
+    /// | `resubmit.html` | 200: re-submits a provider's cross-site callback POST from this site | `backend`, `display_name`, `action`, `fields` |
+    /// | `auto_post.html` | 200: a login that goes on with a POST (OpenID 2.0) | `backend`, `display_name`, `action`, `fields` |
+    /// | `error.html` | the detailed error page of `RAISE_EXCEPTIONS` | `message`, `code`, `stage`, `backend` and `display_name` (none when unknown), `details` |
+    /// | `not_found.html` | 404: unknown backend | `backend` (the name asked for), `hint` (none, or what to do) |
+    /// | `forbidden.html` | 403: no user or no valid CSRF token | `message` |
+    /// | `status.html` | other statuses (400, 405, 413, 500, 503) | `reason` (`Payload Too Large`), `message` |
+    ///
+    /// Every page also gets `status`, the HTTP status code. Each template is checked when
+    /// set: compiled, then every page rendered once with sample values. Printing a variable
+    /// the page does not give is an error; `{% if name %}` tests for one. Should a page still
+    /// fail to render at request time, a plain built-in page is shown and an error logged.
+    /// The pages keep their headers whatever the template: `no-store`, `no-referrer`,
+    /// `nosniff` and no framing (`frame-ancestors 'none'`, which allows inline `<style>`).
+    ///
+    /// # Errors
+    ///
+    /// A [`TemplateError`] naming the template when a name is not a page template, when a
+    /// source does not compile, or when a page fails to render with the new templates.
+    pub fn templates<N, S>(
+        mut self,
+        templates: impl IntoIterator<Item = (N, S)>,
+    ) -> Result<Self, TemplateError>
+    where
+        N: Into<String>,
+        S: Into<String>,
+    {
+        self.pages = self.pages.with_overrides(
+            templates
+                .into_iter()
+                .map(|(name, source)| (name.into(), source.into())),
+        )?;
+        Ok(self)
     }
 
     /// The router, to merge into the application's.
@@ -134,15 +209,15 @@ async fn prepare(
     request: Request,
 ) -> Result<(RequestData, String), Response> {
     if routes.auth.registry().get(backend).is_none() {
-        return Err(pages::unknown_backend(backend));
+        return Err(routes.pages.unknown_backend(backend, None));
     }
     let data = RequestData::read(request).await.map_err(|e| match e {
-        ReadError::BodyTooLarge => {
-            pages::status_page(StatusCode::PAYLOAD_TOO_LARGE, "The form sent is too large.")
-        }
+        ReadError::BodyTooLarge => routes
+            .pages
+            .status_page(StatusCode::PAYLOAD_TOO_LARGE, "The form sent is too large."),
     })?;
     let host = data.host.clone().ok_or_else(|| {
-        pages::status_page(
+        routes.pages.status_page(
             StatusCode::BAD_REQUEST,
             "The request has no valid Host header.",
         )
@@ -150,9 +225,9 @@ async fn prepare(
     Ok((data, host))
 }
 
-fn session_failed(error: tower_sessions::session::Error) -> Response {
+fn session_failed(pages: &Pages, error: tower_sessions::session::Error) -> Response {
     tracing::error!(%error, "the session store failed");
-    pages::status_page(
+    pages.status_page(
         StatusCode::SERVICE_UNAVAILABLE,
         "Sign-in is unavailable for a moment: sessions cannot be stored. Please try again \
          shortly.",
@@ -161,20 +236,34 @@ fn session_failed(error: tower_sessions::session::Error) -> Response {
 
 /// The id of the logged-in user, if they still exist and are active: a login by a deleted or
 /// deactivated user's session is an anonymous one, not an association.
-async fn current_user(auth: &SocialAuth, session: &Session) -> Result<Option<UserId>, Response> {
-    let Some(id) = sess::user_id(session).await.map_err(session_failed)? else {
+async fn current_user(
+    routes: &SocialRoutes,
+    session: &Session,
+) -> Result<Option<UserId>, Response> {
+    let Some(id) = sess::user_id(session)
+        .await
+        .map_err(|e| session_failed(&routes.pages, e))?
+    else {
         return Ok(None);
     };
-    match auth.storage().user(&id).await {
+    match routes.auth.storage().user(&id).await {
         Ok(user) => Ok(user.filter(|u| u.is_active).map(|u| u.id)),
         Err(error) => {
             tracing::error!(%error, user = %id, "could not load the logged-in user");
-            Err(pages::status_page(
+            Err(routes.pages.status_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong on our side. Please try again later.",
             ))
         }
     }
+}
+
+/// The name people read for `backend`: its display name, or the name itself when no such
+/// backend is registered.
+fn display_name<'a>(auth: &'a SocialAuth, backend: &'a str) -> &'a str {
+    auth.registry()
+        .get(backend)
+        .map_or(backend, |b| b.display_name())
 }
 
 /// Whether a GET may start a login at once: the browser says the user came from this site
@@ -202,16 +291,16 @@ async fn begin(
             Ok(true) => {}
             Ok(false) => {
                 tracing::warn!(backend, "login POST without a valid CSRF token");
-                return pages::forbidden(
+                return routes.pages.forbidden(
                     "This login form expired or was not sent from this site. Please try again.",
                 );
             }
-            Err(e) => return session_failed(e),
+            Err(e) => return session_failed(&routes.pages, e),
         }
     } else if !fetch_allowed(data.fetch_site.as_deref()) {
         let token = match csrf_token(&session).await {
             Ok(token) => token,
-            Err(e) => return session_failed(e),
+            Err(e) => return session_failed(&routes.pages, e),
         };
         let mut fields: Vec<(String, String)> = data
             .query
@@ -221,12 +310,15 @@ async fn begin(
             .collect();
         fields.push((CSRF_FIELD.to_owned(), token));
         let action = backend_path(&routes.login_path, &backend);
-        return pages::confirm_login(&action, &backend, &fields);
+        let shown = display_name(&routes.auth, &backend);
+        return routes
+            .pages
+            .confirm_login(&action, &backend, shown, &fields);
     }
     let auth = &routes.auth;
     if auth.association_only(&backend) {
         // Only a logged-in user may connect such an account: do not send anyone else away.
-        match current_user(auth, &session).await {
+        match current_user(&routes, &session).await {
             Ok(Some(_)) => {}
             Ok(None) => {
                 let error = AuthError::new(
@@ -235,7 +327,7 @@ async fn begin(
                     format!("{backend} only connects an account to a logged-in user"),
                 )
                 .with_provider(&backend);
-                return pages::login_failed(auth, &session, error).await;
+                return routes.pages.login_failed(auth, &session, error).await;
             }
             Err(response) => return response,
         }
@@ -249,8 +341,11 @@ async fn begin(
         Stage::Begin,
     );
     let response = match auth.begin(&strategy, &backend).await {
-        Ok(flow) => pages::flow_response(flow),
-        Err(error) => pages::login_failed(auth, &session, error).await,
+        Ok(flow) => {
+            let shown = display_name(auth, &backend);
+            routes.pages.flow_response(flow, &backend, shown)
+        }
+        Err(error) => routes.pages.login_failed(auth, &session, error).await,
     };
     pages::harden(response)
 }
@@ -274,7 +369,7 @@ async fn complete_login(
         // Resuming a paused login logs someone in: only this site's own form may do it, by
         // POST with the session's CSRF token — never a link.
         if data.method != Method::POST {
-            return pages::status_page(
+            return routes.pages.status_page(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "A paused sign-in is resumed with the form it showed, not with a link.",
             );
@@ -283,18 +378,18 @@ async fn complete_login(
             Ok(true) => {}
             Ok(false) => {
                 tracing::warn!(backend, "resume without a valid CSRF token");
-                return pages::forbidden(
+                return routes.pages.forbidden(
                     "This form expired or was not sent from this site. Please try again.",
                 );
             }
-            Err(e) => return session_failed(e),
+            Err(e) => return session_failed(&routes.pages, e),
         }
     }
     if let Some(response) = resubmit_cross_site_post(&routes, &backend, &data, &session) {
         return response;
     }
     let auth = &routes.auth;
-    let current = match current_user(auth, &session).await {
+    let current = match current_user(&routes, &session).await {
         Ok(current) => current,
         Err(response) => return response,
     };
@@ -312,7 +407,7 @@ async fn complete_login(
             let now = auth.clock().now();
             match log_in(&session, auth.settings(), &login, current.as_ref(), now).await {
                 Ok(()) => Redirect::to(&login.redirect_url).into_response(),
-                Err(e) => session_failed(e),
+                Err(e) => session_failed(&routes.pages, e),
             }
         }
         Ok(Outcome::Inactive { user, redirect_url }) => {
@@ -321,15 +416,18 @@ async fn complete_login(
         }
         // Core binds the token to this session: only this browser can resume.
         Ok(Outcome::Paused { url, .. }) => Redirect::to(&url).into_response(),
-        Ok(Outcome::Respond(flow)) => pages::flow_response(flow),
+        Ok(Outcome::Respond(flow)) => {
+            let shown = display_name(auth, &backend);
+            routes.pages.flow_response(flow, &backend, shown)
+        }
         Ok(other) => {
             tracing::error!(outcome = ?other, "social-axum does not know this login outcome");
-            pages::status_page(
+            routes.pages.status_page(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Something went wrong on our side. Please try again later.",
             )
         }
-        Err(error) => pages::login_failed(auth, &session, error).await,
+        Err(error) => routes.pages.login_failed(auth, &session, error).await,
     };
     // The callback's URL holds a code and a state: nothing it answers may be cached, and
     // where it sends the browser must not learn that URL through `Referer`.
@@ -374,7 +472,8 @@ fn resubmit_cross_site_post(
         backend,
         "re-submitting a cross-site callback POST from this site"
     );
-    Some(pages::resubmit(&action, &fields))
+    let shown = display_name(&routes.auth, backend);
+    Some(routes.pages.resubmit(&action, backend, shown, &fields))
 }
 
 async fn disconnect_all(
@@ -393,7 +492,9 @@ async fn disconnect_one_handler(
     request: Request,
 ) -> Response {
     let Ok(association) = association.parse::<i64>() else {
-        return pages::status_page(StatusCode::NOT_FOUND, "There is no such association.");
+        return routes
+            .pages
+            .status_page(StatusCode::NOT_FOUND, "There is no such association.");
     };
     disconnect(&routes, &backend, Some(association), &session, request).await
 }
@@ -410,23 +511,23 @@ async fn disconnect(
         Err(response) => return response,
     };
     let auth = &routes.auth;
-    let user = match current_user(auth, session).await {
+    let user = match current_user(routes, session).await {
         Ok(Some(user)) => user,
-        Ok(None) => return pages::forbidden("Log in to disconnect an account."),
+        Ok(None) => return routes.pages.forbidden("Log in to disconnect an account."),
         Err(response) => return response,
     };
     match csrf::verify_csrf(session, data.form_csrf.as_deref()).await {
         Ok(true) => {}
         Ok(false) => {
             tracing::warn!(backend, "disconnect without a valid CSRF token");
-            return pages::forbidden(
-                "This form expired or was not sent from this site. Please try again.",
-            );
+            return routes
+                .pages
+                .forbidden("This form expired or was not sent from this site. Please try again.");
         }
-        Err(e) => return session_failed(e),
+        Err(e) => return session_failed(&routes.pages, e),
     }
     if let Err(error) = auth.disconnect(&user, backend, association).await {
-        return pages::login_failed(auth, session, error).await;
+        return routes.pages.login_failed(auth, session, error).await;
     }
     let settings = auth.settings();
     let strategy = AxumStrategy::new(

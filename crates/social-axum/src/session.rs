@@ -3,12 +3,24 @@
 use serde::{Deserialize, Serialize};
 use social_core::{AuthError, Login, Settings, UserId};
 use tower_sessions::{
-    Expiry, Session, cookie::time::OffsetDateTime, session::Error as SessionError,
+    Expiry, Session, SessionManagerLayer, SessionStore,
+    cookie::{SameSite, time::OffsetDateTime},
+    session::Error as SessionError,
 };
 
 use crate::csrf::CSRF_KEY;
 
 pub(crate) type SessionResult<T> = Result<T, SessionError>;
+
+/// The session layer social login needs, over any tower-sessions `store`: the cookie is
+/// `SameSite=Lax` (tower-sessions defaults to `Strict`, with which browsers do not send the
+/// cookie on the provider's redirect back, and every login fails with `state_missing`),
+/// `HttpOnly` and `Secure` (browsers accept `Secure` cookies on `http://localhost` and
+/// `http://127.0.0.1` too), and lives as long as the browser session. Adjust it with the
+/// layer's own methods (`with_name`, `with_expiry`, ...).
+pub fn session_layer<S: SessionStore + Clone>(store: S) -> SessionManagerLayer<S> {
+    SessionManagerLayer::new(store).with_same_site(SameSite::Lax)
+}
 
 /// The session key holding the id of the logged-in user.
 pub const USER_ID_KEY: &str = "social_auth.user_id";

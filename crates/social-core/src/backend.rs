@@ -424,6 +424,12 @@ pub trait Backend: Send + Sync {
     /// The backend name used in URLs and settings: `github`.
     fn name(&self) -> &str;
 
+    /// The name people read on buttons and pages: `GitHub`. The default is [`Backend::name`];
+    /// provider crates give the provider's own spelling of its brand.
+    fn display_name(&self) -> &str {
+        self.name()
+    }
+
     /// The protocol family.
     fn protocol(&self) -> Protocol;
 
@@ -473,6 +479,8 @@ pub trait Backend: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Registry {
     backends: BTreeMap<String, Arc<dyn Backend>>,
+    /// Backends compiled in but left out for want of settings ([`Registry::keep_configured`]).
+    unconfigured: BTreeMap<String, Arc<dyn Backend>>,
 }
 
 impl fmt::Debug for Registry {
@@ -526,6 +534,26 @@ impl Registry {
         self.backends.retain(|name, _| keep(name));
     }
 
+    /// Keeps the backends `configured` accepts and sets the others aside as compiled in but
+    /// not configured: building [`SocialAuth`](crate::SocialAuth) names them with the
+    /// setting each lacks (or refuses to start under `STRICT_BACKENDS`), and a login asked of
+    /// one of them fails saying it is not configured rather than unknown.
+    pub fn keep_configured(&mut self, mut configured: impl FnMut(&str) -> bool) {
+        let (kept, aside) = std::mem::take(&mut self.backends)
+            .into_iter()
+            .partition(|(name, _)| configured(name));
+        self.backends = kept;
+        self.unconfigured.extend(aside);
+    }
+
+    /// The backends set aside by [`Registry::keep_configured`], sorted by name.
+    pub fn unconfigured(&self) -> impl Iterator<Item = &Arc<dyn Backend>> {
+        self.unconfigured
+            .iter()
+            .filter(|(name, _)| !self.backends.contains_key(*name))
+            .map(|(_, backend)| backend)
+    }
+
     /// The backend named `name`.
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Backend>> {
         self.backends.get(name)
@@ -549,5 +577,77 @@ impl Registry {
     /// Whether no backend is registered.
     pub fn is_empty(&self) -> bool {
         self.backends.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A backend that only has a name, and optionally a display name of its own.
+    struct Named(&'static str, Option<&'static str>);
+
+    #[async_trait]
+    impl Backend for Named {
+        fn name(&self) -> &str {
+            self.0
+        }
+
+        fn display_name(&self) -> &str {
+            self.1.unwrap_or(self.0)
+        }
+
+        fn protocol(&self) -> Protocol {
+            Protocol::OAUTH2
+        }
+
+        async fn start(&self, _: &BackendCx<'_>) -> Result<Flow> {
+            Err(AuthError::new(ErrorKind::Unsupported, Stage::Begin, "test"))
+        }
+
+        async fn complete(&self, _: &BackendCx<'_>) -> Result<AuthResponse> {
+            Err(AuthError::new(
+                ErrorKind::Unsupported,
+                Stage::Callback,
+                "test",
+            ))
+        }
+    }
+
+    /// A backend that keeps every default body.
+    struct Plain;
+
+    #[async_trait]
+    impl Backend for Plain {
+        fn name(&self) -> &str {
+            "plain"
+        }
+
+        fn protocol(&self) -> Protocol {
+            Protocol::OAUTH2
+        }
+
+        async fn start(&self, _: &BackendCx<'_>) -> Result<Flow> {
+            Err(AuthError::new(ErrorKind::Unsupported, Stage::Begin, "test"))
+        }
+
+        async fn complete(&self, _: &BackendCx<'_>) -> Result<AuthResponse> {
+            Err(AuthError::new(
+                ErrorKind::Unsupported,
+                Stage::Callback,
+                "test",
+            ))
+        }
+    }
+
+    #[test]
+    fn the_display_name_defaults_to_the_name_and_can_be_overridden() {
+        assert_eq!(Plain.display_name(), "plain");
+        let registry = Registry::new()
+            .with(Plain)
+            .with(Named("github", Some("GitHub")));
+        let shown: Vec<&str> = registry.iter().map(|b| b.display_name()).collect();
+        assert_eq!(shown, ["GitHub", "plain"]);
+        assert_eq!(Named("dev", None).display_name(), "dev");
     }
 }

@@ -30,7 +30,7 @@ pub struct Generic;
 
 impl OAuth1Backend<Generic> {
     /// A generic OAuth 1.0a backend named `name`, configured by its settings alone (see
-    /// [`Generic`]): the seed's Google OAuth1, Yahoo OAuth1 or Orkut rows are configurations
+    /// [`Generic`]): python-social-auth's Google OAuth1, Yahoo OAuth1 or Orkut rows are configurations
     /// of it.
     pub fn generic(name: &str) -> Self {
         Self::named(name, Generic)

@@ -75,6 +75,9 @@ impl SignatureMethod {
 pub struct OAuth1Spec {
     /// The backend name: `twitter`.
     pub name: &'static str,
+    /// The name people read on buttons and pages, in the provider's own spelling: `X`. Empty
+    /// (the default) shows the backend name.
+    pub display_name: &'static str,
     /// The temporary-credentials endpoint (setting `REQUEST_TOKEN_URL`).
     pub request_token_url: &'static str,
     /// Where the user authorizes the request token (setting `AUTHORIZATION_URL`).
@@ -105,6 +108,7 @@ impl OAuth1Spec {
     /// HMAC-SHA1.
     pub const DEFAULT: Self = Self {
         name: "",
+        display_name: "",
         request_token_url: "",
         authorization_url: "",
         access_token_url: "",
@@ -264,6 +268,8 @@ pub fn pending_key(backend: &str) -> String {
 /// [`Backend`] for any [`OAuth1Provider`].
 pub struct OAuth1Backend<P> {
     name: String,
+    /// Set by [`OAuth1Backend::with_display_name`]; else the spec's, else the name.
+    display_name: Option<String>,
     provider: P,
 }
 
@@ -286,8 +292,17 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
     pub fn named(name: &str, provider: P) -> Self {
         Self {
             name: name.to_owned(),
+            display_name: None,
             provider,
         }
+    }
+
+    /// Shows the backend as `display_name` on buttons and pages, whatever its spec says (a
+    /// generic backend: `Acme`).
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = Some(display_name.into());
+        self
     }
 
     /// The provider.
@@ -603,6 +618,16 @@ async fn token_call(
 impl<P: OAuth1Provider> Backend for OAuth1Backend<P> {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn display_name(&self) -> &str {
+        if let Some(display_name) = &self.display_name {
+            return display_name;
+        }
+        match self.provider.spec().display_name {
+            "" => &self.name,
+            display_name => display_name,
+        }
     }
 
     fn protocol(&self) -> Protocol {

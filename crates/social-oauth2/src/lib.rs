@@ -96,6 +96,9 @@ impl ClientAuth {
 pub struct OAuth2Spec {
     /// The backend name: `github`.
     pub name: &'static str,
+    /// The name people read on buttons and pages, in the provider's own spelling: `GitHub`.
+    /// Empty (the default) shows the backend name.
+    pub display_name: &'static str,
     /// The provider's base URL, for self-hosted installs: `https://gitlab.com`.
     pub base_url: Option<&'static str>,
     /// The setting that moves the base URL (`BASE_URL` unless the provider documents another,
@@ -150,6 +153,7 @@ impl OAuth2Spec {
     /// form-encoded token request, uid at `/id`.
     pub const DEFAULT: Self = Self {
         name: "",
+        display_name: "",
         base_url: None,
         base_setting: Endpoint::BASE,
         api_url: None,
@@ -513,6 +517,9 @@ pub mod oidc;
 #[cfg(feature = "oidc")]
 pub mod client_jwt;
 
+#[cfg(test)]
+mod state_tests;
+
 /// Makes the spec's [`profile`](OAuth2Spec::profile) call: what
 /// [`OAuth2Provider::user_data`] does by default, for overrides that add to it.
 pub async fn profile(
@@ -578,6 +585,8 @@ pub fn pending_key(backend: &str) -> String {
 /// [`Backend`] for any [`OAuth2Provider`].
 pub struct OAuth2Backend<P> {
     name: String,
+    /// Set by [`OAuth2Backend::with_display_name`]; else the spec's, else the name.
+    display_name: Option<String>,
     provider: P,
 }
 
@@ -600,8 +609,17 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
     pub fn named(name: &str, provider: P) -> Self {
         Self {
             name: name.to_owned(),
+            display_name: None,
             provider,
         }
+    }
+
+    /// Shows the backend as `display_name` on buttons and pages, whatever its spec says (a
+    /// generic or renamed backend: `Acme SSO`).
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = Some(display_name.into());
+        self
     }
 
     /// The provider.
@@ -953,6 +971,16 @@ fn random_state() -> String {
 impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn display_name(&self) -> &str {
+        if let Some(display_name) = &self.display_name {
+            return display_name;
+        }
+        match self.provider.spec().display_name {
+            "" => &self.name,
+            display_name => display_name,
+        }
     }
 
     fn protocol(&self) -> Protocol {

@@ -47,7 +47,7 @@ impl Attributes {
         Self::default()
     }
 
-    /// The seed's profile request: e-mail, full name and nickname by SREG (optional), and
+    /// python-social-auth's profile request: e-mail, full name and nickname by SREG (optional), and
     /// e-mail, full, nick, first and last name by AX (required).
     pub fn profile() -> Self {
         Self {

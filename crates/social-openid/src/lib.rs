@@ -88,7 +88,7 @@ impl Assertion {
     }
 }
 
-/// An OpenID 2.0 provider as data: its name.
+/// An OpenID 2.0 provider as data: its name and display name.
 ///
 /// Not `#[non_exhaustive]` on purpose, so that providers can write struct literals: always end
 /// them with `..OpenIdSpec::DEFAULT`, which keeps them building when fields are added.
@@ -96,18 +96,24 @@ impl Assertion {
 pub struct OpenIdSpec {
     /// The backend name: `steam`.
     pub name: &'static str,
+    /// The name people read on buttons and pages, in the provider's own spelling: `Steam`.
+    /// Empty (the default) shows the backend name.
+    pub display_name: &'static str,
 }
 
 impl OpenIdSpec {
     /// Defaults to start from.
-    pub const DEFAULT: Self = Self { name: "" };
+    pub const DEFAULT: Self = Self {
+        name: "",
+        display_name: "",
+    };
 }
 
 /// An OpenID 2.0 provider: its [`OpenIdSpec`], where the identifier comes from and how to map
 /// the assertion.
 #[async_trait]
 pub trait OpenIdProvider: Send + Sync + 'static {
-    /// The name.
+    /// The name and display name.
     fn spec(&self) -> OpenIdSpec;
 
     /// The identifier to discover for this login: a fixed URL (Steam), a request parameter
@@ -180,6 +186,8 @@ pub fn pending_key(backend: &str) -> String {
 /// [`Backend`] for any [`OpenIdProvider`].
 pub struct OpenIdBackend<P> {
     name: String,
+    /// Set by [`OpenIdBackend::with_display_name`]; else the spec's, else the name.
+    display_name: Option<String>,
     provider: P,
 }
 
@@ -202,8 +210,17 @@ impl<P: OpenIdProvider> OpenIdBackend<P> {
     pub fn named(name: &str, provider: P) -> Self {
         Self {
             name: name.to_owned(),
+            display_name: None,
             provider,
         }
+    }
+
+    /// Shows the backend as `display_name` on buttons and pages, whatever its spec says (a
+    /// generic backend: `Acme`).
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = Some(display_name.into());
+        self
     }
 
     /// The provider.
@@ -230,6 +247,16 @@ fn random_state() -> String {
 impl<P: OpenIdProvider> Backend for OpenIdBackend<P> {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn display_name(&self) -> &str {
+        if let Some(display_name) = &self.display_name {
+            return display_name;
+        }
+        match self.provider.spec().display_name {
+            "" => &self.name,
+            display_name => display_name,
+        }
     }
 
     fn protocol(&self) -> Protocol {

@@ -10,6 +10,7 @@ pub const NAME: &str = "amazon";
 /// endpoint and the customer profile live on the API host (`API_URL`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Amazon",
     api_url: Some("https://api.amazon.com"),
     authorization_url: "https://www.amazon.com/ap/oa",
     token_url: "https://api.amazon.com/auth/o2/token",

@@ -24,6 +24,7 @@ pub const MAX_SECRET_TTL: u64 = 15_777_000;
 /// the generated client secret, the `form_post` callback and the names of the first login.
 pub const SPEC: OidcSpec = OidcSpec {
     name: NAME,
+    display_name: "Apple",
     issuer: Some(APPLE_ISSUER),
     default_scope: &["openid", "name", "email"],
     // Apple's discovery document advertises no PKCE.

@@ -23,6 +23,7 @@ pub const ACCESSIBLE_RESOURCES: &str = "accessible_resources";
 /// reach. `API_URL` moves the API root (`https://api.atlassian.com`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Atlassian",
     api_url: Some("https://api.atlassian.com"),
     authorization_url: "https://auth.atlassian.com/authorize",
     token_url: "https://auth.atlassian.com/oauth/token",

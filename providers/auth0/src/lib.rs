@@ -12,6 +12,7 @@ pub const NAME: &str = "auth0";
 /// are discovered from `https://<domain>/.well-known/openid-configuration`.
 pub const SPEC: OidcSpec = OidcSpec {
     name: NAME,
+    display_name: "Auth0",
     issuer: Some("https://{domain}/"),
     // What Auth0's docs send, and the method its dashboard gives regular web applications.
     client_auth: ClientAuth::Body,

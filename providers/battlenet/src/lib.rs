@@ -53,6 +53,7 @@ impl Region {
 /// `<issuer>/.well-known/openid-configuration`.
 pub const SPEC: OidcSpec = OidcSpec {
     name: NAME,
+    display_name: "Battle.net",
     issuer: Some(ISSUER),
     // Battle.net shares no e-mail address or name: `openid` gives the id and BattleTag;
     // game scopes (`wow.profile`, `sc2.profile`, `d3.profile`) go in EXTRA_SCOPE.

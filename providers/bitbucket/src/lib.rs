@@ -24,6 +24,7 @@ const MAX_EMAIL_PAGES: usize = 10;
 /// address from a second call.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Bitbucket",
     api_url: Some("https://api.bitbucket.org/2.0"),
     authorization_url: "https://bitbucket.org/site/oauth2/authorize",
     token_url: "https://bitbucket.org/site/oauth2/access_token",

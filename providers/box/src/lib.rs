@@ -17,6 +17,7 @@ pub const NAME: &str = "box";
 /// for: Box grants the scopes configured on the application.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Box",
     api_url: Some("https://api.box.com/2.0"),
     authorization_url: "https://account.box.com/api/oauth2/authorize",
     token_url: "https://api.box.com/oauth2/token",

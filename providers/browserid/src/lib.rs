@@ -11,7 +11,7 @@ use social_core::{
     strategy::required_param,
 };
 
-/// The backend name (the seed's; python-social-auth later called it `persona`).
+/// The backend name (python-social-auth's first name for it; it later called it `persona`).
 pub const NAME: &str = "browserid";
 
 /// The protocol: assertions checked by a remote verifier, no OAuth.
@@ -190,6 +190,10 @@ impl BrowserId {
 impl Backend for BrowserId {
     fn name(&self) -> &str {
         NAME
+    }
+
+    fn display_name(&self) -> &str {
+        "BrowserID"
     }
 
     fn protocol(&self) -> Protocol {

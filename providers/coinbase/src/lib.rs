@@ -20,6 +20,7 @@ pub const API_VERSION: &str = "2022-01-06";
 /// `GET /v2/user` on the API (`API_URL`) with the `CB-VERSION` header, wrapped in `data`.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Coinbase",
     api_url: Some("https://api.coinbase.com"),
     authorization_url: "https://login.coinbase.com/oauth2/auth",
     token_url: "https://login.coinbase.com/oauth2/token",

@@ -16,6 +16,7 @@ pub const NAME: &str = "digitalocean";
 /// user's account from `GET /v2/account` on the API (`API_URL`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "DigitalOcean",
     api_url: Some("https://api.digitalocean.com"),
     authorization_url: "https://cloud.digitalocean.com/v1/oauth/authorize",
     token_url: "https://cloud.digitalocean.com/v1/oauth/token",

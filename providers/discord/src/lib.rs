@@ -10,6 +10,7 @@ pub const NAME: &str = "discord";
 /// lives under the versioned API root (`API_URL`), the OAuth 2.0 endpoints do not.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Discord",
     api_url: Some("https://discord.com/api/v10"),
     authorization_url: "https://discord.com/oauth2/authorize",
     token_url: "https://discord.com/api/oauth2/token",

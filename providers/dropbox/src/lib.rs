@@ -19,6 +19,7 @@ const ACCOUNT_URL: &str = "{api_url}/2/users/get_current_account";
 /// read its errors and revoke with the token itself.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Dropbox",
     api_url: Some("https://api.dropboxapi.com"),
     authorization_url: "https://www.dropbox.com/oauth2/authorize",
     token_url: "{api_url}/oauth2/token",

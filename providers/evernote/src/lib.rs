@@ -48,6 +48,7 @@ impl OAuth1Provider for Evernote {
         // one endpoint issues both tokens.
         OAuth1Spec {
             name: NAME,
+            display_name: "Evernote",
             request_token_url: "https://www.evernote.com/oauth",
             authorization_url: "https://www.evernote.com/OAuth.action",
             access_token_url: "https://www.evernote.com/oauth",

@@ -274,6 +274,7 @@ impl OAuth2Provider for Facebook {
     fn spec(&self) -> OAuth2Spec {
         OAuth2Spec {
             name: NAME,
+            display_name: "Facebook",
             authorization_url: concat!(
                 "https://www.facebook.com/",
                 default_api_version!(),

@@ -10,6 +10,7 @@ pub const NAME: &str = "figma";
 /// the client credentials as HTTP Basic only. `API_URL` moves the REST API root.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Figma",
     api_url: Some("https://api.figma.com/v1"),
     authorization_url: "https://www.figma.com/oauth",
     token_url: "https://api.figma.com/v1/oauth/token",

@@ -38,6 +38,7 @@ impl OAuth1Provider for Flickr {
         // Flickr documents its token calls as signed GETs with the parameters in the query.
         OAuth1Spec {
             name: NAME,
+            display_name: "Flickr",
             request_token_url: "https://www.flickr.com/services/oauth/request_token",
             authorization_url: "https://www.flickr.com/services/oauth/authorize",
             access_token_url: "https://www.flickr.com/services/oauth/access_token",

@@ -25,6 +25,7 @@ const PICTURE_SIZE: &str = "300x300";
 /// `users/self` call; [`Foursquare`] adds the version date and reads the `meta` block.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Foursquare",
     api_url: Some("https://api.foursquare.com/v2"),
     authorization_url: "https://foursquare.com/oauth2/authenticate",
     token_url: "https://foursquare.com/oauth2/access_token",

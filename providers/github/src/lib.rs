@@ -16,6 +16,7 @@ pub const ENTERPRISE_URL: Endpoint = Endpoint::new("enterprise_url");
 /// GitHub's endpoints, flags and mapping. The user-data hook adds the verified e-mail.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "GitHub",
     base_url: Some("https://github.com"),
     base_setting: ENTERPRISE_URL,
     api_url: Some("https://api.github.com"),

@@ -10,6 +10,7 @@ pub const NAME: &str = "gitlab";
 /// on the base URL, gitlab.com unless `BASE_URL` names a self-managed instance.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "GitLab",
     base_url: Some("https://gitlab.com"),
     api_url: Some("{base_url}/api/v4"),
     authorization_url: "{base_url}/oauth/authorize",

@@ -126,6 +126,7 @@ impl OidcProvider for Google {
     fn spec(&self) -> OidcSpec {
         OidcSpec {
             name: NAME,
+            display_name: "Google",
             issuer: Some(ISSUER),
             default_scope: &["openid", "email", "profile"],
             // Google takes both; the secret in the body is what its own guides send.

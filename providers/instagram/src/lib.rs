@@ -30,6 +30,7 @@ const ME_URL: &str = "{api_url}/me?fields=user_id,username,name,account_type,pro
 /// versioned API root on it (`{base_url}/v25.0`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Instagram",
     base_url: Some("https://graph.instagram.com"),
     api_url: Some("{base_url}/v25.0"),
     authorization_url: "https://www.instagram.com/oauth/authorize",
@@ -238,6 +239,10 @@ impl InstagramBackend {
 impl Backend for InstagramBackend {
     fn name(&self) -> &str {
         self.inner.name()
+    }
+
+    fn display_name(&self) -> &str {
+        self.inner.display_name()
     }
 
     fn protocol(&self) -> Protocol {

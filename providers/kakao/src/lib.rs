@@ -13,6 +13,7 @@ pub const NAME: &str = "kakao";
 /// and logout calls); the hooks of [`Kakao`] add what data cannot say.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Kakao",
     api_url: Some("https://kapi.kakao.com"),
     authorization_url: "https://kauth.kakao.com/oauth/authorize",
     token_url: "https://kauth.kakao.com/oauth/token",

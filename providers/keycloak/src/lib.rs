@@ -10,6 +10,7 @@ pub const NAME: &str = "keycloak";
 /// keys are discovered from `<issuer>/.well-known/openid-configuration`.
 pub const SPEC: OidcSpec = OidcSpec {
     name: NAME,
+    display_name: "Keycloak",
     issuer: Some("{base_url}/realms/{realm}"),
     // `<issuer>/protocol/openid-connect/revoke` (RFC 7009).
     revoke: true,

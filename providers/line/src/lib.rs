@@ -10,6 +10,7 @@ pub const NAME: &str = "line";
 /// from the profile call. `API_URL` moves the API root.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "LINE",
     api_url: Some("https://api.line.me"),
     authorization_url: "https://access.line.me/oauth2/v2.1/authorize",
     token_url: "https://api.line.me/oauth2/v2.1/token",

@@ -22,6 +22,7 @@ impl OidcProvider for LinkedIn {
     fn spec(&self) -> OidcSpec {
         OidcSpec {
             name: NAME,
+            display_name: "LinkedIn",
             issuer: Some(ISSUER),
             // PKCE is for native apps LinkedIn enables one by one; a web app sending a
             // verifier gets `invalid_client` from the token endpoint.

@@ -75,6 +75,7 @@ impl OpenIdProvider for LiveJournal {
     fn spec(&self) -> OpenIdSpec {
         OpenIdSpec {
             name: NAME,
+            display_name: "LiveJournal",
             ..OpenIdSpec::DEFAULT
         }
     }

@@ -20,6 +20,7 @@ pub const LEGACY_NAME: &str = "mailru-oauth2";
 /// puts in a 200 answer.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Mail.ru",
     api_url: Some("https://oauth.mail.ru"),
     authorization_url: "https://oauth.mail.ru/login",
     token_url: "https://oauth.mail.ru/token",
@@ -46,6 +47,7 @@ pub const SPEC: OAuth2Spec = OAuth2Spec {
 /// (`https://www.appsmail.ru`); the hooks of [`MailruLegacy`] sign the user call.
 pub const LEGACY_SPEC: OAuth2Spec = OAuth2Spec {
     name: LEGACY_NAME,
+    display_name: "Mail.ru",
     api_url: Some("https://www.appsmail.ru"),
     authorization_url: "https://connect.mail.ru/oauth/authorize",
     token_url: "https://connect.mail.ru/oauth/token",

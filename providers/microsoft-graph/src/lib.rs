@@ -13,7 +13,7 @@ use social_oauth2::{
 /// The backend name.
 pub const NAME: &str = "microsoft-graph";
 
-/// The seed's name for the same provider (Windows Live), kept for sites that stored accounts
+/// python-social-auth's name for the same provider (Windows Live), kept for sites that stored accounts
 /// under it: [`live`].
 pub const LIVE: &str = "live";
 
@@ -27,6 +27,7 @@ const LOGIN_HOST: &str = "https://login.microsoftonline.com";
 /// [`MicrosoftGraph`] puts the `TENANT` setting in their place and adds the user mapping.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Microsoft",
     api_url: Some("https://graph.microsoft.com/v1.0"),
     authorization_url: "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
     token_url: "https://login.microsoftonline.com/common/oauth2/v2.0/token",
@@ -70,7 +71,7 @@ pub fn backend() -> OAuth2Backend<MicrosoftGraph> {
     OAuth2Backend::new(MicrosoftGraph::named(NAME))
 }
 
-/// The same provider under the seed's backend name `live` (settings `SOCIAL_AUTH_LIVE_*`,
+/// The same provider under python-social-auth's backend name `live` (settings `SOCIAL_AUTH_LIVE_*`,
 /// callback `/complete/live/`), for sites whose users signed in with Windows Live.
 pub fn live() -> OAuth2Backend<MicrosoftGraph> {
     OAuth2Backend::new(MicrosoftGraph::named(LIVE))

@@ -23,6 +23,7 @@ pub const CONSUMERS_TENANT_ID: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
 /// discovered from it.
 pub const SPEC: OidcSpec = OidcSpec {
     name: NAME,
+    display_name: "Microsoft",
     default_scope: &["openid", "profile", "email", "offline_access"],
     client_auth: ClientAuth::Body,
     // `common` and `organizations` publish the issuer `.../{tenantid}/v2.0`: each token is

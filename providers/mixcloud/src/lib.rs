@@ -11,6 +11,7 @@ pub const NAME: &str = "mixcloud";
 /// backend only connects accounts to a logged-in user (`association_only`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Mixcloud",
     api_url: Some("https://api.mixcloud.com"),
     authorization_url: "https://www.mixcloud.com/oauth/authorize",
     token_url: "https://www.mixcloud.com/oauth/access_token",

@@ -12,6 +12,7 @@ pub const NAME: &str = "naver";
 /// user-data hook of [`Naver`] reads the result code of that envelope.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "NAVER",
     authorization_url: "https://nid.naver.com/oauth2.0/authorize",
     token_url: "https://nid.naver.com/oauth2.0/token",
     pkce: Pkce::None,

@@ -20,6 +20,7 @@ pub const NOTION_VERSION: &str = "2025-09-03";
 /// reads it there. `BASE_URL` moves every endpoint (`https://api.notion.com` by default).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Notion",
     base_url: Some("https://api.notion.com"),
     authorization_url: "{base_url}/v1/oauth/authorize",
     token_url: "{base_url}/v1/oauth/token",

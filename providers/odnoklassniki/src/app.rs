@@ -73,6 +73,10 @@ impl Backend for OdnoklassnikiApp {
         APP_NAME
     }
 
+    fn display_name(&self) -> &str {
+        "OK iframe app"
+    }
+
     fn protocol(&self) -> Protocol {
         Protocol::new("ok-app", "OK iframe application")
     }

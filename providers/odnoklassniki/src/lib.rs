@@ -27,6 +27,7 @@ pub const API_URL: &str = "https://api.ok.ru";
 /// of [`Odnoklassniki`] sign the user call and read the errors OK puts in a 200 answer.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "OK",
     api_url: Some(API_URL),
     authorization_url: "https://connect.ok.ru/oauth/authorize",
     token_url: "https://api.ok.ru/oauth/token.do",

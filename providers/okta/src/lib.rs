@@ -11,6 +11,7 @@ pub const NAME: &str = "okta";
 /// server is chosen by its issuer in `SOCIAL_AUTH_OKTA_OIDC_ENDPOINT`.
 pub const SPEC: OidcSpec = OidcSpec {
     name: NAME,
+    display_name: "Okta",
     issuer: Some("https://{domain}"),
     // `/oauth2/v1/revoke` takes access and refresh tokens (RFC 7009), with the client's
     // credentials as at the token endpoint.

@@ -11,6 +11,7 @@ pub const NAME: &str = "patreon";
 /// answer is a JSON:API document, the user under `/data`.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Patreon",
     api_url: Some("https://www.patreon.com/api/oauth2/v2"),
     authorization_url: "https://www.patreon.com/oauth2/authorize",
     token_url: "https://www.patreon.com/api/oauth2/token",

@@ -25,6 +25,7 @@ pub const SANDBOX_API_URL: &str = "https://api-m.sandbox.paypal.com";
 /// credentials as HTTP Basic. [`PayPal`] moves both hosts to the sandbox.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "PayPal",
     base_url: Some(LIVE_BASE_URL),
     api_url: Some(LIVE_API_URL),
     authorization_url: "{base_url}/signin/authorize",

@@ -10,6 +10,7 @@ pub const NAME: &str = "reddit";
 /// tokens live on www.reddit.com, the API on oauth.reddit.com (`API_URL`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Reddit",
     api_url: Some("https://oauth.reddit.com"),
     authorization_url: "https://www.reddit.com/api/v1/authorize",
     token_url: "https://www.reddit.com/api/v1/access_token",

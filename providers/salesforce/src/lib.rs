@@ -19,6 +19,7 @@ pub const SANDBOX_BASE_URL: &str = "https://test.salesforce.com";
 /// the identity URL the token answer names (`id`), which [`Salesforce`] calls.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Salesforce",
     base_url: Some(PRODUCTION_BASE_URL),
     authorization_url: "{base_url}/services/oauth2/authorize",
     token_url: "{base_url}/services/oauth2/token",

@@ -18,6 +18,7 @@ pub const USER_URL: &str = "https://api.skyrock.com/v2/user/get.json";
 /// answer.
 pub const SPEC: OAuth1Spec = OAuth1Spec {
     name: NAME,
+    display_name: "Skyrock",
     request_token_url: "https://api.skyrock.com/v2/oauth/initiate",
     // `authenticate` ("sign in with Skyrock") rather than `authorize`.
     authorization_url: "https://api.skyrock.com/v2/oauth/authenticate",

@@ -21,6 +21,7 @@ pub const TEAM_ID_CLAIM: &str = "https://slack.com/team_id";
 /// `https://slack.com/.well-known/openid-configuration`.
 pub const SPEC: OidcSpec = OidcSpec {
     name: NAME,
+    display_name: "Slack",
     issuer: Some(ISSUER),
     // PKCE is a per-app setting at Slack that turns the app into a public client for good;
     // the discovery document advertises no `code_challenge_methods_supported`.

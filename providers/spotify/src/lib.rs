@@ -11,6 +11,7 @@ pub const NAME: &str = "spotify";
 /// (`API_URL`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Spotify",
     api_url: Some("https://api.spotify.com/v1"),
     authorization_url: "https://accounts.spotify.com/authorize",
     token_url: "https://accounts.spotify.com/api/token",

@@ -22,6 +22,7 @@ const ME: &str = "{api_url}/me";
 /// `items` holds the user). `API_URL` moves the API root (`https://api.stackexchange.com/2.3`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Stack Overflow",
     api_url: Some("https://api.stackexchange.com/2.3"),
     authorization_url: "https://stackoverflow.com/oauth",
     // The JSON variant of `/oauth/access_token` (whose answer is form-encoded).

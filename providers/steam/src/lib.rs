@@ -39,6 +39,7 @@ impl OpenIdProvider for Steam {
     fn spec(&self) -> OpenIdSpec {
         OpenIdSpec {
             name: NAME,
+            display_name: "Steam",
             ..OpenIdSpec::DEFAULT
         }
     }

@@ -16,6 +16,7 @@ pub const NAME: &str = "strava";
 /// gives no e-mail address.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Strava",
     api_url: Some("https://www.strava.com/api/v3"),
     authorization_url: "https://www.strava.com/oauth/authorize",
     token_url: "https://www.strava.com/oauth/token",

@@ -17,6 +17,7 @@ pub const NAME: &str = "tiktok";
 /// revocation and user calls); the hooks of [`TikTok`] add what data cannot say.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "TikTok",
     api_url: Some("https://open.tiktokapis.com"),
     authorization_url: "https://www.tiktok.com/v2/auth/authorize/",
     token_url: "{api_url}/v2/oauth/token/",

@@ -31,6 +31,7 @@ pub const CLAIMS: &str = concat!(
 /// `https://id.twitch.tv/oauth2/.well-known/openid-configuration`.
 pub const SPEC: OidcSpec = OidcSpec {
     name: NAME,
+    display_name: "Twitch",
     issuer: Some(ISSUER),
     // `user:read:email` lets the `email` claim through.
     default_scope: &["openid", "user:read:email"],

@@ -26,6 +26,7 @@ impl OAuth1Provider for Twitter {
     fn spec(&self) -> OAuth1Spec {
         OAuth1Spec {
             name: NAME,
+            display_name: "X",
             request_token_url: "https://api.twitter.com/oauth/request_token",
             // `authenticate`, not `authorize`: a user who already granted access is sent
             // straight back instead of approving the app again ("Sign in with Twitter").

@@ -28,6 +28,10 @@ impl Backend for VkApp {
         APP_NAME
     }
 
+    fn display_name(&self) -> &str {
+        "VK iframe app"
+    }
+
     fn protocol(&self) -> Protocol {
         Protocol::new("vk-app", "VK iframe application")
     }

@@ -422,6 +422,10 @@ impl Backend for VkId {
         VK_ID_NAME
     }
 
+    fn display_name(&self) -> &str {
+        "VK ID"
+    }
+
     fn protocol(&self) -> Protocol {
         Protocol::OAUTH2
     }

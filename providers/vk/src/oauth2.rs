@@ -12,6 +12,7 @@ use crate::api::{self, ApiOptions};
 /// `users.get` call with the API version and merge the e-mail address of the token response.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: crate::NAME,
+    display_name: "VK",
     api_url: Some(api::API_ROOT),
     authorization_url: "https://oauth.vk.com/authorize",
     token_url: "https://oauth.vk.com/access_token",

@@ -56,6 +56,10 @@ impl Backend for VkOpenApi {
         OPENAPI_NAME
     }
 
+    fn display_name(&self) -> &str {
+        "VK Open API"
+    }
+
     fn protocol(&self) -> Protocol {
         Protocol::new("vk-openapi", "VK Open API session")
     }

@@ -24,6 +24,7 @@ const USERINFO: &str = "{api_url}/sns/userinfo";
 /// (the token and user-info calls); the hooks of [`WeChat`] add what data cannot say.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "WeChat",
     api_url: Some("https://api.weixin.qq.com"),
     // The base puts the query before the fragment, which WeChat requires.
     authorization_url: "https://open.weixin.qq.com/connect/qrconnect#wechat_redirect",

@@ -23,6 +23,7 @@ const TOKEN_INFO_TEMPLATE: &str = "{base_url}/oauth2/get_token_info";
 /// hooks of [`Weibo`] take the uid from the token response and read Weibo's error codes.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Weibo",
     base_url: Some("https://api.weibo.com"),
     api_url: Some("{base_url}/2"),
     authorization_url: "{base_url}/oauth2/authorize",

@@ -10,7 +10,7 @@ use social_oauth2::{
     ClientAuth, Method, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, ProfileCall, TokenResponse,
 };
 
-/// The backend name: the seed's `yahoo-oauth2` (settings `SOCIAL_AUTH_YAHOO_OAUTH2_*`).
+/// The backend name: python-social-auth's `yahoo-oauth2` (settings `SOCIAL_AUTH_YAHOO_OAUTH2_*`).
 pub const NAME: &str = "yahoo-oauth2";
 
 /// Yahoo's OpenID Connect userinfo endpoint, where the user comes from.
@@ -20,6 +20,7 @@ pub const USERINFO_URL: &str = "https://api.login.yahoo.com/openid/v1/userinfo";
 /// reads the userinfo endpoint's rate-limit answer.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Yahoo",
     authorization_url: "https://api.login.yahoo.com/oauth2/request_auth",
     token_url: "https://api.login.yahoo.com/oauth2/get_token",
     default_scope: &["openid", "profile", "email"],

@@ -11,6 +11,7 @@ pub const NAME: &str = "yandex-oauth2";
 /// add the fallbacks of the details.
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Yandex ID",
     api_url: Some("https://login.yandex.ru"),
     authorization_url: "https://oauth.yandex.com/authorize",
     token_url: "https://oauth.yandex.com/token",

@@ -10,6 +10,7 @@ pub const NAME: &str = "zoom";
 /// live on zoom.us, the user (`GET /users/me`) on the API (`API_URL`).
 pub const SPEC: OAuth2Spec = OAuth2Spec {
     name: NAME,
+    display_name: "Zoom",
     api_url: Some("https://api.zoom.us/v2"),
     authorization_url: "https://zoom.us/oauth/authorize",
     token_url: "https://zoom.us/oauth/token",

@@ -67,6 +67,7 @@ async fn the_template_context_lists_backends_and_associations_without_tokens() {
             "not_associated": ["github"],
             "backends": ["github"],
             "backends_by_protocol": {"OAuth 2.0": ["github"]},
+            "display_names": {"github": "GitHub"},
             "redirect_field_name": "next",
             "redirect_field_value": "/a b&c",
             "redirect_querystring": "next=%2Fa+b%26c",

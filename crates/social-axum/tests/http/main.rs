@@ -6,5 +6,6 @@ mod disconnect;
 mod extractors;
 mod form_post;
 mod login;
+mod pages;
 mod partial;
 mod support;

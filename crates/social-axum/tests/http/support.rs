@@ -40,6 +40,10 @@ pub(crate) struct Config {
     pub(crate) pipeline: Option<Pipeline>,
     pub(crate) clock: Option<Arc<FixedClock>>,
     pub(crate) tweak: fn(&mut Settings),
+    /// Page templates set on the routes.
+    pub(crate) templates: Vec<(&'static str, &'static str)>,
+    /// GitHub's display name in place of its own.
+    pub(crate) display_name: Option<&'static str>,
 }
 
 impl Default for Config {
@@ -49,6 +53,8 @@ impl Default for Config {
             pipeline: None,
             clock: None,
             tweak: |_| {},
+            templates: Vec::new(),
+            display_name: None,
         }
     }
 }
@@ -97,7 +103,11 @@ impl App {
         settings.backends.insert("github".into(), backend);
         (config.tweak)(&mut settings);
         let storage = Arc::new(MemoryStorage::new());
-        let mut builder = SocialAuth::builder(Registry::new().with(social_github::backend()))
+        let github_backend = match config.display_name {
+            Some(shown) => social_github::backend().with_display_name(shown),
+            None => social_github::backend(),
+        };
+        let mut builder = SocialAuth::builder(Registry::new().with(github_backend))
             .settings(settings)
             .storage(storage.clone());
         if let Some(pipeline) = config.pipeline {
@@ -124,7 +134,12 @@ impl App {
             .route("/csrf", get(csrf))
             .route("/login-error", get(login_error))
             .route("/logout", post(logout))
-            .merge(social_axum::routes(auth.clone()))
+            .merge(
+                social_axum::SocialRoutes::new(auth.clone())
+                    .templates(config.templates)
+                    .unwrap_or_else(|e| panic!("templates are valid: {e}"))
+                    .into_router(),
+            )
             .layer(
                 SessionManagerLayer::new(sessions.clone())
                     .with_same_site(SameSite::Lax)

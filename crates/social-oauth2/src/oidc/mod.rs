@@ -61,6 +61,9 @@ use crate::{ClientAuth, OAuth2Backend, OAuth2Provider, OAuth2Spec, Pkce, TokenRe
 pub struct OidcSpec {
     /// The backend name: `linkedin-openidconnect`.
     pub name: &'static str,
+    /// The name people read on buttons and pages, in the provider's own spelling: `LinkedIn`.
+    /// Empty (the default) shows the backend name.
+    pub display_name: &'static str,
     /// The issuer URL; `None` when it must come from the `OIDC_ENDPOINT` setting.
     pub issuer: Option<&'static str>,
     /// The scope asked for by default; it must contain `openid`.
@@ -97,6 +100,7 @@ impl OidcSpec {
     /// nonce echoed, refresh, no revocation, standard claims.
     pub const DEFAULT: Self = Self {
         name: "",
+        display_name: "",
         issuer: None,
         default_scope: &["openid", "profile", "email"],
         pkce: Pkce::S256,
@@ -253,6 +257,8 @@ pub const GENERIC: OidcSpec = OidcSpec {
 /// [`Backend`] for any [`OidcProvider`].
 pub struct OidcBackend<P> {
     name: String,
+    /// Set by [`OidcBackend::with_display_name`]; else the spec's, else the name.
+    display_name: Option<String>,
     provider: Arc<P>,
     cache: Option<Arc<OidcCache>>,
 }
@@ -284,9 +290,18 @@ impl<P: OidcProvider> OidcBackend<P> {
     pub fn named(name: &str, provider: P) -> Self {
         Self {
             name: name.to_owned(),
+            display_name: None,
             provider: Arc::new(provider),
             cache: None,
         }
+    }
+
+    /// Shows the backend as `display_name` on buttons and pages, whatever its spec says (a
+    /// generic backend: `Acme SSO`).
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = Some(display_name.into());
+        self
     }
 
     /// Uses `cache` for this backend, whatever the engine was given.
@@ -431,6 +446,16 @@ pub fn end_session_url(
 impl<P: OidcProvider> Backend for OidcBackend<P> {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn display_name(&self) -> &str {
+        if let Some(display_name) = &self.display_name {
+            return display_name;
+        }
+        match self.provider.spec().display_name {
+            "" => &self.name,
+            display_name => display_name,
+        }
     }
 
     fn protocol(&self) -> Protocol {
@@ -642,6 +667,7 @@ impl<P: OidcProvider> OAuth2Provider for Login<P> {
     fn spec(&self) -> OAuth2Spec {
         OAuth2Spec {
             name: self.spec.name,
+            display_name: self.spec.display_name,
             // The discovered endpoints come from `endpoint` below.
             authorization_url: "",
             token_url: "",
