@@ -1,4 +1,16 @@
-#![doc = include_str!("../README.md")]
+// The README's quick start is compiled as a doctest where its features are on (docs.rs builds
+// with all features).
+#![cfg_attr(
+    all(feature = "github", feature = "axum", feature = "sqlite"),
+    doc = include_str!("../README.md")
+)]
+#![cfg_attr(
+    not(all(feature = "github", feature = "axum", feature = "sqlite")),
+    doc = "Social login for Rust web applications. The quick start and the feature list are \
+           in README.md, shown here when the documentation is built with the `github`, `axum` \
+           and `sqlite` features (docs.rs builds with all features)."
+)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::sync::Arc;
 
@@ -264,7 +276,7 @@ pub fn registry_for(settings: &Settings) -> Registry {
     let mut registry = registry();
     let names: Vec<String> = registry.names().map(str::to_owned).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    registry.retain(|name| settings.configures(name, &names));
+    registry.keep_configured(|name| settings.configures(name, &names));
     for (name, backend) in &settings.backends {
         if registry.get(name).is_some() {
             continue;

@@ -108,3 +108,26 @@ fn the_provider_table_matches_the_backends() {
         problems.join("\n- ")
     );
 }
+
+#[test]
+fn the_quick_start_is_the_compiled_example() {
+    let example = include_str!("../examples/quickstart.rs");
+    // The example's first two lines say how to run it; the READMEs say so in prose.
+    let code: String = example.lines().skip(2).map(|l| format!("{l}\n")).collect();
+    let facade = include_str!("../README.md");
+    let readme = std::fs::read_to_string(README).unwrap_or_else(|e| panic!("{README}: {e}"));
+    // The facade's copy is a doctest (`no_run`); nothing compiles the root README's.
+    for (name, text, fence) in [
+        ("README.md", readme.as_str(), "rust,ignore"),
+        ("crates/social-auth/README.md", facade, "rust,no_run"),
+    ] {
+        assert!(
+            text.contains(&format!("```{fence}\n{code}```")),
+            "{name}'s quick start differs from crates/social-auth/examples/quickstart.rs"
+        );
+    }
+    assert!(
+        code.lines().count() <= 40,
+        "the quick start grew past 40 lines"
+    );
+}

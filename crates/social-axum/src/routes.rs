@@ -167,6 +167,19 @@ impl SocialRoutes {
     where
         S: Clone + Send + Sync + 'static,
     {
+        if pages::raise_exceptions(&self.auth) {
+            tracing::info!(
+                login_error_url = %self.auth.settings().login_error_url,
+                "RAISE_EXCEPTIONS is on{}: failed logins show a detailed error page instead of \
+                 redirecting to LOGIN_ERROR_URL; set SOCIAL_AUTH_RAISE_EXCEPTIONS=false to \
+                 redirect",
+                if self.auth.settings().raise_exceptions.is_none() {
+                    " (the default of debug builds)"
+                } else {
+                    ""
+                }
+            );
+        }
         check_path("login_path", &self.login_path);
         check_path("complete_path", &self.complete_path);
         check_path("disconnect_path", &self.disconnect_path);
@@ -202,6 +215,23 @@ fn check_path(setting: &str, path: &str) {
 
 type Shared = State<Arc<SocialRoutes>>;
 
+/// What the 404 page says of a backend compiled in but not configured: that much to anyone,
+/// and which setting it lacks only where errors are shown in detail (`RAISE_EXCEPTIONS`).
+fn not_configured_hint(routes: &SocialRoutes, backend: &str) -> Option<String> {
+    let missing = routes.auth.not_configured(backend)?;
+    let title = routes
+        .auth
+        .registry()
+        .unconfigured()
+        .find(|b| b.name() == backend)
+        .map_or(backend, |b| b.display_name());
+    Some(if pages::raise_exceptions(&routes.auth) {
+        format!("{title} is compiled in but not configured: {missing}.")
+    } else {
+        format!("{title} is not configured on this site.")
+    })
+}
+
 /// What every route does first: a known backend and a readable request with a valid host.
 async fn prepare(
     routes: &SocialRoutes,
@@ -209,7 +239,9 @@ async fn prepare(
     request: Request,
 ) -> Result<(RequestData, String), Response> {
     if routes.auth.registry().get(backend).is_none() {
-        return Err(routes.pages.unknown_backend(backend, None));
+        return Err(routes
+            .pages
+            .unknown_backend(backend, not_configured_hint(routes, backend).as_deref()));
     }
     let data = RequestData::read(request).await.map_err(|e| match e {
         ReadError::BodyTooLarge => routes

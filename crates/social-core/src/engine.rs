@@ -1,6 +1,6 @@
 //! [`SocialAuth`]: the registry, settings, storage and pipeline put together.
 
-use std::{fmt, sync::Arc};
+use std::{collections::BTreeMap, fmt, sync::Arc};
 
 use serde_json::Value;
 
@@ -13,7 +13,7 @@ use crate::{
     model::{SocialAccount, User, UserId},
     pipeline::{Pipeline, PipelineEnd, PipelineState, StepCx, UsernameFn},
     redirect::sanitize_redirect,
-    settings::{Configure, Settings},
+    settings::{BackendSettings, Configure, Settings},
     storage::{Partial, Storage},
     strategy::Strategy,
 };
@@ -191,6 +191,20 @@ impl SocialAuthBuilder {
             let configured = Configure::run(&**backend, self.settings.backend(name))?;
             self.settings.backends.insert(name.to_owned(), configured);
         }
+        let unconfigured = unconfigured_report(&self.registry);
+        if self.settings.strict_backends
+            && let Some((name, missing)) = unconfigured.iter().next()
+        {
+            return Err(AuthError::config(
+                "STRICT_BACKENDS",
+                format!(
+                    "backend `{name}` is compiled in but not configured ({missing}); configure it, \
+                     leave its Cargo feature out, or turn STRICT_BACKENDS off"
+                ),
+            )
+            .with_provider(name.as_str()));
+        }
+        log_startup(&self.registry, &unconfigured);
         for (issuer, backends) in shared_issuers(&self.settings) {
             // Two clients of one provider are legitimate, but the issuer no longer tells
             // their answers apart (RFC 9207's mix-up defence): say so once.
@@ -218,9 +232,63 @@ impl SocialAuthBuilder {
                 hooks: self.hooks,
                 username_fn: self.username_fn,
                 services: self.services,
+                unconfigured,
             }),
         })
     }
+}
+
+/// What each backend set aside as not configured lacks, in the words of its own check
+/// (the setting at fault, as `SOCIAL_AUTH_<NAME>_KEY` and `backends.<name>.key`), by name.
+fn unconfigured_report(registry: &Registry) -> BTreeMap<String, String> {
+    registry
+        .unconfigured()
+        .map(|backend| {
+            let name = backend.name();
+            let missing = match Configure::run(&**backend, &BackendSettings::default()) {
+                Err(e) => e.details().to_owned(),
+                // A backend that needs nothing was left out only for want of any setting.
+                Ok(_) => format!("no SOCIAL_AUTH_{}_* setting", env_name(name)),
+            };
+            (name.to_owned(), missing)
+        })
+        .collect()
+}
+
+/// Logs, once at start-up, which backends are enabled and which are compiled in but not
+/// configured.
+fn log_startup(registry: &Registry, unconfigured: &BTreeMap<String, String>) {
+    let enabled: Vec<String> = registry
+        .iter()
+        .map(|b| match b.display_name() {
+            title if title == b.name() => title.to_owned(),
+            title => format!("{} ({title})", b.name()),
+        })
+        .collect();
+    tracing::info!(
+        backends = enabled.join(", "),
+        "social login: {} backend(s) enabled",
+        enabled.len()
+    );
+    if !unconfigured.is_empty() {
+        let list: Vec<String> = unconfigured
+            .iter()
+            .map(|(name, missing)| format!("{name} ({missing})"))
+            .collect();
+        tracing::warn!(
+            backends = list.join("; "),
+            "social login: {} backend(s) compiled in but not configured: their login URLs answer \
+             \"not configured\" until their settings are given (STRICT_BACKENDS=true refuses \
+             to start instead)",
+            list.len()
+        );
+    }
+}
+
+/// `github` → `GITHUB`, `vk-oauth2` → `VK_OAUTH2`: a backend name as it appears in
+/// variable names.
+fn env_name(name: &str) -> String {
+    name.to_ascii_uppercase().replace('-', "_")
 }
 
 /// The issuers that more than one backend declared ([`crate::settings::DeclaredIssuer`]),
@@ -298,6 +366,8 @@ struct Inner {
     hooks: Arc<dyn Hooks>,
     username_fn: Option<Arc<UsernameFn>>,
     services: Services,
+    /// Backends compiled in but not configured, with what each lacks.
+    unconfigured: BTreeMap<String, String>,
 }
 
 /// Social login for one application: cheap to clone, shared by every request.
@@ -351,15 +421,22 @@ impl SocialAuth {
         &self.inner.clock
     }
 
+    /// What backend `name` lacks, when it is compiled in but was set aside for want of
+    /// settings ([`Registry::keep_configured`]): the setting at fault, as its own check says.
+    pub fn not_configured(&self, name: &str) -> Option<&str> {
+        self.inner.unconfigured.get(name).map(String::as_str)
+    }
+
     /// The backend named `name`, or [`ErrorKind::UnknownBackend`].
     pub fn backend(&self, name: &str, stage: Stage) -> Result<&Arc<dyn Backend>> {
         self.inner.registry.get(name).ok_or_else(|| {
-            AuthError::new(
-                ErrorKind::UnknownBackend,
-                stage,
-                format!("no backend named `{name}`"),
-            )
-            .with_provider(name)
+            let details = match self.inner.unconfigured.get(name) {
+                Some(missing) => {
+                    format!("backend `{name}` is compiled in but not configured: {missing}")
+                }
+                None => format!("no backend named `{name}`"),
+            };
+            AuthError::new(ErrorKind::UnknownBackend, stage, details).with_provider(name)
         })
     }
 

@@ -278,15 +278,27 @@ impl AuthError {
     }
 }
 
+/// Reads like [`Display`](fmt::Display) followed by the chain of causes, since `Debug` is
+/// what `fn main() -> Result<..>` prints; `{:#?}` shows the fields.
 impl fmt::Debug for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthError")
-            .field("kind", &self.kind)
-            .field("stage", &self.stage)
-            .field("provider", &self.provider)
-            .field("details", &self.details)
-            .field("source", &self.source)
-            .finish()
+        if f.alternate() {
+            return f
+                .debug_struct("AuthError")
+                .field("kind", &self.kind)
+                .field("stage", &self.stage)
+                .field("provider", &self.provider)
+                .field("details", &self.details)
+                .field("source", &self.source)
+                .finish();
+        }
+        fmt::Display::fmt(self, f)?;
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            write!(f, "\n  caused by: {error}")?;
+            cause = error.source();
+        }
+        Ok(())
     }
 }
 
@@ -308,5 +320,33 @@ impl std::error::Error for AuthError {
         self.source
             .as_deref()
             .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_reads_like_display_with_its_causes() {
+        let io = std::io::Error::other("connection refused");
+        let error = AuthError::storage(Stage::Callback, io).with_provider("github");
+        let debug = format!("{error:?}");
+        assert_eq!(
+            debug,
+            format!("{error}\n  caused by: connection refused"),
+            "what `fn main() -> Result` prints"
+        );
+        assert!(
+            debug.starts_with("storage during callback with github: "),
+            "{debug}"
+        );
+        let fields = format!("{error:#?}");
+        assert!(
+            fields.contains("provider: Some(\n        \"github\""),
+            "{fields}"
+        );
+        let plain = AuthError::config("SOCIAL_AUTH_X", "is wrong");
+        assert_eq!(format!("{plain:?}"), plain.to_string());
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! Requests and responses are `http` 1.x types with the whole body in memory: social-login
 //! payloads are small, and this keeps the trait trivial to implement for a test replayer or
-//! another client library. [`ReqwestClient`] (feature `reqwest`, on by default) is the
-//! production implementation: one pooled client, redirects off, timeouts on.
+//! another client library. `ReqwestClient` (feature `reqwest`: off in social-core, on by
+//! default in the `social-auth` facade) is the production implementation: one pooled client,
+//! redirects off, timeouts on.
 
 use std::future::Future;
 #[cfg(feature = "reqwest")]
@@ -37,7 +38,7 @@ pub enum HttpError {
     Other(String),
 }
 
-/// Sends one HTTP request. Implemented by [`ReqwestClient`] and by any
+/// Sends one HTTP request. Implemented by `ReqwestClient` (feature `reqwest`) and by any
 /// `Fn(HttpRequest) -> impl Future<Output = Result<HttpResponse, HttpError>>` closure.
 #[async_trait]
 pub trait HttpClient: Send + Sync {

@@ -36,14 +36,7 @@ pub fn sanitize_redirect(
     this_origin: Option<&str>,
     allowed_hosts: &[String],
 ) -> Option<String> {
-    // Browsers drop tabs and newlines inside URLs and read `\` as `/`, so with these
-    // around, what we check and what the browser follows could differ. No honest
-    // link needs them.
-    if target.is_empty()
-        || target.starts_with(char::is_whitespace)
-        || target.ends_with(char::is_whitespace)
-        || target.contains(|c: char| c.is_control() || c == '\\')
-    {
+    if read_differently_by_browsers(target) {
         return None;
     }
     if target.starts_with('/') {
@@ -74,6 +67,16 @@ pub fn sanitize_redirect(
         .then(|| url.into())
 }
 
+/// Whether a browser could follow something other than what we check: browsers drop
+/// surrounding whitespace and tabs and newlines inside URLs, and read `\` as `/`. No honest
+/// link needs them, and an empty target names nothing.
+fn read_differently_by_browsers(target: &str) -> bool {
+    target.is_empty()
+        || target.starts_with(char::is_whitespace)
+        || target.ends_with(char::is_whitespace)
+        || target.contains(|c: char| c.is_control() || c == '\\')
+}
+
 /// Whether a target starting with `/` stays on this site, however often it gets decoded.
 fn is_safe_path(target: &str) -> bool {
     // Query and fragment cannot change the host, and may legitimately hold `//`.
@@ -93,17 +96,25 @@ fn is_safe_path(target: &str) -> bool {
 }
 
 /// Whether one decoding layer of a path keeps the browser on the current host.
+///
+/// Two layers, each enough for the tricks it names and tested on its own: the path as
+/// written, then the path as a browser resolves it.
 fn path_stays_on_site(path: &str) -> bool {
-    // `//host` and `/\host` are scheme-relative URLs to a browser.
-    if !path.starts_with('/')
-        || path.starts_with("//")
-        || path.starts_with("/\\")
-        || path.contains(char::is_control)
-    {
-        return false;
-    }
-    // Dot segments are resolved by the browser: `/..//evil.com` ends up as `//evil.com`,
-    // which a later redirect would send off-site.
+    is_plain_path(path) && resolves_on_site(path)
+}
+
+/// Whether `path` is, as written, a path of this site: it starts with one `/` (`//host` and
+/// `/\host` are scheme-relative URLs to a browser) and holds no control character.
+fn is_plain_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.contains(char::is_control)
+}
+
+/// Whether `path` still names this site once a browser resolved it: dot segments turn
+/// `/..//evil.com` into `//evil.com`, which a later redirect would send off-site.
+fn resolves_on_site(path: &str) -> bool {
     Url::parse(&format!("http://{PLACEHOLDER_HOST}{path}")).is_ok_and(|resolved| {
         resolved.host_str() == Some(PLACEHOLDER_HOST) && !resolved.path().starts_with("//")
     })
@@ -151,11 +162,9 @@ fn parse_absolute(target: &str) -> Option<Url> {
     if authority.is_empty() || authority.contains('@') {
         return None;
     }
-    let url = Url::parse(target).ok()?;
-    (matches!(url.scheme(), "http" | "https")
-        && url.username().is_empty()
-        && url.password().is_none())
-    .then_some(url)
+    // The literal scheme and an authority without `@` leave the parser no room for another
+    // scheme or for userinfo.
+    Url::parse(target).ok()
 }
 
 fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -216,7 +225,10 @@ impl Origin {
 
 #[cfg(test)]
 mod tests {
-    use super::sanitize_redirect;
+    use super::{
+        is_plain_path, percent_decode, read_differently_by_browsers, resolves_on_site,
+        sanitize_redirect,
+    };
 
     const THIS_ORIGIN: Option<&str> = Some("https://example.com");
 
@@ -503,6 +515,48 @@ mod tests {
         );
         assert!(check("https://xn--bcher-kva.example/").is_some());
         assert!(check("https://bucher.example/").is_none());
+    }
+
+    /// Each defensive layer refuses its own tricks alone, so that removing one layer fails
+    /// a test even where another layer would also have caught the whole target.
+    #[test]
+    fn each_layer_refuses_its_tricks_alone() {
+        for target in ["", " /x", "/x ", "\t/x", "/a\nb", "/a\\b", "\\/x"] {
+            assert!(read_differently_by_browsers(target), "{target:?}");
+        }
+        for target in ["/x", "https://example.com/a?b#c", "/a b"] {
+            assert!(!read_differently_by_browsers(target), "{target:?}");
+        }
+        for path in ["x", "//evil.com", "/\\evil.com", "/a\u{0}b", "/a\u{85}b"] {
+            assert!(!is_plain_path(path), "{path:?}");
+        }
+        for path in ["/", "/a//b", "/..//evil.com"] {
+            assert!(is_plain_path(path), "{path:?}");
+        }
+        for path in ["/..//evil.com", "/.//evil.com", "//evil.com"] {
+            assert!(!resolves_on_site(path), "{path:?}");
+        }
+        for path in ["/", "/a//b", "/./x", "/../x"] {
+            assert!(resolves_on_site(path), "{path:?}");
+        }
+    }
+
+    #[test]
+    fn percent_decoding_reads_every_escape() {
+        assert_eq!(percent_decode("%2F%2fa%41%7E"), "//aA~");
+        assert_eq!(percent_decode("%C3%A9%"), "é%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("a%2F%2F"), "a//");
+    }
+
+    #[test]
+    fn bracketed_ipv6_entries_allow_their_host() {
+        let allowed = ["[::1]".to_string(), "[::2]:8443".to_string()];
+        let check = |target| sanitize_redirect(target, Some("https://example.com"), &allowed);
+        assert_eq!(check("https://[::1]/x").as_deref(), Some("https://[::1]/x"));
+        assert!(check("https://[::1]:8443/").is_none());
+        assert!(check("https://[::2]:8443/").is_some());
+        assert!(check("https://[::2]/").is_none());
     }
 
     #[test]

@@ -233,8 +233,47 @@ async fn user_creation_can_be_disabled() {
 }
 
 #[tokio::test]
+async fn by_default_logins_fill_names_and_never_rename_the_user() {
+    let app = build(Settings::default(), Pipeline::default(), octo());
+    let created = app.user().await;
+    assert_eq!(created.fullname.as_deref(), Some("Octo Cat"));
+    // The same account now carries other names (or another account was linked): kept.
+    app.backend.set(
+        "1001",
+        UserDetails::new()
+            .names(Some("Bob"), Some("Tables"))
+            .fullname(Some("Bob Tables")),
+    );
+    let again = app.user().await;
+    assert_eq!(again.id, created.id);
+    assert_eq!(again.fullname.as_deref(), Some("Octo Cat"));
+    assert_eq!(again.first_name.as_deref(), Some("Octo"));
+    assert_eq!(again.last_name.as_deref(), Some("Cat"));
+    // From TOML and the environment alike, `always` restores updating.
+    for settings in [
+        Settings::from_toml_str("user_details_update = \"always\"").expect("valid"),
+        Settings::default()
+            .with_vars([("SOCIAL_AUTH_USER_DETAILS_UPDATE".into(), "Always".into())])
+            .expect("valid"),
+    ] {
+        assert_eq!(
+            settings.user_details_update,
+            social_core::settings::DetailsUpdate::Always
+        );
+    }
+    let wrong = Settings::default()
+        .with_vars([("SOCIAL_AUTH_USER_DETAILS_UPDATE".into(), "sometimes".into())])
+        .expect_err("refused");
+    assert!(
+        wrong.details().contains("SOCIAL_AUTH_USER_DETAILS_UPDATE"),
+        "{wrong}"
+    );
+}
+
+#[tokio::test]
 async fn details_update_respects_protected_and_immutable_fields() {
     let mut settings = Settings::default();
+    settings.user_details_update = social_core::settings::DetailsUpdate::Always;
     settings.protected_user_fields = vec!["last_name".into()];
     settings.immutable_user_fields = vec!["first_name".into()];
     let app = build(settings, Pipeline::default(), octo());

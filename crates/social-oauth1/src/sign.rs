@@ -998,6 +998,7 @@ mod tests {
         let private = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).expect("a key");
         let pem = private.to_pkcs8_pem(LineEnding::LF).expect("PEM");
         let key = RsaKey::from_pem(&pem).expect("reads PKCS#8");
+        assert_eq!(format!("{key:?}"), "RsaKey([redacted])");
         let signer = Signer::new("dpf43f3p2l4k3l03", "")
             .signature_method(SignatureMethod::RsaSha1)
             .rsa_key(&key)
@@ -1046,5 +1047,21 @@ mod tests {
             request.uri().to_string(),
             "https://api.example.com/v1/items?q=1"
         );
+    }
+
+    #[test]
+    fn debug_shows_the_setup_and_never_a_secret() {
+        let signer = Signer::new("made-up-key", "made-up-consumer-secret")
+            .token("made-up-token", "made-up-token-secret");
+        let debug = format!("{signer:?}");
+        assert!(debug.starts_with("Signer {"), "{debug}");
+        assert!(debug.contains("made-up-key"), "{debug}");
+        for secret in [
+            "made-up-consumer-secret",
+            "made-up-token-secret",
+            "made-up-token\"",
+        ] {
+            assert!(!debug.contains(secret), "{debug} shows {secret}");
+        }
     }
 }

@@ -119,6 +119,28 @@ async fn hostile_next_is_ignored() {
 }
 
 #[tokio::test]
+async fn a_backend_compiled_in_but_not_configured_is_named_as_such() {
+    for (raise, says) in [
+        (false, "GitHub is not configured on this site."),
+        (
+            true,
+            "GitHub is compiled in but not configured: SOCIAL_AUTH_GITHUB_ENTERPRISE_KEY: is not set",
+        ),
+    ] {
+        let app = App::with(Config {
+            raise,
+            ..Config::default()
+        })
+        .await;
+        let page = app.browser().get("/login/github-enterprise/").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert!(page.body.contains(says), "{}", page.body);
+        let unknown = app.browser().get("/login/nope/").await;
+        assert!(!unknown.body.contains("not configured"), "{}", unknown.body);
+    }
+}
+
+#[tokio::test]
 async fn unknown_backend_is_a_404_page() {
     let app = App::new().await;
     let mut browser = app.browser();

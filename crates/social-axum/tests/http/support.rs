@@ -107,7 +107,17 @@ impl App {
             Some(shown) => social_github::backend().with_display_name(shown),
             None => social_github::backend(),
         };
-        let mut builder = SocialAuth::builder(Registry::new().with(github_backend))
+        // A second GitHub client compiled in without settings: set aside, as
+        // `social_auth::registry_for` does for providers whose settings are missing.
+        let mut registry =
+            Registry::new()
+                .with(github_backend)
+                .with(social_oauth2::OAuth2Backend::named(
+                    "github-enterprise",
+                    social_github::GitHub,
+                ));
+        registry.keep_configured(|name| name == "github");
+        let mut builder = SocialAuth::builder(registry)
             .settings(settings)
             .storage(storage.clone());
         if let Some(pipeline) = config.pipeline {

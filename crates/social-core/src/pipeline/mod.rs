@@ -164,7 +164,7 @@ impl fmt::Debug for Pipeline {
 }
 
 impl Default for Pipeline {
-    /// The seed's default pipeline.
+    /// python-social-auth's default pipeline.
     fn default() -> Self {
         Self::empty()
             .with(SocialDetails)

@@ -1,4 +1,4 @@
-//! The seed's pipeline steps.
+//! python-social-auth's pipeline steps.
 
 use async_trait::async_trait;
 use serde_json::Value;
@@ -7,6 +7,7 @@ use super::{Resume, Step, StepCx, StepOutcome};
 use crate::{
     error::{AuthError, ErrorKind, Result, Stage},
     model::{NewSocialAccount, NewUser, SocialAccount, User},
+    settings::DetailsUpdate,
     storage::StorageError,
 };
 
@@ -441,8 +442,8 @@ impl Step for LoadExtraData {
     }
 }
 
-/// `user_details`: updates the user's fields from the details, except protected ones;
-/// immutable fields are only filled when empty.
+/// `user_details`: fills the user's names from the details; with `USER_DETAILS_UPDATE =
+/// always`, updates them too, except protected fields and filled immutable ones.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct UserDetailsStep;
 
@@ -469,7 +470,8 @@ impl Step for UserDetailsStep {
                 continue;
             }
             let current = user.field(field).filter(|v| !v.is_empty());
-            let immutable = cx.settings.immutable_user_fields.iter().any(|f| f == field);
+            let immutable = cx.settings.user_details_update == DetailsUpdate::Fill
+                || cx.settings.immutable_user_fields.iter().any(|f| f == field);
             if current == Some(value.as_str()) || (immutable && current.is_some()) {
                 continue;
             }

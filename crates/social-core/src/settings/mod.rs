@@ -52,17 +52,23 @@ impl fmt::Debug for Secret {
 #[non_exhaustive]
 pub struct UsernameSettings {
     /// Maximum username length (`SOCIAL_AUTH_USERNAME_MAX_LENGTH`).
+    /// Default: 30.
     pub max_length: usize,
     /// Length of the random hex suffix added on collision (`SOCIAL_AUTH_UUID_LENGTH`).
+    /// Default: 16.
     pub uuid_length: usize,
     /// Keep only letters, digits and `.@+-_` (`SOCIAL_AUTH_CLEAN_USERNAMES`).
+    /// Default: `true`.
     pub clean: bool,
     /// Lower-case and turn runs of other characters into `-` (`SOCIAL_AUTH_SLUGIFY_USERNAMES`).
+    /// Default: `false`.
     pub slugify: bool,
     /// Use the e-mail address as username when the provider gives one
     /// (`SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL`).
+    /// Default: `false`.
     pub is_full_email: bool,
     /// Base used when the provider gives no username (`SOCIAL_AUTH_DEFAULT_USERNAME`).
+    /// Default: `user`.
     pub default: String,
 }
 
@@ -284,67 +290,106 @@ impl BackendSettings {
 #[non_exhaustive]
 pub struct Settings {
     /// Where to send users after login (`LOGIN_REDIRECT_URL`).
+    /// Default: `/`.
     pub login_redirect_url: String,
     /// Where to send users on error (`LOGIN_ERROR_URL`).
+    /// Default: `/`.
     pub login_error_url: String,
     /// Where login starts (`LOGIN_URL`), used by the login-required layer.
+    /// Default: `/`.
     pub login_url: String,
     /// Where to send new users instead of `login_redirect_url` (`NEW_USER_REDIRECT_URL`).
+    /// Default: none (`login_redirect_url`).
     pub new_user_redirect_url: Option<String>,
     /// Where to send users after a new association (`NEW_ASSOCIATION_REDIRECT_URL`).
+    /// Default: none (`login_redirect_url`).
     pub new_association_redirect_url: Option<String>,
     /// Where to send users after disconnecting (`DISCONNECT_REDIRECT_URL`).
+    /// Default: none (`login_redirect_url`).
     pub disconnect_redirect_url: Option<String>,
     /// Revoke an account's tokens at the provider when it is disconnected
     /// (`REVOKE_TOKENS_ON_DISCONNECT`).
+    /// Default: `false`.
     pub revoke_tokens_on_disconnect: bool,
     /// Where to send inactive users (`INACTIVE_USER_URL`).
+    /// Default: none (`login_redirect_url`).
     pub inactive_user_url: Option<String>,
     /// Refuse `next` targets off this site (`SANITIZE_REDIRECTS`).
+    /// Default: `true`.
     pub sanitize_redirects: bool,
     /// Other origins `next` may point to (`ALLOWED_REDIRECT_HOSTS`): `https://host[:port]`, or
     /// `host[:port]` with this site's scheme and, without a port, its default one.
+    /// Default: empty.
     pub allowed_redirect_hosts: Vec<String>,
     /// Build callback URLs with `https` whatever the request says (`REDIRECT_IS_HTTPS`).
+    /// Default: `false`.
     pub redirect_is_https: bool,
     /// This site's origin as browsers reach it, such as `https://app.example.com`
     /// (`PUBLIC_URL`): callback URLs and redirect checks are built from it, never from the
     /// request's `Host` header.
+    /// Default: none.
     pub public_url: Option<String>,
     /// Without `PUBLIC_URL`, the `Host` values requests may carry (`ALLOWED_HOSTS`:
     /// `host` or `host:port`); a login reaching another host is refused. Empty: any host.
+    /// Default: empty (any host).
     pub allowed_hosts: Vec<String>,
     /// Create users for unknown accounts (`CREATE_USERS`).
+    /// Default: `true`.
     pub create_users: bool,
     /// Username generation.
+    /// Default: see [`UsernameSettings`].
     pub username: UsernameSettings,
+    /// Whether logins update the user's names from the provider (`USER_DETAILS_UPDATE`):
+    /// `fill` only fills names the user lacks, so that linking a second account (or logging
+    /// in with it) never renames the user; `always` takes the provider's names at every login
+    /// (python-social-auth's behaviour), except `PROTECTED_USER_FIELDS` and filled
+    /// `IMMUTABLE_USER_FIELDS`.
+    /// Default: `fill`.
+    pub user_details_update: DetailsUpdate,
     /// User fields the pipeline never overwrites (`PROTECTED_USER_FIELDS`).
+    /// Default: empty.
     pub protected_user_fields: Vec<String>,
     /// User fields set only when the user is created (`IMMUTABLE_USER_FIELDS`).
+    /// Default: empty.
     pub immutable_user_fields: Vec<String>,
     /// Only e-mails of these domains may log in, for every backend (`WHITELISTED_DOMAINS`).
+    /// Default: empty (any domain).
     pub whitelisted_domains: Vec<String>,
     /// Only these e-mails may log in, for every backend (`WHITELISTED_EMAILS`).
+    /// Default: empty (any e-mail).
     pub whitelisted_emails: Vec<String>,
     /// Session key holding the backend of the last login (`LAST_LOGIN_SESSION_KEY`).
+    /// Default: `social_auth_last_login_backend`.
     pub last_login_session_key: String,
     /// Use the provider's token expiry as session expiry (`SESSION_EXPIRATION`).
+    /// Default: `false`.
     pub session_expiration: bool,
     /// Show detailed errors instead of redirecting (`RAISE_EXCEPTIONS`); unset means
     /// "only in debug builds".
+    /// Default: unset.
     pub raise_exceptions: Option<bool>,
+    /// Refuse to start when a backend compiled in is not configured (`STRICT_BACKENDS`);
+    /// default `false`: such a backend is named in a start-up warning, with the setting it
+    /// lacks, and its login URL answers "not configured".
+    pub strict_backends: bool,
     /// Seconds a started login stays valid (`STATE_MAX_AGE`).
+    /// Default: 600 (ten minutes).
     pub state_max_age: u64,
     /// Seconds a paused pipeline stays resumable (`PARTIAL_MAX_AGE`).
+    /// Default: 3600 (one hour).
     pub partial_max_age: u64,
     /// Timeout of every provider HTTP call, in seconds (`HTTP_TIMEOUT`).
+    /// Default: 10.
     pub http_timeout: u64,
     /// User agent of provider HTTP calls (`USER_AGENT`).
+    /// Default: `social-auth/<version>`.
     pub user_agent: String,
     /// The largest provider answer read, in bytes (`MAX_RESPONSE_BYTES`); a larger one is
     /// refused without being read whole.
+    /// Default: 1048576 (1 MiB).
     pub max_response_bytes: u64,
     /// Per-backend settings by backend name.
+    /// Default: empty.
     pub backends: BTreeMap<String, BackendSettings>,
     /// `SOCIAL_AUTH_<BACKEND>_*` variables not yet given to a backend: they are assigned when
     /// the registry is known ([`Settings::resolve_env`]), at the latest when
@@ -354,6 +399,18 @@ pub struct Settings {
     // Values stay `Secret` until a backend takes them: `Debug` of unresolved settings must not
     // show `SOCIAL_AUTH_<NAME>_SECRET`.
     pending_env: Vec<(String, Secret)>,
+}
+
+/// How logins update the user's names from the provider ([`Settings::user_details_update`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum DetailsUpdate {
+    /// Fill only names the user lacks.
+    #[default]
+    Fill,
+    /// Take the provider's names at every login.
+    Always,
 }
 
 impl Default for Settings {
@@ -374,6 +431,7 @@ impl Default for Settings {
             redirect_is_https: false,
             create_users: true,
             username: UsernameSettings::default(),
+            user_details_update: DetailsUpdate::Fill,
             protected_user_fields: Vec::new(),
             immutable_user_fields: Vec::new(),
             whitelisted_domains: Vec::new(),
@@ -381,6 +439,7 @@ impl Default for Settings {
             last_login_session_key: "social_auth_last_login_backend".into(),
             session_expiration: false,
             raise_exceptions: None,
+            strict_backends: false,
             state_max_age: 600,
             partial_max_age: 3600,
             http_timeout: 10,
@@ -535,6 +594,18 @@ impl Settings {
             "SLUGIFY_USERNAMES" => self.username.slugify = bool_var(&name(), value)?,
             "USERNAME_IS_FULL_EMAIL" => self.username.is_full_email = bool_var(&name(), value)?,
             "DEFAULT_USERNAME" => self.username.default = text(),
+            "USER_DETAILS_UPDATE" => {
+                self.user_details_update = match value.trim().to_ascii_lowercase().as_str() {
+                    "fill" => DetailsUpdate::Fill,
+                    "always" => DetailsUpdate::Always,
+                    _ => {
+                        return Err(AuthError::config(
+                            &name(),
+                            format!("`{value}` is not `fill` or `always`"),
+                        ));
+                    }
+                }
+            }
             "PROTECTED_USER_FIELDS" => self.protected_user_fields = list(value),
             "IMMUTABLE_USER_FIELDS" => self.immutable_user_fields = list(value),
             "WHITELISTED_DOMAINS" => self.whitelisted_domains = list(value),
@@ -542,6 +613,7 @@ impl Settings {
             "LAST_LOGIN_SESSION_KEY" => self.last_login_session_key = text(),
             "SESSION_EXPIRATION" => self.session_expiration = bool_var(&name(), value)?,
             "RAISE_EXCEPTIONS" => self.raise_exceptions = Some(bool_var(&name(), value)?),
+            "STRICT_BACKENDS" => self.strict_backends = bool_var(&name(), value)?,
             "STATE_MAX_AGE" => self.state_max_age = num_var(&name(), value)?,
             "PARTIAL_MAX_AGE" => self.partial_max_age = num_var(&name(), value)?,
             "HTTP_TIMEOUT" => self.http_timeout = num_var(&name(), value)?,

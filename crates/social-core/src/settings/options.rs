@@ -82,7 +82,7 @@ impl<'a> Configure<'a> {
         backend
             .configure(&mut cx)
             .map_err(|e| e.or_provider(name))?;
-        cx.finish()?;
+        cx.finish().map_err(|e| e.or_provider(name))?;
         Ok(settings)
     }
 
@@ -105,6 +105,18 @@ impl<'a> Configure<'a> {
     /// A configuration error about the setting `key`.
     pub fn error(&self, key: &str, problem: impl fmt::Display) -> AuthError {
         AuthError::config(&self.setting_name(key), problem).with_provider(self.name)
+    }
+
+    /// The error of a required setting `key` that is not set, naming both places it may be
+    /// set in.
+    fn not_set(&self, key: &str) -> AuthError {
+        self.error(
+            key,
+            format_args!(
+                "is not set (the variable, or `{key}` in [backends.{}] of a settings file)",
+                self.name
+            ),
+        )
     }
 
     /// Declares the endpoints this backend calls, so settings of these names move them.
@@ -135,7 +147,7 @@ impl<'a> Configure<'a> {
             .as_ref()
             .is_none_or(|s| s.secret().is_empty())
         {
-            return Err(self.error("secret", "is not set"));
+            return Err(self.not_set("secret"));
         }
         Ok(())
     }
@@ -143,7 +155,7 @@ impl<'a> Configure<'a> {
     /// Requires `KEY`.
     pub fn require_key(&self) -> Result<()> {
         if self.settings.key.as_deref().is_none_or(str::is_empty) {
-            return Err(self.error("key", "is not set"));
+            return Err(self.not_set("key"));
         }
         Ok(())
     }
