@@ -171,7 +171,7 @@ fn tidy_at(root: &Path) -> Result<(), String> {
         }
         // The backends' rows and their generated columns are checked by social-auth's
         // `readme` test; here, that every crate has one.
-        if !readme.contains(&format!(" `{krate}` |")) {
+        if !readme.contains(&format!(" [`{krate}`](https://docs.rs/{krate}) |")) {
             problems.push(format!(
                 "README.md's provider table has no row for a backend of {krate}"
             ));

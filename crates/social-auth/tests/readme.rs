@@ -57,6 +57,17 @@ fn the_provider_table_matches_the_backends() {
             continue;
         };
         seen.insert(name.to_owned());
+        // The crate cell links to the crate's doc page (its README, on docs.rs).
+        let linked = cells[2]
+            .strip_prefix("[`")
+            .and_then(|rest| rest.split_once("`](https://docs.rs/"))
+            .is_some_and(|(krate, url)| url == format!("{krate})"));
+        if !linked {
+            problems.push(format!(
+                "`{name}`: the crate cell `{}` is not [`social-x`](https://docs.rs/social-x)",
+                cells[2]
+            ));
+        }
         let can = backend.capabilities();
         let generated = [
             backend.protocol().label(),
@@ -84,7 +95,7 @@ fn the_provider_table_matches_the_backends() {
             problems.push(format!("README's provider table has no row for `{name}`"));
             let can = backend.capabilities();
             rows.push(format!(
-                "| `{name}` | `social-?` | {} | {} | {} | {} |  |",
+                "| `{name}` | [`social-?`](https://docs.rs/social-?) | {} | {} | {} | {} |  |",
                 backend.protocol().label(),
                 yes(can.pkce),
                 yes(can.refresh),

@@ -365,6 +365,18 @@ impl<P: OpenIdProvider> Backend for OpenIdBackend<P> {
     }
 }
 
+/// Whether a login started at `created` is older than `max_age` seconds at `now`
+/// (`STATE_MAX_AGE`: a login exactly that old is still valid).
+fn expired(created: i64, now: i64, max_age: u64) -> bool {
+    now.saturating_sub(created) > i64::try_from(max_age).unwrap_or(i64::MAX)
+}
+
+/// Whether a response nonce issued at `issued` is fresh at `now`: at most
+/// [`NONCE_MAX_AGE`] seconds old and [`NONCE_MAX_SKEW`] seconds ahead, both ends included.
+fn nonce_in_window(issued: i64, now: i64) -> bool {
+    issued >= now.saturating_sub(NONCE_MAX_AGE) && issued <= now.saturating_add(NONCE_MAX_SKEW)
+}
+
 impl<P: OpenIdProvider> OpenIdBackend<P> {
     async fn complete_inner(&self, cx: &BackendCx<'_>) -> Result<AuthResponse> {
         let pcx = &cx.provider;
@@ -400,9 +412,7 @@ impl<P: OpenIdProvider> OpenIdBackend<P> {
                     "no pending OpenID login in the session",
                 )
             })?;
-        if pcx.clock.now() - pending.created
-            > i64::try_from(pcx.settings.state_max_age).unwrap_or(i64::MAX)
-        {
+        if expired(pending.created, pcx.clock.now(), pcx.settings.state_max_age) {
             return Err(AuthError::new(
                 ErrorKind::StateExpired,
                 Stage::Callback,
@@ -454,7 +464,7 @@ impl<P: OpenIdProvider> OpenIdBackend<P> {
         let (issued, unique) = split_nonce(field("response_nonce"))
             .ok_or_else(|| failed("`openid.response_nonce` is malformed"))?;
         let now = pcx.clock.now();
-        if issued < now - NONCE_MAX_AGE || issued > now + NONCE_MAX_SKEW {
+        if !nonce_in_window(issued, now) {
             return Err(failed(
                 "`openid.response_nonce` is too old or in the future",
             ));
@@ -580,5 +590,38 @@ impl<P: OpenIdProvider> OpenIdBackend<P> {
                 excerpt(identity)
             )))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_login_is_kept_per_backend() {
+        assert_ne!(pending_key("steam"), pending_key("livejournal"));
+        assert!(pending_key("steam").contains("steam"));
+    }
+
+    #[test]
+    fn a_login_expires_after_state_max_age_to_the_second() {
+        assert!(!expired(1_000, 1_600, 600));
+        assert!(expired(1_000, 1_601, 600));
+        assert!(!expired(1_000, 1_000, 600));
+        assert!(!expired(1_000, 999, 600), "a clock step back is not expiry");
+        assert!(expired(i64::MIN, i64::MAX, 600));
+        assert!(!expired(0, i64::MAX, u64::MAX));
+    }
+
+    #[test]
+    fn a_response_nonce_is_fresh_within_its_window_both_ends_included() {
+        let now = 1_796_280_000;
+        assert!(nonce_in_window(now, now));
+        assert!(nonce_in_window(now - NONCE_MAX_AGE, now));
+        assert!(!nonce_in_window(now - NONCE_MAX_AGE - 1, now));
+        assert!(nonce_in_window(now + NONCE_MAX_SKEW, now));
+        assert!(!nonce_in_window(now + NONCE_MAX_SKEW + 1, now));
+        assert!(!nonce_in_window(i64::MIN, now));
+        assert!(!nonce_in_window(i64::MAX, now));
     }
 }

@@ -283,4 +283,83 @@ mod tests {
             None
         );
     }
+
+    /// Every part of the timestamp is read and checked on its own: dates against Unix times
+    /// computed elsewhere (Python's `calendar.timegm`), each month's last day, leap years by
+    /// all three rules, each separator and each field's range, the length and byte limits.
+    #[test]
+    fn nonce_timestamps_are_exact_and_every_rule_holds() {
+        for (stamp, unix) in [
+            ("1970-01-01T00:00:00Z", 0),
+            ("1969-12-31T23:59:59Z", -1),
+            ("1999-12-31T23:59:59Z", 946_684_799),
+            ("2000-02-29T12:00:00Z", 951_825_600),
+            ("2000-03-01T00:00:00Z", 951_868_800),
+            ("1900-02-28T00:00:00Z", -2_203_977_600),
+            ("2024-02-29T08:30:15Z", 1_709_195_415),
+            ("2026-12-03T06:40:00Z", 1_796_280_000),
+            ("2100-03-01T00:00:00Z", 4_107_542_400),
+            ("0001-01-01T00:00:00Z", -62_135_596_800),
+            ("2038-01-19T03:14:08Z", 2_147_483_648),
+        ] {
+            assert_eq!(
+                split_nonce(&format!("{stamp}u-1")),
+                Some((unix, "u-1")),
+                "{stamp}"
+            );
+        }
+        let last_days = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+        for (month, last) in (1..=12).zip(last_days) {
+            let day = |d: i64| format!("2023-{month:02}-{d:02}T00:00:00Z");
+            assert!(split_nonce(&day(last)).is_some(), "{}", day(last));
+            assert!(split_nonce(&day(last + 1)).is_none(), "{}", day(last + 1));
+            assert!(split_nonce(&day(0)).is_none());
+        }
+        for (year, leap) in [
+            (2024, true),
+            (2023, false),
+            (2000, true),
+            (1900, false),
+            (2100, false),
+            (2400, true),
+        ] {
+            assert_eq!(
+                split_nonce(&format!("{year}-02-29T00:00:00Z")).is_some(),
+                leap,
+                "{year}"
+            );
+            assert_eq!(days_in_month(year, 2), if leap { 29 } else { 28 });
+        }
+        assert!(split_nonce("2023-00-10T00:00:00Z").is_none());
+        for (field, good, bad) in [
+            ("hour", "2023-05-10T23:00:00Z", "2023-05-10T24:00:00Z"),
+            ("minute", "2023-05-10T00:59:00Z", "2023-05-10T00:60:00Z"),
+            ("second", "2023-05-10T00:00:59Z", "2023-05-10T00:00:60Z"),
+        ] {
+            assert!(split_nonce(good).is_some(), "{field}");
+            assert!(split_nonce(bad).is_none(), "{field}");
+        }
+        let good = "2023-05-10T11:22:33Z";
+        for at in [4, 7, 10, 13, 16, 19] {
+            let mut bad = good.as_bytes().to_vec();
+            bad[at] = b'0';
+            let bad = String::from_utf8(bad).expect("ASCII");
+            assert!(split_nonce(&bad).is_none(), "{bad}");
+        }
+        for at in [0, 5, 8, 11, 14, 17] {
+            let mut bad = good.as_bytes().to_vec();
+            bad[at] = b'x';
+            let bad = String::from_utf8(bad).expect("ASCII");
+            assert!(split_nonce(&bad).is_none(), "{bad}");
+        }
+        // 255 characters in all at most; printable ASCII only (33 to 126).
+        let longest = format!("{good}{}", "x".repeat(235));
+        assert_eq!(longest.len(), 255);
+        assert!(split_nonce(&longest).is_some());
+        assert!(split_nonce(&format!("{longest}x")).is_none());
+        assert!(split_nonce(&format!("{good}!~")).is_some());
+        assert!(split_nonce(&format!("{good} ")).is_none());
+        assert!(split_nonce(&format!("{good}\u{7f}")).is_none());
+        assert!(split_nonce("2023-05-10").is_none());
+    }
 }

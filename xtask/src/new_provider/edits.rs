@@ -540,8 +540,11 @@ pub(crate) fn readme(
             // A provider's row: its crate in a cell, or its name in the first.
             let row = cells(&doc.lines[i]);
             providers.iter().any(|p| {
+                let krate = format!("social-{p}");
                 row.first() == Some(&format!("`{p}`"))
-                    || row.iter().any(|c| *c == format!("`social-{p}`"))
+                    || row
+                        .iter()
+                        .any(|c| *c == format!("`{krate}`") || *c == crate_cell(&krate))
             })
         })
         .ok_or_else(|| {
@@ -559,7 +562,7 @@ pub(crate) fn readme(
             let column = column.to_ascii_lowercase();
             match column.as_str() {
                 "provider" | "backend" | "name" => format!("`{name}`"),
-                "crate" => format!("`{krate}`"),
+                "crate" => crate_cell(krate),
                 "protocol" => protocol.label().to_owned(),
                 "feature" => format!("`{name}`"),
                 "notes" => notes.clone(),
@@ -575,6 +578,11 @@ pub(crate) fn readme(
     let indent = indent_of(&doc.lines[anchor]).to_owned();
     doc.insert(anchor + 1, [format!("{indent}| {} |", row.join(" | "))]);
     Ok(doc.text())
+}
+
+/// A crate's cell in the provider table: its name, linked to its doc page on docs.rs.
+fn crate_cell(krate: &str) -> String {
+    format!("[`{krate}`](https://docs.rs/{krate})")
 }
 
 /// The cells of a Markdown table row, trimmed.

@@ -178,8 +178,8 @@ Social login.
 
 | Provider | Crate | Protocol | Feature | Notes |
 |---|---|---|---|---|
-| `github` | `social-github` | OAuth 2.0 + PKCE | `github` | GitHub Enterprise |
-| `steam` | `social-steam` | OpenID 2.0 | `steam` | player summaries |
+| `github` | [`social-github`](https://docs.rs/social-github) | OAuth 2.0 + PKCE | `github` | GitHub Enterprise |
+| `steam` | [`social-steam`](https://docs.rs/social-steam) | OpenID 2.0 | `steam` | player summaries |
 | `openid` | `social-core` | OpenID 2.0 | `openid` | generic |
 | any name | `social-core` | OpenID Connect | `oidc` | generic |
 
@@ -413,10 +413,12 @@ fn scaffolds_and_plugs_in_each_protocol() {
         assert_eq!(
             line_after(
                 &readme,
-                "| `steam` | `social-steam` | OpenID 2.0 | `steam` | player summaries |"
+                "| `steam` | [`social-steam`](https://docs.rs/social-steam) | OpenID 2.0 | `steam` \
+                 | player summaries |"
             ),
             format!(
-                "| `{name}` | `{krate}` | {} | `{name}` | scaffolded: placeholder endpoints on \
+                "| `{name}` | [`{krate}`](https://docs.rs/{krate}) | {} | `{name}` | scaffolded: \
+                 placeholder endpoints on \
                  `{name}.example`, to fill in from the provider's documentation |",
                 protocol.label()
             )
@@ -690,9 +692,10 @@ fn readme_rows_fill_unknown_columns() {
     assert_eq!(
         line_after(
             &readme,
-            "| `steam` | `social-steam` | OpenID 2.0 | `steam` | — | — | — | player summaries |"
+            "| `steam` | [`social-steam`](https://docs.rs/social-steam) | OpenID 2.0 | `steam` | — | — | — | player summaries |"
         ),
-        "| `acme-id` | `social-acme-id` | OAuth 2.0 | `acme-id` | — | — | — | scaffolded: \
+        "| `acme-id` | [`social-acme-id`](https://docs.rs/social-acme-id) | OAuth 2.0 | `acme-id` \
+         | — | — | — | scaffolded: \
          placeholder endpoints on `acme-id.example`, to fill in from the provider's \
          documentation |"
     );
