@@ -32,8 +32,10 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 use social_mock::{Mock, MockClient, MockKey, MockProvider};
 
 use crate::{
+    around_social_routes,
     config::{Config, DevProviderMode, SessionBackend, StartError, redacted},
-    html, pages,
+    html,
+    pages::{self, PROFILE_PATH},
 };
 
 /// Where the built-in dev provider (social-mock's [`MockProvider`]) is mounted; its issuer is
@@ -47,6 +49,13 @@ pub const DEV_BACKENDS: &[&str] = &["dev", "dev2", DEV_OIDC];
 
 /// The generic OpenID Connect backend pointed at the dev provider.
 const DEV_OIDC: &str = "dev-oidc";
+
+/// How pages and buttons name the dev provider's backends.
+pub(crate) const DEV_DISPLAY_NAMES: &[(&str, &str)] = &[
+    ("dev", "Dev provider"),
+    ("dev2", "Dev provider (second client)"),
+    (DEV_OIDC, "Dev provider (OpenID Connect)"),
+];
 
 /// Where the partial pipeline asks for a missing e-mail address.
 pub const EMAIL_FORM_PATH: &str = "/email/";
@@ -179,17 +188,25 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
     };
     let mut router = Router::new()
         .route("/", get(pages::home))
-        .route("/profile/", get(pages::profile))
+        .route(PROFILE_PATH, get(pages::profile))
         .route("/error/", get(pages::error))
         .route(EMAIL_FORM_PATH, get(pages::email_form))
         .route("/logout/", post(pages::logout))
         .route("/refresh/{association_id}/", post(pages::refresh))
         .route(html::CSS_PATH, get(|| async { html::css() }))
-        .merge(social_axum::routes(auth.clone()))
+        .merge(
+            social_axum::routes(auth.clone())
+                .layer(middleware::from_fn(
+                    around_social_routes::confirm_disconnect,
+                ))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    around_social_routes::check_typed_email,
+                )),
+        )
         .fallback(pages::not_found);
     if let (DevProviderMode::BuiltIn, Some(issuer)) = (&dev_provider, &issuer) {
-        let key =
-            MockKey::shared().map_err(|e| StartError::config("dev provider", e.to_string()))?;
+        let key = dev_provider_key().await?;
         let clients = dev_clients(&auth, &public_url);
         tracing::info!(issuer, "dev provider mounted");
         router = router.nest(
@@ -241,7 +258,7 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
 /// an error page, and that page rather than the developer one even in debug builds.
 fn with_demo_defaults(mut settings: Settings) -> Settings {
     if settings.login_redirect_url == "/" {
-        settings.login_redirect_url = "/profile/".into();
+        settings.login_redirect_url = PROFILE_PATH.into();
     }
     if settings.login_error_url == "/" {
         settings.login_error_url = "/error/".into();
@@ -250,6 +267,24 @@ fn with_demo_defaults(mut settings: Settings) -> Settings {
         settings.raise_exceptions = Some(false);
     }
     settings
+}
+
+/// The dev provider's RS256 key, which takes seconds to make in a debug build (the RSA code
+/// is not optimised there): said before and after, so that start-up is not silent, and made
+/// off the async workers.
+async fn dev_provider_key() -> Result<MockKey, StartError> {
+    let failed = |e: &dyn std::fmt::Display| StartError::config("dev provider", e.to_string());
+    tracing::info!("making the dev provider's signing key (takes a few seconds in debug builds)");
+    let started = Instant::now();
+    let key = tokio::task::spawn_blocking(MockKey::shared)
+        .await
+        .map_err(|e| failed(&e))?
+        .map_err(|e| failed(&e))?;
+    tracing::info!(
+        "made the dev provider's signing key in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(key)
 }
 
 /// Gives each dev backend a client id and a fresh secret unless configured.
@@ -331,10 +366,12 @@ fn pick_backends(settings: &Settings, dev_issuer: Option<&str>) -> (Registry, St
     };
     if let Some(issuer) = dev_issuer {
         for name in DEV_BACKENDS {
+            // The library's pages name it too ("Continue with Dev provider").
+            let shown = crate::pages::label(name);
             let backend: Arc<dyn Backend> = if *name == DEV_OIDC {
-                Arc::new(OidcBackend::generic(name))
+                Arc::new(OidcBackend::generic(name).with_display_name(shown))
             } else {
-                Arc::new(Mock::backend(name, issuer))
+                Arc::new(Mock::backend(name, issuer).with_display_name(shown))
             };
             offer(backend, &mut startup);
         }

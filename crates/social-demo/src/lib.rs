@@ -1,7 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+mod account_data;
 mod app;
+mod around_social_routes;
 mod config;
+mod flash;
 mod html;
 mod pages;
 

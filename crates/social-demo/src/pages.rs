@@ -11,32 +11,38 @@ use axum::{
 use social_axum::{
     AuthUser, CSRF_FIELD, MaybeUser, SocialContext, csrf_token, logout as end_session, take_error,
 };
-use social_core::{SocialAccount, User, Value, backend::html_escape as esc};
+use social_core::{SocialAccount, User, backend::html_escape as esc};
 use tower_sessions::Session;
 
 use crate::{
+    account_data,
     app::AppState,
+    flash::Flash,
     html::{self, hidden, relative, utc},
 };
 
-/// How a backend is called on buttons.
+/// The profile's path: where logins and the actions on accounts end.
+pub(crate) const PROFILE_PATH: &str = "/profile/";
+
+/// How pages name a backend: its display name, as the library gives it for every provider
+/// compiled in (the dev provider's backends name themselves in `app.rs`).
 pub(crate) fn label(backend: &str) -> String {
-    match backend {
-        "dev" => "Dev provider".into(),
-        "dev2" => "Dev provider (second client)".into(),
-        "dev-oidc" => "Dev provider (OpenID Connect)".into(),
-        "github" => "GitHub".into(),
-        "google" => "Google".into(),
-        "facebook" => "Facebook".into(),
-        "twitter" => "Twitter".into(),
-        "steam" => "Steam".into(),
-        "livejournal" => "LiveJournal".into(),
-        "flickr" => "Flickr".into(),
-        "evernote" => "Evernote".into(),
-        "linkedin-openidconnect" => "LinkedIn".into(),
-        "openid" => "OpenID".into(),
-        other => other.into(),
-    }
+    static NAMES: std::sync::OnceLock<std::collections::BTreeMap<String, String>> =
+        std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        let mut names: std::collections::BTreeMap<String, String> = social_auth::registry()
+            .iter()
+            .map(|b| (b.name().to_owned(), b.display_name().to_owned()))
+            .collect();
+        for (name, shown) in crate::app::DEV_DISPLAY_NAMES {
+            names.insert((*name).to_owned(), (*shown).to_owned());
+        }
+        names
+    });
+    names
+        .get(backend)
+        .cloned()
+        .unwrap_or_else(|| backend.to_owned())
 }
 
 /// A page in the app's frame; the bar shows the user and a logout button when logged in.
@@ -54,13 +60,27 @@ async fn render(
         },
         None => None,
     };
+    // The message of the last action goes on the next page that answers well; an error page
+    // leaves it for the one after.
+    let flash = if status.is_success() {
+        match Flash::take(session).await {
+            Ok(flash) => flash,
+            Err(error) => return session_failed(&error),
+        }
+    } else {
+        None
+    };
+    let body = match flash {
+        Some(flash) => format!("{}{body}", flash.html()),
+        None => body.to_owned(),
+    };
     let who = user
         .zip(csrf.as_deref())
         .map(|(u, token)| (u.username.as_str(), token));
-    html::respond(status, html::page(who, title, body))
+    html::respond(status, html::page(who, title, &body))
 }
 
-fn session_failed(error: &dyn std::fmt::Display) -> Response {
+pub(crate) fn session_failed(error: &dyn std::fmt::Display) -> Response {
     tracing::error!(%error, "the session store failed");
     html::respond(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -173,24 +193,23 @@ pub(crate) async fn home(
     .await
 }
 
-/// An extra-data value as text; Unix times (`auth_time`, `*_at`) as dates.
-fn value_text(key: &str, value: &Value) -> String {
-    match value {
-        Value::Number(n) if key == "auth_time" || key.ends_with("_at") => {
-            n.as_i64().map_or_else(|| n.to_string(), utc)
-        }
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
+/// Why the last account has no working *Disconnect* button.
+const ONLY_WAY_IN: &str =
+    "This is your only way to log in: connect another account before disconnecting it.";
 
-fn association(account: &SocialAccount, csrf: &str, can_refresh: bool, now: i64) -> String {
+/// One connected account; `only` when it is the user's last one, which the library refuses
+/// to disconnect.
+fn association(
+    account: &SocialAccount,
+    csrf: &str,
+    can_refresh: bool,
+    only: bool,
+    now: i64,
+) -> String {
     let shown = social_axum::Association::from(account.clone());
-    let rows: String = shown
-        .extra_data
+    let rows: String = account_data::rows(&shown.extra_data)
         .iter()
-        .filter(|(k, _)| k.as_str() != "expires_at")
-        .map(|(k, v)| format!("<dt>{}</dt><dd>{}</dd>", esc(k), esc(&value_text(k, v))))
+        .map(|(label, value)| format!("<dt>{}</dt><dd>{}</dd>", esc(label), esc(value)))
         .collect();
     let expiry = match account.access_token_expires_at() {
         Some(at) => format!("{} ({})", utc(at), relative(at - now)),
@@ -206,15 +225,26 @@ fn association(account: &SocialAccount, csrf: &str, can_refresh: bool, now: i64)
     } else {
         String::new()
     };
+    let disconnect = if only {
+        format!(
+            r#"<button class="danger" type="button" disabled title="{why}" aria-describedby="only-{id}">Disconnect</button><span class="aside muted" id="only-{id}">{why}</span>"#,
+            why = esc(ONLY_WAY_IN),
+            id = account.id,
+        )
+    } else {
+        format!(
+            r#"<form class="inline" method="post" action="/disconnect/{provider}/{id}/">{csrf}{next}<button class="danger" type="submit">Disconnect</button></form>"#,
+            id = account.id,
+            csrf = hidden(CSRF_FIELD, csrf),
+            next = hidden("next", PROFILE_PATH),
+        )
+    };
     format!(
-        r#"<section class="card association" data-provider="{provider}" data-uid="{uid}"><h2>{label} <span class="muted">as <code>{uid}</code></span></h2><dl class="kv"><dt>Provider</dt><dd><code>{provider}</code></dd><dt>User id there</dt><dd><code>{uid}</code></dd>{rows}<dt>Access token expires</dt><dd class="expiry">{expiry}</dd><dt>Connected</dt><dd>{created}</dd></dl><div class="row">{refresh}<form class="inline" method="post" action="/disconnect/{provider}/{id}/">{csrf}{next}<button class="danger" type="submit">Disconnect</button></form></div></section>"#,
+        r#"<section class="card association" data-provider="{provider}" data-uid="{uid}"><h2>{label} <span class="muted">as <code>{uid}</code></span></h2><dl class="kv"><dt>Provider</dt><dd><code>{provider}</code></dd><dt>User id there</dt><dd><code>{uid}</code></dd>{rows}<dt>Access token expires</dt><dd class="expiry">{expiry}</dd><dt>Connected</dt><dd>{created}</dd></dl><div class="row">{refresh}{disconnect}</div></section>"#,
         label = esc(&label(&account.provider)),
         uid = esc(&account.uid),
         expiry = esc(&expiry),
         created = esc(&utc(account.created_at)),
-        id = account.id,
-        csrf = hidden(CSRF_FIELD, csrf),
-        next = hidden("next", "/profile/"),
     )
 }
 
@@ -241,7 +271,9 @@ pub(crate) async fn profile(
                 .registry()
                 .get(&account.provider)
                 .is_some_and(|b| b.capabilities().refresh);
-            association(account, &csrf, can_refresh, now)
+            // The library's rule: the last social account cannot go, whatever its backend.
+            let only = accounts.len() == 1;
+            association(account, &csrf, can_refresh, only, now)
         })
         .collect();
     let email = match &user.email {
@@ -308,9 +340,22 @@ pub(crate) async fn email_form(
         .map(String::as_str)
         .unwrap_or_default();
     let backend = query.get("backend").map(String::as_str).unwrap_or_default();
+    email_page(&state, &session, user.as_ref(), backend, token, None).await
+}
+
+/// The e-mail form of the paused login `token` of `backend`; with `typed`, shown again
+/// (422) with that value and what is wrong with it.
+pub(crate) async fn email_page(
+    state: &AppState,
+    session: &Session,
+    user: Option<&User>,
+    backend: &str,
+    token: &str,
+    typed: Option<&str>,
+) -> Response {
     let auth = &state.auth;
     if auth.registry().get(backend).is_none() {
-        return not_found_page(&session, user.as_ref()).await;
+        return not_found_page(session, user).await;
     }
     let partial = match auth.storage().partial(token).await {
         Ok(partial) => {
@@ -323,14 +368,7 @@ pub(crate) async fn email_form(
             r#"<div class="card"><h1>This sign-in is over</h1><p>It expired or was already finished. <a href="/login/{b}/">Start again</a>.</p></div>"#,
             b = esc(backend)
         );
-        return render(
-            &session,
-            user.as_ref(),
-            StatusCode::GONE,
-            "Sign-in expired",
-            &body,
-        )
-        .await;
+        return render(session, user, StatusCode::GONE, "Sign-in expired", &body).await;
     };
     let details = &partial.data["details"];
     let who = details["fullname"]
@@ -338,25 +376,50 @@ pub(crate) async fn email_form(
         .or_else(|| details["username"].as_str())
         .map(|n| format!(" for <strong>{}</strong>", esc(n)))
         .unwrap_or_default();
-    let csrf = match csrf_token(&session).await {
+    let csrf = match csrf_token(session).await {
         Ok(csrf) => csrf,
         Err(e) => return session_failed(&e),
     };
+    let (status, field) = match typed {
+        None => (
+            StatusCode::OK,
+            r#"<input id="email" name="email" type="email" required autocomplete="email">"#
+                .to_owned(),
+        ),
+        Some(typed) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!(
+                r#"<input id="email" name="email" value="{value}" type="email" required autocomplete="email" aria-invalid="true" aria-describedby="email-error"><p class="field-error" id="email-error">{problem}</p>"#,
+                value = esc(typed),
+                problem = esc(email_problem(typed)),
+            ),
+        ),
+    };
     let body = format!(
-        r#"<div class="card"><h1>One more thing</h1><p>{provider} did not tell us your e-mail address. Which one should we use{who}?</p><form method="post" action="/complete/{b}/">{token}{csrf}<label for="email">E-mail</label><input id="email" name="email" type="email" required autocomplete="email"><div class="row"><button type="submit">Continue</button></div></form></div>"#,
+        r#"<div class="card"><h1>One more thing</h1><p>{provider} did not tell us your e-mail address. Which one should we use{who}?</p><form method="post" action="/complete/{b}/">{token}{csrf}<label for="email">E-mail</label>{field}<div class="row"><button type="submit">Continue</button></div></form></div>"#,
         provider = esc(&label(backend)),
         b = esc(backend),
         token = hidden(social_core::PARTIAL_TOKEN_PARAM, token),
         csrf = hidden(CSRF_FIELD, &csrf),
     );
-    render(
-        &session,
-        user.as_ref(),
-        StatusCode::OK,
-        "Your e-mail address",
-        &body,
-    )
-    .await
+    render(session, user, status, "Your e-mail address", &body).await
+}
+
+/// What is wrong with `typed`, which `social_core::pipeline::normalize_email` refused.
+fn email_problem(typed: &str) -> &'static str {
+    let typed = typed.trim();
+    let (local, domain) = typed.split_once('@').unwrap_or((typed, ""));
+    if typed.is_empty() {
+        "Enter your e-mail address."
+    } else if typed.matches('@').count() != 1 {
+        "An e-mail address has exactly one @, as in name@example.com."
+    } else if local.is_empty() {
+        "Put your name before the @, as in name@example.com."
+    } else if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+        "After the @ comes a domain with a dot, such as example.com."
+    } else {
+        "This is not an address we can use: check it for spaces, quotes, brackets or look-alike characters."
+    }
 }
 
 /// Whether the form carried this session's CSRF token.
@@ -387,7 +450,15 @@ pub(crate) async fn logout(
         Ok(false) => return forbidden(),
         Err(e) => return session_failed(&e),
     }
-    match end_session(&session).await {
+    if let Err(e) = end_session(&session).await {
+        return session_failed(&e);
+    }
+    // The message needs a session: a new one, under an id the ended one never had.
+    let kept = match session.cycle_id().await {
+        Ok(()) => Flash::Done("Logged out.".to_owned()).keep(&session).await,
+        Err(e) => Err(e),
+    };
+    match kept {
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => session_failed(&e),
     }
@@ -412,7 +483,13 @@ pub(crate) async fn refresh(
         Err(e) => return session_failed(&e),
     };
     match auth.refresh_token(&account).await {
-        Ok(_) => Redirect::to("/profile/").into_response(),
+        Ok(_) => match Flash::Done("Tokens refreshed.".to_owned())
+            .keep(&session)
+            .await
+        {
+            Ok(()) => Redirect::to(PROFILE_PATH).into_response(),
+            Err(e) => session_failed(&e),
+        },
         Err(error) => {
             tracing::warn!(%error, "token refresh failed");
             let body = format!(

@@ -199,3 +199,25 @@ async fn with_sessions_in_redis_it_says_so_and_serves() {
     assert!(home.starts_with("HTTP/1.0 200"), "{home}");
     drop(running);
 }
+
+#[test]
+fn start_up_says_while_the_dev_providers_key_is_made() {
+    let (running, _url, all) = start(demo());
+    let position = |text: &str| {
+        all.find(text)
+            .unwrap_or_else(|| panic!("no `{text}` in the start-up lines: {all}"))
+    };
+    let making =
+        position("making the dev provider's signing key (takes a few seconds in debug builds)");
+    let made = position("made the dev provider's signing key in ");
+    let mounted = position("dev provider mounted");
+    assert!(making < made && made < mounted, "{all}");
+    drop(running);
+
+    // No dev provider, no key.
+    let mut command = demo();
+    command.env("DEV_PROVIDER", "off");
+    let (running, _url, all) = start(command);
+    assert!(!all.contains("signing key"), "{all}");
+    drop(running);
+}

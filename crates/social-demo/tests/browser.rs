@@ -194,6 +194,25 @@ impl Tab {
         element.text().await.unwrap_or_default()
     }
 
+    async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        element
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
+    }
+
+    /// The `name` property of the element `css` selects (`value` of an input, as typed).
+    async fn prop(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.find(css).await;
+        element.prop(name).await.unwrap_or_default()
+    }
+
+    async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.find(css).await;
+        element.attr(name).await.unwrap_or_default()
+    }
+
     async fn has(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.is_ok()
     }
@@ -254,6 +273,26 @@ async fn scenario(tab: Tab) {
         tab.has(r#"section[data-provider="dev"][data-uid="alice"]"#)
             .await
     );
+    // The only account cannot be disconnected, and the page says so rather than letting the
+    // user try.
+    let only = r#"section[data-provider="dev"] button.danger"#;
+    assert!(
+        tab.prop(only, "disabled")
+            .await
+            .is_some_and(|d| d == "true")
+    );
+    assert!(
+        tab.attr(only, "title")
+            .await
+            .unwrap_or_default()
+            .contains("only way to log in")
+    );
+
+    tab.click(r#"section[data-provider="dev"] form[action^="/refresh/"] button"#)
+        .await;
+    tab.until_path("/profile/").await;
+    assert_eq!(tab.text("#flash").await, "Tokens refreshed.");
+    tab.shot("2b-refreshed").await;
 
     // A second account, made up on the provider's form, through the second client.
     tab.click(r#"a[data-backend="dev2"]"#).await;
@@ -286,6 +325,15 @@ async fn scenario(tab: Tab) {
     }
     assert!(gone, "disconnected");
     assert!(tab.has(r#"section[data-provider="dev"]"#).await);
+    assert_eq!(
+        tab.text("#flash").await,
+        "Disconnected Dev provider (second client)."
+    );
+    assert!(
+        tab.has(r#"section[data-provider="dev"] button.danger:disabled"#)
+            .await
+    );
+    tab.shot("3b-disconnected").await;
 
     // The generic OpenID Connect backend: discovery, ID token, userinfo.
     tab.click(r#"a[data-backend="dev-oidc"]"#).await;
@@ -300,6 +348,7 @@ async fn scenario(tab: Tab) {
     // Log out, then a new user whose provider withholds the e-mail address.
     tab.click(r#"header form[action="/logout/"] button"#).await;
     tab.until_at("/").await;
+    assert_eq!(tab.text("#flash").await, "Logged out.");
     tab.find(r#"a[data-backend="dev"][href^="/login/dev/"]"#)
         .await;
     tab.click(r#"a[data-backend="dev"]"#).await;
@@ -309,6 +358,22 @@ async fn scenario(tab: Tab) {
     tab.click(r#"button[name="action"][value="allow"]"#).await;
     tab.until_path("/email/?partial_token=").await;
     tab.shot("4-email-form").await;
+    // The browser's own check lets `carol@localhost` through; the app's does not.
+    tab.fill("#email", "carol@localhost").await;
+    tab.click(r#"form[action="/complete/dev/"] button"#).await;
+    tab.until_at("/complete/dev/").await;
+    assert!(
+        tab.text("#email-error").await.contains("domain with a dot"),
+        "{}",
+        tab.text("#email-error").await
+    );
+    assert_eq!(
+        tab.prop("#email", "value").await.as_deref(),
+        Some("carol@localhost"),
+        "what was typed is kept"
+    );
+    tab.shot("4b-email-refused").await;
+    tab.clear("#email").await;
     tab.fill("#email", "carol@example.org").await;
     tab.click(r#"form[action="/complete/dev/"] button"#).await;
     tab.until_path("/profile/").await;

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use axum::Router;
 use common::{Browser, Server, listen, serve_on, service_url};
 use reqwest::StatusCode;
+use social_axum::USER_ID_KEY;
 use social_core::{BackendSettings, Secret, Settings};
 use social_demo::{Config, DEV_PROVIDER_PATH, DevProviderMode, SessionBackend};
 use social_mock::{MockClient, MockKey, MockProvider};
@@ -267,12 +268,15 @@ async fn with_sessions_in_redis_a_login_started_on_one_instance_completes_on_the
     let stored: Option<Vec<u8>> = redis.get(&current).await.expect("GET");
     assert!(stored.is_some(), "session {current} is in Redis");
 
-    // Logging out (and each login's new session id) removes the old sessions from Redis. The
-    // test then deletes whatever it made that is left, and no other key: session ids are
-    // random, so runs sharing a server never meet.
+    // Logging out (and each login's new session id) removes the old sessions from Redis;
+    // what is left is the new, anonymous session holding the "Logged out." message. The test
+    // then deletes whatever it made that is left, and no other key: session ids are random,
+    // so runs sharing a server never meet.
     let profile = browser.get("/profile/").await;
     let csrf = profile.input("csrf_token").expect("csrf");
     browser.post("/logout/", &[("csrf_token", &csrf)]).await;
+    let home = browser.get("/").await;
+    assert!(home.body.contains("Logged out."), "{}", home.body);
     let mut left = Vec::new();
     for id in browser.cookies_set() {
         let exists: u32 = redis.exists(id).await.expect("EXISTS");
@@ -280,15 +284,34 @@ async fn with_sessions_in_redis_a_login_started_on_one_instance_completes_on_the
             left.push(id.clone());
         }
     }
+    let anonymous = browser
+        .cookie()
+        .and_then(|c| c.split_once('='))
+        .map(|(_, id)| id.to_owned());
+    let stored: Option<Vec<u8>> = match &anonymous {
+        Some(id) => redis.get(id).await.expect("GET"),
+        None => None,
+    };
     if !left.is_empty() {
         let _: u32 = redis.del(left.clone()).await.expect("DEL");
     }
     assert!(
-        browser.cookies_set().len() >= 3,
-        "a session per login: {:?}",
+        browser.cookies_set().len() >= 4,
+        "a session per login, and one after logout: {:?}",
         browser.cookies_set()
     );
-    assert!(left.is_empty(), "sessions left in Redis: {left:?}");
+    assert_eq!(
+        left,
+        anonymous.into_iter().collect::<Vec<_>>(),
+        "only the session after logout is left in Redis"
+    );
+    let stored = stored.unwrap_or_default();
+    assert!(
+        !stored
+            .windows(USER_ID_KEY.len())
+            .any(|w| w == USER_ID_KEY.as_bytes()),
+        "the session after logout holds no user"
+    );
     drop(a);
     let _ = redis.quit().await;
 }
