@@ -141,6 +141,7 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
         sessions,
         settings,
         dev_provider,
+        store_timeout,
     } = config;
     let mut settings = with_demo_defaults(settings);
     // Callback URLs come from the request's Host: accept only the demo's own names for it
@@ -242,7 +243,7 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
             with_sessions(router, store, secure)
         }
         (SessionBackend::Redis { url }, _) => {
-            let pool = connect_redis(&url).await?;
+            let pool = connect_redis(&url, store_timeout).await?;
             tracing::info!("sessions: in Redis {}", redacted(&url));
             with_sessions(router, RedisStore::new(pool), secure)
         }
@@ -535,7 +536,7 @@ where
 /// wrong `REDIS_URL` (host, password, database number) stop the demo at once; later the
 /// connections come back by themselves when Redis restarts, and a request waits for Redis at
 /// most a few seconds.
-async fn connect_redis(url: &str) -> Result<Pool, StartError> {
+async fn connect_redis(url: &str, timeout: std::time::Duration) -> Result<Pool, StartError> {
     let shown = redacted(url);
     let invalid = |problem: &str| StartError::config("REDIS_URL", format!("`{shown}` {problem}"));
     // The store is built without TLS: a `rediss://` URL would silently go out in clear text.
@@ -548,10 +549,9 @@ async fn connect_redis(url: &str) -> Result<Pool, StartError> {
     }
     let unusable = |e: RedisError| invalid(&format!("cannot be used: {}", e.details()));
     let config = RedisConfig::from_url(url).map_err(unusable)?;
-    let seconds = std::time::Duration::from_secs;
     let pool = Builder::from_config(config)
-        .with_connection_config(|c| c.connection_timeout = seconds(5))
-        .with_performance_config(|p| p.default_command_timeout = seconds(5))
+        .with_connection_config(|c| c.connection_timeout = timeout)
+        .with_performance_config(|p| p.default_command_timeout = timeout)
         .set_policy(ReconnectPolicy::new_exponential(0, 100, 5_000, 2))
         .build_pool(REDIS_CONNECTIONS)
         .map_err(unusable)?;

@@ -45,6 +45,9 @@ pub enum DevProviderMode {
     Off,
 }
 
+/// How long a request waits for the Redis session store by default.
+pub const DEFAULT_STORE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// How one demo instance runs.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -59,6 +62,9 @@ pub struct Config {
     pub settings: Settings,
     /// Which dev provider the `dev` backends use.
     pub dev_provider: DevProviderMode,
+    /// How long a request waits for the Redis session store before its page says the store
+    /// is unavailable (`STORE_TIMEOUT`, seconds; default 3, as the database pool's wait).
+    pub store_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -71,6 +77,7 @@ impl Config {
             sessions: SessionBackend::Memory,
             settings: Settings::default(),
             dev_provider: DevProviderMode::BuiltIn,
+            store_timeout: DEFAULT_STORE_TIMEOUT,
         }
     }
 
@@ -109,6 +116,7 @@ impl Config {
     /// | `DATABASE_URL` | `sqlite://...` or `postgres://...` | [`DEFAULT_DATABASE_URL`] |
     /// | `SESSION_STORE` | `memory`, `db` or `redis` | `memory` |
     /// | `REDIS_URL` | the Redis server, for `SESSION_STORE=redis` | |
+    /// | `STORE_TIMEOUT` | seconds a request waits for the Redis session store | 3 |
     /// | `DEV_PROVIDER` | `on`, `off`, or the issuer URL of one running elsewhere | `on` |
     /// | `SOCIAL_AUTH_CONFIG` | a TOML settings file | [`DEFAULT_SETTINGS_FILE`] if present |
     /// | `SOCIAL_AUTH_*` | social login settings, over the file's | |
@@ -145,6 +153,17 @@ impl Config {
                 ));
             }
         };
+        if let Some(seconds) = var("STORE_TIMEOUT") {
+            config.store_timeout = match seconds.trim().parse::<u64>() {
+                Ok(seconds @ 1..=60) => std::time::Duration::from_secs(seconds),
+                _ => {
+                    return Err(StartError::config(
+                        "STORE_TIMEOUT",
+                        format!("`{seconds}` is not a number of seconds from 1 to 60"),
+                    ));
+                }
+            };
+        }
         config.dev_provider = match var("DEV_PROVIDER") {
             None => DevProviderMode::BuiltIn,
             Some(v) if matches!(v.to_ascii_lowercase().as_str(), "on" | "1" | "true" | "yes") => {

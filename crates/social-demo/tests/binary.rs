@@ -143,6 +143,16 @@ fn a_bad_setting_stops_it_with_the_setting_named() {
 
     let stderr = refused(&[("DATABASE_URL", "mysql://localhost/db")]);
     assert!(stderr.contains("DATABASE_URL: "), "{stderr}");
+
+    for seconds in ["0", "61", "soon"] {
+        let stderr = refused(&[("STORE_TIMEOUT", seconds)]);
+        assert!(
+            stderr.contains(&format!(
+                "STORE_TIMEOUT: `{seconds}` is not a number of seconds from 1 to 60"
+            )),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]
