@@ -143,6 +143,95 @@ fn a_good_token_of_every_key_kind_passes() {
 }
 
 #[test]
+fn every_rsa_algorithm_verifies_with_the_rsa_key() {
+    let mut all = rules();
+    all.algorithms = vec![
+        Algorithm::RS256,
+        Algorithm::RS384,
+        Algorithm::RS512,
+        Algorithm::PS256,
+        Algorithm::PS384,
+        Algorithm::PS512,
+    ];
+    for alg in all.algorithms.clone() {
+        let token = sign_with(
+            json!({"alg": format!("{alg:?}"), "kid": "rsa"}),
+            &claims(),
+            &EncodingKey::from_rsa_der(RSA_2048),
+            alg,
+        );
+        let checked = check_token(&all, &token).unwrap_or_else(|e| panic!("{alg:?}: {e}"));
+        assert_eq!(checked.alg, alg);
+        // The same signature read as another algorithm does not verify.
+        let other = if alg == Algorithm::RS256 {
+            Algorithm::PS256
+        } else {
+            Algorithm::RS256
+        };
+        let relabelled = token.replacen(
+            &URL_SAFE_NO_PAD.encode(json!({"alg": format!("{alg:?}"), "kid": "rsa"}).to_string()),
+            &URL_SAFE_NO_PAD.encode(json!({"alg": format!("{other:?}"), "kid": "rsa"}).to_string()),
+            1,
+        );
+        refused(check_token(&all, &relabelled), "does not verify");
+    }
+}
+
+#[test]
+fn key_material_is_checked_when_read_and_bound_to_its_kind() {
+    // EC coordinates of the wrong length, an Ed25519 key of the wrong length or curve: dropped.
+    let p256 = jwk("p256", json!({}));
+    let short = |value: &Value| {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(value.as_str().expect("text"))
+            .expect("base64");
+        json!(URL_SAFE_NO_PAD.encode(&bytes[1..]))
+    };
+    for (coordinate, what) in [("x", "short x"), ("y", "short y")] {
+        let mut bad = p256.clone();
+        bad[coordinate] = short(&p256[coordinate]);
+        assert!(keyset(vec![bad]).is_empty(), "{what} kept");
+    }
+    let ed = jwk("ed25519", json!({}));
+    let mut bad = ed.clone();
+    bad["x"] = short(&ed["x"]);
+    assert!(keyset(vec![bad]).is_empty(), "short Ed25519 key kept");
+    assert_eq!(keyset(vec![p256, ed]).len(), 2);
+    // A key verifies only by the algorithms of its kind.
+    let set = keys();
+    let message = b"header.payload";
+    for key in &set.keys {
+        let foreign: &[Algorithm] = match key.key {
+            PublicKey::Rsa { .. } => &[Algorithm::ES256, Algorithm::EdDSA, Algorithm::HS256],
+            PublicKey::Ec(_) => &[Algorithm::RS256, Algorithm::EdDSA, Algorithm::PS256],
+            PublicKey::Ed(_) => &[Algorithm::RS256, Algorithm::ES256, Algorithm::HS256],
+        };
+        for alg in foreign {
+            assert!(!key.key.verifies(*alg, message, &[0; 64]), "{alg:?}");
+        }
+    }
+    // An Ed25519 signature verifies as EdDSA only.
+    let ed_key = set
+        .keys
+        .iter()
+        .find(|k| matches!(k.key, PublicKey::Ed(_)))
+        .expect("an Ed25519 key");
+    let token = sign(Algorithm::EdDSA, Some("ed"), &claims());
+    let (signed, signature) = token.rsplit_once('.').expect("a JWT");
+    let signature = URL_SAFE_NO_PAD.decode(signature).expect("base64");
+    assert!(
+        ed_key
+            .key
+            .verifies(Algorithm::EdDSA, signed.as_bytes(), &signature)
+    );
+    assert!(
+        !ed_key
+            .key
+            .verifies(Algorithm::ES256, signed.as_bytes(), &signature)
+    );
+}
+
+#[test]
 fn the_key_set_reads_only_public_signature_keys() {
     let set = keyset(vec![
         jwk("rsa", json!({"kid": "a", "use": "sig"})),
