@@ -414,6 +414,17 @@ impl BackendCx<'_> {
     }
 }
 
+/// The display name of a protocol backend: the one the application chose
+/// (`with_display_name`), else the one its spec states (empty: none), else its `name`. One rule
+/// for every protocol base.
+pub fn display_name_of<'a>(chosen: Option<&'a str>, spec: &'a str, name: &'a str) -> &'a str {
+    match (chosen, spec) {
+        (Some(chosen), _) => chosen,
+        (None, "") => name,
+        (None, spec) => spec,
+    }
+}
+
 /// A login method: one provider speaking one protocol.
 ///
 /// Object-safe; held as `Arc<dyn Backend>` in a [`Registry`]. Protocol bases (such as

@@ -974,13 +974,11 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
     }
 
     fn display_name(&self) -> &str {
-        if let Some(display_name) = &self.display_name {
-            return display_name;
-        }
-        match self.provider.spec().display_name {
-            "" => &self.name,
-            display_name => display_name,
-        }
+        social_core::backend::display_name_of(
+            self.display_name.as_deref(),
+            self.provider.spec().display_name,
+            &self.name,
+        )
     }
 
     fn protocol(&self) -> Protocol {
