@@ -248,7 +248,7 @@ fn unconfigured_report(registry: &Registry) -> BTreeMap<String, String> {
             let missing = match Configure::run(&**backend, &BackendSettings::default()) {
                 Err(e) => e.details().to_owned(),
                 // A backend that needs nothing was left out only for want of any setting.
-                Ok(_) => format!("no SOCIAL_AUTH_{}_* setting", env_name(name)),
+                Ok(_) => format!("no {} setting", crate::settings::env_name(Some(name), "*")),
             };
             (name.to_owned(), missing)
         })
@@ -283,12 +283,6 @@ fn log_startup(registry: &Registry, unconfigured: &BTreeMap<String, String>) {
             list.len()
         );
     }
-}
-
-/// `github` → `GITHUB`, `vk-oauth2` → `VK_OAUTH2`: a backend name as it appears in
-/// variable names.
-fn env_name(name: &str) -> String {
-    name.to_ascii_uppercase().replace('-', "_")
 }
 
 /// The issuers that more than one backend declared ([`crate::settings::DeclaredIssuer`]),
