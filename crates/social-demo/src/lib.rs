@@ -10,6 +10,6 @@ mod pages;
 
 pub use app::{DEV_BACKENDS, DEV_PROVIDER_PATH, Demo, EMAIL_FORM_PATH, Startup, app, build};
 pub use config::{
-    Config, DEFAULT_DATABASE_URL, DEFAULT_SETTINGS_FILE, DevProviderMode, SessionBackend,
-    StartError,
+    Config, DEFAULT_DATABASE_URL, DEFAULT_SETTINGS_FILE, DEFAULT_STORE_TIMEOUT, DevProviderMode,
+    SessionBackend, StartError,
 };
