@@ -94,3 +94,23 @@ fn a_provider_setting_error_names_the_provider() {
         "{printed}"
     );
 }
+
+/// With every provider compiled in and none configured, each one is reported with a variable
+/// to set: the report is useful for every backend, not only those that need a key.
+#[cfg(feature = "full")]
+#[test]
+fn every_backend_not_configured_is_reported_with_a_variable_to_set() {
+    let settings = Settings::default();
+    let registry = social_auth::registry_for(&settings);
+    let names: Vec<String> = registry
+        .unconfigured()
+        .map(|b| b.name().to_owned())
+        .collect();
+    assert!(names.len() >= 50, "{names:?}");
+    let auth = build(settings).expect("starts with nothing configured");
+    for name in &names {
+        let missing = auth.not_configured(name).expect("reported");
+        assert!(missing.contains("SOCIAL_AUTH_"), "{name}: {missing}");
+    }
+    assert_eq!(auth.not_configured("no-such-provider"), None);
+}
