@@ -439,7 +439,7 @@ impl<P: OAuth1Provider> OAuth1Backend<P> {
             token,
             secret,
             created: now,
-            login: uuid::Uuid::new_v4().simple().to_string(),
+            login: format!("{:032x}", rand::random::<u128>()),
         });
         let excess = pending.len().saturating_sub(MAX_PENDING);
         pending.drain(..excess);

@@ -326,7 +326,8 @@ impl<'a> Signer<'a> {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs());
-                (uuid::Uuid::new_v4().simple().to_string(), now)
+                // 128 random bits from the thread's CSPRNG: no system call per request.
+                (format!("{:032x}", rand::random::<u128>()), now)
             }
         }
     }
@@ -519,15 +520,28 @@ impl Target {
 /// RFC 5849 section 3.6: every byte but `A-Z a-z 0-9 - . _ ~` as `%XX` with upper-case hex.
 pub(crate) fn encode(text: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(text.len());
-    for &byte in text.as_bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    let unreserved =
+        |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + text.len() / 2);
+    let mut i = 0;
+    // Runs of unreserved characters are copied whole; only the other bytes are escaped. A run
+    // is ASCII, so both of its ends are character boundaries.
+    while i < bytes.len() {
+        let end = bytes[i..]
+            .iter()
+            .position(|b| !unreserved(*b))
+            .map_or(bytes.len(), |n| i + n);
+        if end > i {
+            out.push_str(&text[i..end]);
         }
+        let Some(&byte) = bytes.get(end) else {
+            break;
+        };
+        out.push('%');
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        i = end + 1;
     }
     out
 }
@@ -917,6 +931,9 @@ mod tests {
         assert_eq!(encode("Dogs, Cats & Mice"), "Dogs%2C%20Cats%20%26%20Mice");
         assert_eq!(encode("☃"), "%E2%98%83");
         assert_eq!(encode("-._~AZaz09"), "-._~AZaz09");
+        assert_eq!(encode("a☃b c~é"), "a%E2%98%83b%20c~%C3%A9");
+        assert_eq!(encode("☃☃"), "%E2%98%83%E2%98%83");
+        assert_eq!(encode(""), "");
     }
 
     // The vectors below were computed with Python's `hmac` and `urllib.parse.quote` from the
