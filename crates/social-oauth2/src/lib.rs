@@ -963,6 +963,64 @@ async fn token_call<P: OAuth2Provider + ?Sized>(
     })
 }
 
+/// `url` with `params` appended to its query, form-encoded exactly as the `url` crate's
+/// `query_pairs_mut` does (the same bytes), but copying runs of unescaped characters whole:
+/// the authorize URL is built at every login.
+fn with_query_pairs(url: url::Url, params: &[(String, String)]) -> String {
+    if url.fragment().is_some() {
+        // The query goes before a fragment; leave that case to the url crate.
+        let mut url = url;
+        url.query_pairs_mut().extend_pairs(params);
+        return url.into();
+    }
+    let mut out = String::from(url);
+    let mut separator = match out.find('?') {
+        None => Some('?'),
+        Some(at) if at + 1 == out.len() => None,
+        Some(_) => Some('&'),
+    };
+    for (name, value) in params {
+        if let Some(separator) = separator {
+            out.push(separator);
+        }
+        separator = Some('&');
+        form_encode_into(&mut out, name);
+        out.push('=');
+        form_encode_into(&mut out, value);
+    }
+    out
+}
+
+/// Appends `text` form-urlencoded (WHATWG `application/x-www-form-urlencoded`): ASCII letters,
+/// digits and `*-._` as they are, a space as `+`, every other byte as `%XX`.
+fn form_encode_into(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let kept = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_');
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = bytes[i..]
+            .iter()
+            .position(|b| !kept(*b))
+            .map_or(bytes.len(), |n| i + n);
+        // A run of kept bytes is ASCII: both its ends are character boundaries.
+        if end > i {
+            out.push_str(&text[i..end]);
+        }
+        let Some(&byte) = bytes.get(end) else {
+            break;
+        };
+        if byte == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        i = end + 1;
+    }
+}
+
 fn random_state() -> String {
     oauth2::CsrfToken::new_random().secret().clone()
 }
@@ -1078,9 +1136,9 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
         let base =
             self.provider
                 .endpoint(pcx.backend, Endpoint::AUTHORIZATION, spec.authorization_url);
-        let mut url = url::Url::parse(&base)
+        let url = url::Url::parse(&base)
             .map_err(|e| pcx.config_error(Endpoint::AUTHORIZATION.setting(), e))?;
-        url.query_pairs_mut().extend_pairs(&params);
+        let url = with_query_pairs(url, &params);
         let form_post = params
             .iter()
             .any(|(k, v)| k == "response_mode" && v == "form_post");
@@ -1096,7 +1154,7 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
         cx.strategy
             .session_set(&pending_key(&self.name), pending)
             .await?;
-        Ok(Flow::Redirect(url.into()))
+        Ok(Flow::Redirect(url))
     }
 
     async fn complete(&self, cx: &BackendCx<'_>) -> Result<AuthResponse> {
@@ -1209,5 +1267,46 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
             &mut response.extra_data,
         );
         Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::with_query_pairs;
+
+    /// The fast encoder writes exactly what the url crate's `query_pairs_mut` writes.
+    #[test]
+    fn authorize_urls_are_the_url_crates_to_the_byte() {
+        let values = [
+            "",
+            "plain",
+            "a b+c&d=e",
+            "https://app.example.com/complete/github/?x=1#y",
+            "read:user user:email",
+            "*-._~!$'()%/?:@,;[]",
+            "é☃\u{1F600}",
+            "\t\n\0\u{7f}",
+        ];
+        let params: Vec<(String, String)> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("k{i} {v}"), (*v).to_owned()))
+            .collect();
+        for base in [
+            "https://id.example.com/authorize",
+            "https://id.example.com/authorize?",
+            "https://id.example.com/authorize?tenant=a%20b",
+            "https://id.example.com/authorize#frag",
+            "https://ID.Example.COM:443/a%2Fb/authorize",
+        ] {
+            let parsed = url::Url::parse(base).expect("a URL");
+            let mut expected = parsed.clone();
+            expected.query_pairs_mut().extend_pairs(&params);
+            assert_eq!(
+                with_query_pairs(parsed, &params),
+                expected.as_str(),
+                "{base}"
+            );
+        }
     }
 }
