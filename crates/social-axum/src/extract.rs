@@ -9,6 +9,8 @@ use axum::{
 use social_core::{SocialAuth, User};
 use tower_sessions::Session;
 
+use crate::session::TowerSession;
+
 /// The logged-in, active user; requests without one are rejected with [`AuthRejection`].
 ///
 /// Needs `SocialAuth: FromRef<S>` for the router state `S` (true when the state *is* the
@@ -77,19 +79,12 @@ async fn current_user(parts: &mut Parts, auth: &SocialAuth) -> Result<Option<Use
         .get::<Session>()
         .cloned()
         .ok_or(AuthRejection::MissingSessionLayer)?;
-    let id = crate::session::user_id(&session).await.map_err(|error| {
-        tracing::error!(%error, "could not read the user id from the session");
-        AuthRejection::Unavailable
-    })?;
-    let user = match id {
-        Some(id) => auth.storage().user(&id).await.map_err(|error| {
-            tracing::error!(%error, user = %id, "could not load the logged-in user");
+    let user = social_web::current_user(auth, &TowerSession(&session))
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "could not load the logged-in user");
             AuthRejection::Unavailable
-        })?,
-        None => None,
-    };
-    // Deactivating or deleting a user must end their sessions at the next request.
-    let user = user.filter(|u| u.is_active);
+        })?;
     parts.extensions.insert(Loaded(user.clone()));
     Ok(user)
 }
@@ -100,10 +95,7 @@ fn login_location(parts: &Parts, auth: &SocialAuth) -> String {
         .get::<OriginalUri>()
         .map_or(&parts.uri, |original| &original.0);
     let here = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let login_url = &auth.settings().login_url;
-    let separator = if login_url.contains('?') { '&' } else { '?' };
-    let next: String = url::form_urlencoded::byte_serialize(here.as_bytes()).collect();
-    format!("{login_url}{separator}next={next}")
+    social_web::login_location(auth, here)
 }
 
 impl<S> FromRequestParts<S> for MaybeUser

@@ -27,6 +27,17 @@ pub trait Strategy: Send + Sync {
     fn repeated_params(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Every request parameter in the order given, the query string's first, then the form
+    /// body's; a name given twice appears twice. Empty by default.
+    fn params(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// The URL the request reached, path and query as the browser sent them (before a router
+    /// stripped a mount prefix): `http://127.0.0.1:8000/complete/steam/?state=..`. `None` by
+    /// default, when the integration does not know it.
+    fn request_url(&self) -> Option<String> {
+        None
+    }
     /// The scheme and host the request reached, such as `http://127.0.0.1:8000`.
     fn origin(&self) -> String;
     /// The host (with port, when not the default) the request reached, for redirect checks.
@@ -49,6 +60,8 @@ pub trait Strategy: Send + Sync {
 pub struct MemoryStrategy {
     origin: String,
     params: HashMap<String, String>,
+    all: Vec<(String, String)>,
+    url: Option<String>,
     repeated: Vec<String>,
     post: bool,
     session: Arc<Mutex<HashMap<String, Value>>>,
@@ -60,6 +73,8 @@ impl MemoryStrategy {
         Self {
             origin: origin.trim_end_matches('/').to_owned(),
             params: HashMap::new(),
+            all: Vec::new(),
+            url: None,
             repeated: Vec::new(),
             post: false,
             session: Arc::default(),
@@ -71,6 +86,8 @@ impl MemoryStrategy {
     pub fn next_request(&self) -> Self {
         Self {
             params: HashMap::new(),
+            all: Vec::new(),
+            url: None,
             repeated: Vec::new(),
             post: false,
             ..self.clone()
@@ -88,6 +105,7 @@ impl MemoryStrategy {
     /// value wins, as in a real request).
     #[must_use]
     pub fn with_param(mut self, name: &str, value: &str) -> Self {
+        self.all.push((name.to_owned(), value.to_owned()));
         if self
             .params
             .insert(name.to_owned(), value.to_owned())
@@ -99,11 +117,14 @@ impl MemoryStrategy {
         self
     }
 
-    /// Sets request parameters from a URL's query string.
+    /// Makes `url` the URL the request reached and sets its query string's parameters.
     #[must_use]
     pub fn with_query_of(mut self, url: &str) -> Self {
-        if let Ok(url) = url::Url::parse(url) {
-            self.params.extend(url.query_pairs().into_owned());
+        if let Ok(parsed) = url::Url::parse(url) {
+            self.url = Some(url.to_owned());
+            for (name, value) in parsed.query_pairs() {
+                self = self.with_param(&name, &value);
+            }
         }
         self
     }
@@ -130,6 +151,14 @@ impl Strategy for MemoryStrategy {
 
     fn repeated_params(&self) -> Vec<String> {
         self.repeated.clone()
+    }
+
+    fn params(&self) -> Vec<(String, String)> {
+        self.all.clone()
+    }
+
+    fn request_url(&self) -> Option<String> {
+        self.url.clone()
     }
 
     fn is_post(&self) -> bool {

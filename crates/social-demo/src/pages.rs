@@ -426,7 +426,7 @@ fn email_problem(typed: &str) -> &'static str {
 async fn csrf_ok(
     session: &Session,
     form: &HashMap<String, String>,
-) -> Result<bool, tower_sessions::session::Error> {
+) -> Result<bool, social_axum::SessionError> {
     social_axum::verify_csrf(session, form.get(CSRF_FIELD).map(String::as_str)).await
 }
 

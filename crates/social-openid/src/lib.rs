@@ -526,21 +526,39 @@ impl<P: OpenIdProvider> OpenIdBackend<P> {
                 excerpt(asserted)
             )));
         }
-        let current = cx.redirect_uri();
-        let (Ok(asserted), Ok(current)) = (Url::parse(asserted), Url::parse(&current)) else {
+        // The request's own URL when the integration gives it (its path as the browser sent
+        // it, mount prefixes included); scheme and host are this site's (`PUBLIC_URL`).
+        let site = cx.redirect_uri();
+        let reached = cx.strategy.request_url();
+        let (Ok(asserted), Ok(site)) = (Url::parse(asserted), Url::parse(&site)) else {
             return Err(failed("`openid.return_to` is not a URL"));
         };
-        let same_place = asserted.scheme() == current.scheme()
-            && asserted.host_str() == current.host_str()
-            && asserted.port_or_known_default() == current.port_or_known_default()
-            && asserted.path() == current.path();
+        let path = match reached.as_deref().map(Url::parse) {
+            Some(Ok(url)) => url.path().to_owned(),
+            Some(Err(_)) => return Err(failed("the request's URL cannot be read")),
+            None => site.path().to_owned(),
+        };
+        let same_place = asserted.scheme() == site.scheme()
+            && asserted.host_str() == site.host_str()
+            && asserted.port_or_known_default() == site.port_or_known_default()
+            && asserted.path() == path;
         if !same_place {
             return Err(failed(format!(
-                "`openid.return_to` does not point at this callback (`{current}`)"
+                "`openid.return_to` does not point at this callback (`{}`)",
+                excerpt(&format!("{}{path}", site.origin().ascii_serialization()))
             )));
         }
+        // Every parameter of return_to is in the request with that value, and with no other:
+        // a second value of the same name is not the URL that was sent.
+        let given = cx.strategy.params();
         for (key, value) in asserted.query_pairs() {
-            if cx.strategy.param(&key).as_deref() != Some(&*value) {
+            let mut values = given.iter().filter(|(name, _)| *name == key);
+            let matches = if given.is_empty() {
+                cx.strategy.param(&key).as_deref() == Some(&*value)
+            } else {
+                values.next().is_some_and(|(_, v)| *v == value) && values.next().is_none()
+            };
+            if !matches {
                 return Err(failed(format!(
                     "`{}` of `openid.return_to` is not in the request",
                     excerpt(&key)

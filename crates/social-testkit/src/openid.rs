@@ -890,6 +890,44 @@ pub async fn return_to_param_missing(h: &OpenIdHarness, case: &Case) {
     );
 }
 
+/// Where the integration says which URL the request reached (`Strategy::request_url`), the
+/// callback is checked against that URL: the same parameters reaching another path (under a
+/// prefix the login did not send) are refused, and the URL `return_to` names logs in.
+pub async fn callback_checked_against_the_request_url(h: &OpenIdHarness, case: &Case) {
+    let before = h.counts();
+    let reached = |assertion: &AssertionBuilder, path_from: &str, path_to: &str| {
+        let mut url = url::Url::parse(&assertion.return_to().replacen(path_from, path_to, 1))
+            .unwrap_or_else(|e| panic!("return_to is a URL: {e}"));
+        url.query_pairs_mut().extend_pairs(assertion.params());
+        String::from(url)
+    };
+    let callback = format!("/complete/{}/", h.name);
+    let (session, flow) = h.begin(case).await;
+    let assertion = h.op.assertion(&flow, case);
+    let elsewhere = session.next_request().with_query_of(&reached(
+        &assertion,
+        &callback,
+        &format!("/auth{callback}"),
+    ));
+    let result = h.auth.complete(&elsewhere, &h.name, None).await;
+    refused(
+        h,
+        before,
+        "callback reached at another path than return_to",
+        result,
+        (ErrorKind::Failed, &["return_to"]),
+    );
+    let (session, flow) = h.begin(case).await;
+    let assertion = h.op.assertion(&flow, case);
+    let there = session
+        .next_request()
+        .with_query_of(&reached(&assertion, &callback, &callback));
+    match h.auth.complete(&there, &h.name, None).await {
+        Ok(Outcome::LoggedIn(_)) => {}
+        other => panic!("the callback at return_to's URL logs in: {other:?}"),
+    }
+}
+
 /// The right assertion reaching the callback on another host is refused (§11.1).
 pub async fn callback_on_other_host(h: &OpenIdHarness, case: &Case) {
     let before = h.counts();
@@ -1096,6 +1134,7 @@ pub async fn refusals(h: &OpenIdHarness, case: &Case) {
     return_to_other_host(h, case).await;
     return_to_other_path(h, case).await;
     return_to_param_missing(h, case).await;
+    callback_checked_against_the_request_url(h, case).await;
     callback_on_other_host(h, case).await;
     stale_nonce(h, case).await;
     claimed_id_not_matching_discovery(h, case).await;

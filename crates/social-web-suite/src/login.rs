@@ -1,14 +1,16 @@
 //! Logging in: the happy path, sessions, hostile `next`, unknown backends and state errors.
 
-use axum::http::StatusCode;
+use http::StatusCode;
 use serde_json::json;
 use social_core::{UserId, UserStore as _};
 
-use crate::support::{ACCESS_TOKEN, App, CLIENT_SECRET, Config, begin, login, query_param};
+use crate::{
+    ACCESS_TOKEN, App, Browser, CLIENT_SECRET, Config, Frontend, begin, login, query_param,
+};
 
-#[tokio::test]
-async fn full_login_redirects_to_next_with_a_new_session() {
-    let app = App::new().await;
+/// A whole login: redirect to GitHub, callback, a cycled session, then `next`.
+pub async fn full_login_redirects_to_next_with_a_new_session<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
 
@@ -63,9 +65,9 @@ async fn full_login_redirects_to_next_with_a_new_session() {
     assert_eq!(app.storage.counts(), (1, 1));
 }
 
-#[tokio::test]
-async fn login_without_next_goes_to_login_redirect_url() {
-    let app = App::new().await;
+/// A login without `next` ends at `login_redirect_url`.
+pub async fn login_without_next_goes_to_login_redirect_url<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     login(&mut browser, "/login/github/")
@@ -73,9 +75,9 @@ async fn login_without_next_goes_to_login_redirect_url() {
         .assert_redirect("/home");
 }
 
-#[tokio::test]
-async fn next_from_a_post_begin_form_reaches_core() {
-    let app = App::new().await;
+/// `next` from a POST begin form is where the login ends.
+pub async fn next_from_a_post_begin_form_reaches_core<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let csrf = browser.csrf().await;
@@ -92,9 +94,9 @@ async fn next_from_a_post_begin_form_reaches_core() {
         .assert_redirect("/from-form");
 }
 
-#[tokio::test]
-async fn hostile_next_is_ignored() {
-    let app = App::new().await;
+/// A `next` to another host is ignored; one to this host is followed.
+pub async fn hostile_next_is_ignored<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     for next in [
         "https://evil.com",
@@ -118,8 +120,8 @@ async fn hostile_next_is_ignored() {
     .assert_redirect("http://testserver/same-host");
 }
 
-#[tokio::test]
-async fn a_backend_compiled_in_but_not_configured_is_named_as_such() {
+/// A backend compiled in but not configured is a 404 page that says so.
+pub async fn a_backend_compiled_in_but_not_configured_is_named_as_such<F: Frontend>() {
     for (raise, says) in [
         (false, "GitHub is not configured on this site."),
         (
@@ -127,7 +129,7 @@ async fn a_backend_compiled_in_but_not_configured_is_named_as_such() {
             "GitHub is compiled in but not configured: SOCIAL_AUTH_GITHUB_ENTERPRISE_KEY: is not set",
         ),
     ] {
-        let app = App::with(Config {
+        let app = App::<F>::with(Config {
             raise,
             ..Config::default()
         })
@@ -140,9 +142,9 @@ async fn a_backend_compiled_in_but_not_configured_is_named_as_such() {
     }
 }
 
-#[tokio::test]
-async fn unknown_backend_is_a_404_page() {
-    let app = App::new().await;
+/// An unknown backend is a 404 page on every route, its name escaped.
+pub async fn unknown_backend_is_a_404_page<F: Frontend>() {
+    let app = App::<F>::new().await;
     let mut browser = app.browser();
     for response in [
         browser.get("/login/nope/").await,
@@ -165,16 +167,16 @@ async fn unknown_backend_is_a_404_page() {
     );
 }
 
-async fn flashed_error(browser: &mut crate::support::Browser) -> serde_json::Value {
+async fn flashed_error<F: Frontend>(browser: &mut Browser<'_, F>) -> serde_json::Value {
     let first = browser.get("/login-error").await.json();
     let second = browser.get("/login-error").await.json();
     assert_eq!(second, serde_json::Value::Null, "the error is shown once");
     first
 }
 
-#[tokio::test]
-async fn missing_forged_and_replayed_state_flash_an_error() {
-    let app = App::new().await;
+/// Missing, forged and replayed states flash an error, once, and write nothing.
+pub async fn missing_forged_and_replayed_state_flash_an_error<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
 
     // A callback that no login of this browser started.
@@ -229,9 +231,9 @@ async fn missing_forged_and_replayed_state_flash_an_error() {
     );
 }
 
-#[tokio::test]
-async fn raising_shows_a_detailed_page_with_the_status_of_the_error() {
-    let app = App::raising().await;
+/// With `raise_exceptions`, errors are detailed pages with their status and no secret.
+pub async fn raising_shows_a_detailed_page_with_the_status_of_the_error<F: Frontend>() {
+    let app = App::<F>::raising().await;
     let mut browser = app.browser();
     begin(&mut browser, "/login/github/").await;
     let response = browser
@@ -268,11 +270,11 @@ async fn raising_shows_a_detailed_page_with_the_status_of_the_error() {
     assert!(!response.body.contains("test-code"));
 }
 
-#[tokio::test]
-async fn the_token_never_reaches_the_error_page() {
+/// The access token never reaches the error page.
+pub async fn the_token_never_reaches_the_error_page<F: Frontend>() {
     // The profile call fails after the token was issued: the page must not show the token.
-    let app = App::raising().await;
-    app.mount_github_token(crate::support::TOKEN_JSON).await;
+    let app = App::<F>::raising().await;
+    app.mount_github_token(crate::TOKEN_JSON).await;
     wiremock::Mock::given(wiremock::matchers::path("/api/user"))
         .respond_with(wiremock::ResponseTemplate::new(401).set_body_string("bad credentials"))
         .mount(&app.github)
@@ -293,10 +295,10 @@ async fn the_token_never_reaches_the_error_page() {
     assert!(!response.body.contains(ACCESS_TOKEN), "{}", response.body);
 }
 
-#[tokio::test]
-async fn the_answer_comes_the_way_the_login_asked() {
+/// The callback's answer must come the way the login asked for it (query or form post).
+pub async fn the_answer_comes_the_way_the_login_asked<F: Frontend>() {
     // A query-mode login refuses its answer in a POST body (and the other way round).
-    let app = App::new().await;
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/").await;
@@ -310,7 +312,7 @@ async fn the_answer_comes_the_way_the_login_asked() {
     assert_eq!(flashed_error(&mut browser).await["code"], "auth_failed");
     assert_eq!(app.github_hits().await, 0);
 
-    let app = App::with(Config {
+    let app = App::<F>::with(Config {
         tweak: crate::form_post::form_post_mode,
         ..Config::default()
     })
@@ -333,17 +335,16 @@ async fn the_answer_comes_the_way_the_login_asked() {
         .assert_redirect("/home");
 }
 
-#[tokio::test]
-async fn session_expiry_follows_the_token_when_configured() {
-    let app = App::with(Config {
+/// With `session_expiration`, the session cookie expires with the token.
+pub async fn session_expiry_follows_the_token_when_configured<F: Frontend>() {
+    let app = App::<F>::with(Config {
         tweak: |s| s.session_expiration = true,
         ..Config::default()
     })
     .await;
     app.mount_github_token(r#"{"access_token":"gho_x","token_type":"bearer","expires_in":3600}"#)
         .await;
-    app.mount_github(crate::support::USER_JSON, crate::support::EMAILS_JSON)
-        .await;
+    app.mount_github(crate::USER_JSON, crate::EMAILS_JSON).await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/").await;
     let response = browser
@@ -357,9 +358,9 @@ async fn session_expiry_follows_the_token_when_configured() {
     );
 }
 
-#[tokio::test]
-async fn inactive_users_are_not_logged_in() {
-    let app = App::with(Config {
+/// Inactive users are not logged in, and a deactivated user's session no longer counts.
+pub async fn inactive_users_are_not_logged_in<F: Frontend>() {
+    let app = App::<F>::with(Config {
         tweak: |s| s.inactive_user_url = Some("/inactive".into()),
         ..Config::default()
     })
@@ -397,9 +398,9 @@ async fn inactive_users_are_not_logged_in() {
     );
 }
 
-#[tokio::test]
-async fn an_association_only_backend_does_not_send_anonymous_users_away() {
-    let app = App::with(Config {
+/// An association-only backend refuses anonymous users without starting a login.
+pub async fn an_association_only_backend_does_not_send_anonymous_users_away<F: Frontend>() {
+    let app = App::<F>::with(Config {
         tweak: |s| {
             if let Some(github) = s.backends.get_mut("github") {
                 github.association_only = Some(true);
@@ -423,16 +424,16 @@ async fn an_association_only_backend_does_not_send_anonymous_users_away() {
     assert_eq!(app.github_hits().await, 0);
 }
 
-#[tokio::test]
-async fn a_head_request_never_spends_the_callback() {
-    let app = App::new().await;
+/// A HEAD callback never exchanges the code.
+pub async fn a_head_request_never_spends_the_callback<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/?next=/after").await;
     let callback = format!("/complete/github/?code=test-code&state={state}");
-    let request = axum::http::Request::head(&callback)
-        .header("host", crate::support::HOST)
-        .body(axum::body::Body::empty());
+    let request = http::Request::head(&callback)
+        .header("host", crate::HOST)
+        .body(String::new());
     let probe = browser.send(request).await;
     assert_eq!(probe.status, StatusCode::OK);
     assert_eq!(probe.location(), "");
@@ -442,9 +443,9 @@ async fn a_head_request_never_spends_the_callback() {
     browser.get(&callback).await.assert_redirect("/after");
 }
 
-#[tokio::test]
-async fn login_answers_are_never_cached_nor_leak_the_callback_url() {
-    let app = App::new().await;
+/// Login answers carry `no-store`, `no-referrer` and `nosniff`.
+pub async fn login_answers_are_never_cached_nor_leak_the_callback_url<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let started = browser.get("/login/github/").await;
@@ -473,9 +474,9 @@ async fn login_answers_are_never_cached_nor_leak_the_callback_url() {
     }
 }
 
-#[tokio::test]
-async fn a_callback_with_a_security_parameter_twice_is_refused() {
-    let app = App::new().await;
+/// A callback with `code` or `state` twice is refused; other parameters may repeat.
+pub async fn a_callback_with_a_security_parameter_twice_is_refused<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     for polluted in [
         "/complete/github/?code=test-code&code=other&state={state}",
@@ -495,7 +496,7 @@ async fn a_callback_with_a_security_parameter_twice_is_refused() {
         );
     }
     // The same name in the query and in the form body counts twice too.
-    let app = App::with(Config {
+    let app = App::<F>::with(Config {
         tweak: crate::form_post::form_post_mode,
         ..Config::default()
     })
@@ -513,7 +514,7 @@ async fn a_callback_with_a_security_parameter_twice_is_refused() {
     assert_eq!(app.github_hits().await, 0, "no code was exchanged");
     assert_eq!(app.storage.counts(), (0, 0));
     // Other parameters may repeat.
-    let app = App::new().await;
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/").await;
@@ -525,18 +526,18 @@ async fn a_callback_with_a_security_parameter_twice_is_refused() {
         .assert_redirect("/home");
 }
 
-#[tokio::test]
-async fn a_forged_host_never_reaches_the_provider() {
+/// A forged Host is refused with `allowed_hosts`, and ignored with `public_url`.
+pub async fn a_forged_host_never_reaches_the_provider<F: Frontend>() {
     // With ALLOWED_HOSTS, another Host is refused before anything is sent anywhere.
-    let app = App::with(Config {
-        tweak: |s| s.allowed_hosts = vec![crate::support::HOST.to_owned()],
+    let app = App::<F>::with(Config {
+        tweak: |s| s.allowed_hosts = vec![crate::HOST.to_owned()],
         ..Config::default()
     })
     .await;
     let mut browser = app.browser();
-    let forged = axum::http::Request::get("/login/github/")
+    let forged = http::Request::get("/login/github/")
         .header("host", "evil.example")
-        .body(axum::body::Body::empty());
+        .body(String::new());
     browser.send(forged).await.assert_redirect("/login-error");
     assert_eq!(flashed_error(&mut browser).await["code"], "forbidden");
     assert_eq!(app.github_hits().await, 0);
@@ -547,15 +548,15 @@ async fn a_forged_host_never_reaches_the_provider() {
     );
 
     // With PUBLIC_URL, the callback URL is built from it whatever Host says.
-    let app = App::with(Config {
+    let app = App::<F>::with(Config {
         tweak: |s| s.public_url = Some("https://app.example.com".to_owned()),
         ..Config::default()
     })
     .await;
     let mut browser = app.browser();
-    let forged = axum::http::Request::get("/login/github/")
+    let forged = http::Request::get("/login/github/")
         .header("host", "evil.example")
-        .body(axum::body::Body::empty());
+        .body(String::new());
     let response = browser.send(forged).await;
     assert_eq!(
         query_param(response.location(), "redirect_uri").as_deref(),

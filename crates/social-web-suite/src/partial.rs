@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
+use http::StatusCode;
 use serde_json::json;
 use social_core::{
     UserId, UserStore as _,
@@ -10,7 +10,7 @@ use social_core::{
     pipeline::{Pipeline, RequireEmail},
 };
 
-use crate::support::{App, Browser, Config, USER_JSON, login, query_param};
+use crate::{App, Browser, Config, Frontend, Resp, USER_JSON, login, query_param};
 
 fn require_email() -> Pipeline {
     Pipeline::default()
@@ -18,8 +18,8 @@ fn require_email() -> Pipeline {
         .unwrap_or_else(|| panic!("the default pipeline has get_username"))
 }
 
-async fn app(clock: Option<Arc<FixedClock>>) -> App {
-    let app = App::with(Config {
+async fn app<F: Frontend>(clock: Option<Arc<FixedClock>>) -> App<F> {
+    let app = App::<F>::with(Config {
         pipeline: Some(require_email()),
         clock,
         ..Config::default()
@@ -31,9 +31,9 @@ async fn app(clock: Option<Arc<FixedClock>>) -> App {
 }
 
 /// Logs in until the pipeline pauses; the partial token it was sent away with.
-async fn paused(app: &App, browser: &mut Browser) -> String {
+async fn paused<F: Frontend>(app: &App<F>, browser: &mut Browser<'_, F>) -> String {
     let response = login(browser, "/login/github/?next=/after").await;
-    assert_eq!(response.status, axum::http::StatusCode::SEE_OTHER);
+    assert_eq!(response.status, StatusCode::SEE_OTHER);
     assert!(
         response.location().starts_with("/email/?partial_token="),
         "{response:?}"
@@ -51,7 +51,7 @@ async fn paused(app: &App, browser: &mut Browser) -> String {
     query_param(response.location(), "partial_token").unwrap_or_default()
 }
 
-async fn resume(browser: &mut Browser, token: &str) -> crate::support::Resp {
+async fn resume<F: Frontend>(browser: &mut Browser<'_, F>, token: &str) -> Resp {
     let csrf = browser.csrf().await;
     browser
         .post_form(
@@ -65,13 +65,13 @@ async fn resume(browser: &mut Browser, token: &str) -> crate::support::Resp {
         .await
 }
 
-async fn flashed_code(browser: &mut Browser) -> serde_json::Value {
+async fn flashed_code<F: Frontend>(browser: &mut Browser<'_, F>) -> serde_json::Value {
     browser.get("/login-error").await.json()["code"].clone()
 }
 
-#[tokio::test]
-async fn a_paused_login_resumes_with_the_email() {
-    let app = app(None).await;
+/// A paused login resumes with the e-mail, once.
+pub async fn a_paused_login_resumes_with_the_email<F: Frontend>() {
+    let app = app::<F>(None).await;
     let mut browser = app.browser();
     let token = paused(&app, &mut browser).await;
     resume(&mut browser, &token).await.assert_redirect("/after");
@@ -97,9 +97,9 @@ async fn a_paused_login_resumes_with_the_email() {
     assert_eq!(flashed_code(&mut browser).await, "partial_invalid");
 }
 
-#[tokio::test]
-async fn a_wrong_token_is_refused_and_the_right_one_still_works() {
-    let app = app(None).await;
+/// A wrong partial token is refused, and the right one still works.
+pub async fn a_wrong_token_is_refused_and_the_right_one_still_works<F: Frontend>() {
+    let app = app::<F>(None).await;
     let mut browser = app.browser();
     let token = paused(&app, &mut browser).await;
     resume(&mut browser, "not-the-token")
@@ -110,11 +110,11 @@ async fn a_wrong_token_is_refused_and_the_right_one_still_works() {
     resume(&mut browser, &token).await.assert_redirect("/after");
 }
 
-#[tokio::test]
-async fn a_token_works_only_in_the_browser_it_was_issued_to() {
+/// A partial token works only in the browser it was issued to.
+pub async fn a_token_works_only_in_the_browser_it_was_issued_to<F: Frontend>() {
     // An attacker pausing their own login must not be able to finish it in a victim's
     // browser (which would log the victim into the attacker's account).
-    let app = app(None).await;
+    let app = app::<F>(None).await;
     let mut attacker = app.browser();
     let token = paused(&app, &mut attacker).await;
     let mut victim = app.browser();
@@ -126,10 +126,10 @@ async fn a_token_works_only_in_the_browser_it_was_issued_to() {
     assert_eq!(app.storage.counts(), (0, 0));
 }
 
-#[tokio::test]
-async fn an_expired_token_is_refused() {
+/// An expired partial token is refused.
+pub async fn an_expired_token_is_refused<F: Frontend>() {
     let clock = Arc::new(FixedClock::new(SystemClock.now()));
-    let app = app(Some(clock.clone())).await;
+    let app = app::<F>(Some(clock.clone())).await;
     let mut browser = app.browser();
     let token = paused(&app, &mut browser).await;
     clock.advance(3601);
@@ -140,9 +140,9 @@ async fn an_expired_token_is_refused() {
     assert_eq!(app.storage.counts(), (0, 0));
 }
 
-#[tokio::test]
-async fn resuming_takes_a_post_with_this_sessions_csrf_token() {
-    let app = app(None).await;
+/// Resuming takes a POST with this session's CSRF token.
+pub async fn resuming_takes_a_post_with_this_sessions_csrf_token<F: Frontend>() {
+    let app = app::<F>(None).await;
     let mut browser = app.browser();
     let token = paused(&app, &mut browser).await;
     // A link (GET) never resumes.

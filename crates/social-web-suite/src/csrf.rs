@@ -1,15 +1,15 @@
 //! No login CSRF: other sites cannot start a login in the user's name.
 
-use axum::http::StatusCode;
+use http::StatusCode;
 
-use crate::support::{App, hidden, query_param};
+use crate::{App, Frontend, hidden, query_param};
 
 const PENDING: &str = "social_auth.github.pending";
 
-#[tokio::test]
-async fn cross_site_get_begin_asks_for_confirmation() {
+/// A GET begin from another site shows a confirmation form instead of starting a login; posting it goes on.
+pub async fn cross_site_get_begin_asks_for_confirmation<F: Frontend>() {
     for site in ["cross-site", "same-site"] {
-        let app = App::new().await;
+        let app = App::<F>::new().await;
         app.mount_octocat().await;
         let mut browser = app.browser();
         let page = browser
@@ -54,9 +54,9 @@ async fn cross_site_get_begin_asks_for_confirmation() {
     }
 }
 
-#[tokio::test]
-async fn get_begin_from_this_site_or_a_typed_url_starts_at_once() {
-    let app = App::new().await;
+/// A GET begin from this site, or with no `Sec-Fetch-Site` at all, starts the login at once.
+pub async fn get_begin_from_this_site_or_a_typed_url_starts_at_once<F: Frontend>() {
+    let app = App::<F>::new().await;
     for headers in [
         &[("sec-fetch-site", "same-origin")][..],
         &[("sec-fetch-site", "none")][..],
@@ -72,9 +72,9 @@ async fn get_begin_from_this_site_or_a_typed_url_starts_at_once() {
     }
 }
 
-#[tokio::test]
-async fn post_begin_needs_this_sessions_csrf_token() {
-    let app = App::new().await;
+/// A POST begin needs this session's CSRF token, in the form body.
+pub async fn post_begin_needs_this_sessions_csrf_token<F: Frontend>() {
+    let app = App::<F>::new().await;
     let mut browser = app.browser();
     let token = browser.csrf().await;
     assert!(token.len() >= 32, "{token}");
@@ -121,9 +121,9 @@ async fn post_begin_needs_this_sessions_csrf_token() {
     assert!(app.session_of(&browser).await.contains_key(PENDING));
 }
 
-#[tokio::test]
-async fn post_begin_without_any_session_is_refused() {
-    let app = App::new().await;
+/// A POST begin without any session is refused.
+pub async fn post_begin_without_any_session_is_refused<F: Frontend>() {
+    let app = App::<F>::new().await;
     let mut browser = app.browser();
     let response = browser
         .post_form("/login/github/", &[("csrf_token", "")])
@@ -131,26 +131,26 @@ async fn post_begin_without_any_session_is_refused() {
     assert_eq!(response.status, StatusCode::FORBIDDEN);
 }
 
-#[tokio::test]
-async fn the_csrf_token_changes_at_login() {
-    let app = App::new().await;
+/// The CSRF token changes when the user logs in.
+pub async fn the_csrf_token_changes_at_login<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let before = browser.csrf().await;
-    crate::support::login(&mut browser, "/login/github/")
+    crate::login(&mut browser, "/login/github/")
         .await
         .assert_redirect("/home");
     let after = browser.csrf().await;
     assert_ne!(before, after);
 }
 
-#[tokio::test]
-async fn head_requests_never_start_a_login() {
-    let app = App::new().await;
+/// A HEAD begin never starts a login.
+pub async fn head_requests_never_start_a_login<F: Frontend>() {
+    let app = App::<F>::new().await;
     let mut browser = app.browser();
-    let request = axum::http::Request::head("/login/github/")
-        .header("host", crate::support::HOST)
-        .body(axum::body::Body::empty());
+    let request = http::Request::head("/login/github/")
+        .header("host", crate::HOST)
+        .body(String::new());
     let response = browser.send(request).await;
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.location(), "");

@@ -1,15 +1,14 @@
-//! `AuthUser`, `MaybeUser`, `login_required`, `logout` and `SocialContext`.
+//! The integration's extractors and middleware on the contract routes: the required and the
+//! optional user, login-required, logout and the template context.
 
-use axum::{Router, http::StatusCode, routing::get};
+use http::StatusCode;
 use serde_json::json;
-use social_axum::AuthUser;
-use tower::ServiceExt as _;
 
-use crate::support::{App, login};
+use crate::{App, Frontend, login};
 
-#[tokio::test]
-async fn anonymous_users_are_sent_to_the_login_url_with_next() {
-    let app = App::new().await;
+/// Anonymous users are sent to the login URL with `next`, and get no session for it.
+pub async fn anonymous_users_are_sent_to_the_login_url_with_next<F: Frontend>() {
+    let app = App::<F>::new().await;
     let mut browser = app.browser();
     assert_eq!(browser.get("/home").await.body, "anonymous");
     browser
@@ -23,9 +22,9 @@ async fn anonymous_users_are_sent_to_the_login_url_with_next() {
     assert_eq!(browser.session_id(), None, "no session is created for this");
 }
 
-#[tokio::test]
-async fn logged_in_users_pass_and_logout_ends_it() {
-    let app = App::new().await;
+/// Logged-in users pass the extractor and the middleware; logout deletes the session.
+pub async fn logged_in_users_pass_and_logout_ends_it<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     login(&mut browser, "/login/github/")
@@ -53,9 +52,9 @@ async fn logged_in_users_pass_and_logout_ends_it() {
         .assert_redirect("/login?next=%2Fprotected");
 }
 
-#[tokio::test]
-async fn the_template_context_lists_backends_and_associations_without_tokens() {
-    let app = App::new().await;
+/// The template context lists backends and associations, and never a token.
+pub async fn the_template_context_lists_backends_and_associations_without_tokens<F: Frontend>() {
+    let app = App::<F>::new().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let anonymous = browser.get("/context?next=/a%20b%26c").await.json();
@@ -86,32 +85,5 @@ async fn the_template_context_lists_backends_and_associations_without_tokens() {
     assert_eq!(association["extra_data"]["login"], "octocat");
     let text = context.to_string();
     assert!(!text.contains("access_token"), "{text}");
-    assert!(!text.contains(crate::support::ACCESS_TOKEN), "{text}");
-}
-
-#[tokio::test]
-async fn without_the_session_layer_the_extractor_says_so() {
-    let app = App::new().await;
-    let router: Router = Router::new()
-        .route(
-            "/",
-            get(|AuthUser(user): AuthUser| async move { user.username }),
-        )
-        .with_state(app.auth.clone());
-    let response = router
-        .oneshot(
-            axum::http::Request::get("/")
-                .body(axum::body::Body::empty())
-                .unwrap_or_else(|e| panic!("{e}")),
-        )
-        .await
-        .unwrap_or_else(|e| match e {});
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .unwrap_or_default();
-    assert!(
-        String::from_utf8_lossy(&body).contains("SessionManagerLayer"),
-        "the message names the missing layer"
-    );
+    assert!(!text.contains(crate::ACCESS_TOKEN), "{text}");
 }

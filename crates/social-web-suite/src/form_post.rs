@@ -2,14 +2,14 @@
 //! without the `SameSite=Lax` session cookie, is re-submitted once from this site with the
 //! same fields, and then meets the same state checks as any callback.
 
-use axum::http::StatusCode;
+use http::StatusCode;
 
 use social_core::Settings;
 
-use crate::support::{App, Config, Resp, begin, hidden};
+use crate::{App, Config, Frontend, Resp, begin, hidden};
 
 /// GitHub's backend asking for `response_mode=form_post`, as Apple's does.
-pub(crate) fn form_post_mode(settings: &mut Settings) {
+pub fn form_post_mode(settings: &mut Settings) {
     if let Some(github) = settings.backends.get_mut("github") {
         github
             .auth_extra_arguments
@@ -17,8 +17,8 @@ pub(crate) fn form_post_mode(settings: &mut Settings) {
     }
 }
 
-async fn form_post_app() -> App {
-    App::with(Config {
+async fn form_post_app<F: Frontend>() -> App<F> {
+    App::<F>::with(Config {
         tweak: form_post_mode,
         ..Config::default()
     })
@@ -52,9 +52,9 @@ fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_cross_site_callback_post_is_resubmitted_from_this_site_and_logs_in() {
-    let app = form_post_app().await;
+/// A cross-site callback POST is re-submitted from this site, with its fields, and logs in.
+pub async fn a_cross_site_callback_post_is_resubmitted_from_this_site_and_logs_in<F: Frontend>() {
+    let app = form_post_app::<F>().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/?next=/after").await;
@@ -88,9 +88,9 @@ async fn a_cross_site_callback_post_is_resubmitted_from_this_site_and_logs_in() 
     assert_eq!(app.storage.counts(), (1, 1));
 }
 
-#[tokio::test]
-async fn the_resubmitted_callback_meets_the_same_state_checks() {
-    let app = form_post_app().await;
+/// The re-submitted callback meets the same state checks, and is re-submitted once only.
+pub async fn the_resubmitted_callback_meets_the_same_state_checks<F: Frontend>() {
+    let app = form_post_app::<F>().await;
     app.mount_octocat().await;
 
     // Another state than this browser's: refused, nothing written.
@@ -126,9 +126,9 @@ async fn the_resubmitted_callback_meets_the_same_state_checks() {
     assert_eq!(app.storage.counts(), (0, 0), "nothing was written");
 }
 
-#[tokio::test]
-async fn a_callback_post_that_brings_the_session_goes_straight_through() {
-    let app = form_post_app().await;
+/// A callback POST that brings the session cookie goes straight through.
+pub async fn a_callback_post_that_brings_the_session_goes_straight_through<F: Frontend>() {
+    let app = form_post_app::<F>().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     let state = begin(&mut browser, "/login/github/?next=/after").await;
@@ -141,9 +141,9 @@ async fn a_callback_post_that_brings_the_session_goes_straight_through() {
         .assert_redirect("/after");
 }
 
-#[tokio::test]
-async fn the_page_escapes_what_it_echoes() {
-    let app = form_post_app().await;
+/// The re-submit page escapes the fields it echoes.
+pub async fn the_page_escapes_what_it_echoes<F: Frontend>() {
+    let app = form_post_app::<F>().await;
     let page = app
         .browser()
         .post_form(

@@ -1,25 +1,30 @@
-//! [`Strategy`] over one axum request and its tower-sessions session.
+//! The request as the login rules read it, and the [`Strategy`] over it and its session.
 
 use std::collections::HashMap;
 
-use axum::{
-    extract::Request,
-    http::{HeaderMap, Method, header},
-};
+use http::{HeaderMap, Method, header, request::Parts};
 use social_core::{Result, Stage, Strategy, Value, async_trait};
-use tower_sessions::Session;
 
-use crate::session::auth_error;
+use crate::session::{WebSession, auth_error};
 
-/// Form bodies larger than this are refused: callbacks and login forms are small, and an
-/// unauthenticated route must not buffer whatever it is sent.
-const MAX_FORM_BYTES: usize = 256 * 1024;
+/// Form bodies larger than this are refused with `413`: callbacks and login forms are small,
+/// and an unauthenticated route must not buffer whatever it is sent. Integrations read at most
+/// this much of a POST body.
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
 
-/// What the routes read from a request before handing it to core.
-#[derive(Debug)]
-pub(crate) struct RequestData {
+/// A request body an integration did not read whole, being over [`MAX_FORM_BYTES`] (or
+/// unreadable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTooLarge;
+
+/// One request to a login route, as the rules read it: parameters (query, then form body, in
+/// order, repeated names kept), the headers that matter, and the URL it reached.
+#[derive(Debug, Clone)]
+pub struct WebRequest {
     /// Query parameters, then form fields over them.
     pub(crate) params: HashMap<String, String>,
+    /// Every parameter in order, query first.
+    pub(crate) all: Vec<(String, String)>,
     /// Query parameters alone, in order.
     pub(crate) query: Vec<(String, String)>,
     /// Form fields alone (urlencoded POST bodies), in order.
@@ -35,19 +40,20 @@ pub(crate) struct RequestData {
     pub(crate) fetch_site: Option<String>,
     /// The request method.
     pub(crate) method: Method,
+    /// The path and query as the browser sent them.
+    pub(crate) path_and_query: String,
+    /// Where the routes are mounted: empty, or a path such as `/auth`.
+    pub(crate) prefix: String,
+    /// The body was over [`MAX_FORM_BYTES`].
+    pub(crate) too_large: bool,
 }
 
-/// Why a request could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ReadError {
-    /// The form body is over [`MAX_FORM_BYTES`] or could not be read.
-    BodyTooLarge,
-}
-
-impl RequestData {
-    /// Reads the query, the urlencoded form body (POST only) and the headers that matter.
-    pub(crate) async fn read(request: Request) -> std::result::Result<Self, ReadError> {
-        let (parts, body) = request.into_parts();
+impl WebRequest {
+    /// Reads a request from its head and its body: the query, the urlencoded form body (POST
+    /// only) and the headers that matter. `parts.uri` is the URI as the browser sent it, mount
+    /// prefix included; `body` is what the integration read of the body, at most
+    /// [`MAX_FORM_BYTES`].
+    pub fn from_parts(parts: &Parts, body: std::result::Result<&[u8], BodyTooLarge>) -> Self {
         let query: Vec<(String, String)> = parts
             .uri
             .query()
@@ -60,16 +66,19 @@ impl RequestData {
         let mut params: HashMap<String, String> = query.iter().cloned().collect();
         let mut form_csrf = None;
         let mut form = Vec::new();
+        let mut too_large = false;
         if parts.method == Method::POST && is_form(&parts.headers) {
-            let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
-                .await
-                .map_err(|_| ReadError::BodyTooLarge)?;
-            for (name, value) in url::form_urlencoded::parse(&bytes).into_owned() {
-                if name == crate::csrf::CSRF_FIELD {
-                    form_csrf = Some(value.clone());
+            match body {
+                Ok(bytes) if bytes.len() <= MAX_FORM_BYTES => {
+                    for (name, value) in url::form_urlencoded::parse(bytes).into_owned() {
+                        if name == crate::csrf::CSRF_FIELD {
+                            form_csrf = Some(value.clone());
+                        }
+                        params.insert(name.clone(), value.clone());
+                        form.push((name, value));
+                    }
                 }
-                params.insert(name.clone(), value.clone());
-                form.push((name, value));
+                _ => too_large = true,
             }
         }
         let host = parts
@@ -91,16 +100,43 @@ impl RequestData {
                 repeated.push(name.clone());
             }
         }
-        Ok(Self {
+        let all = query.iter().chain(&form).cloned().collect();
+        Self {
             params,
+            all,
             query,
             form,
             repeated,
             form_csrf,
             host,
             fetch_site,
-            method: parts.method,
-        })
+            method: parts.method.clone(),
+            path_and_query: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned()),
+            prefix: String::new(),
+            too_large,
+        }
+    }
+
+    /// Says the routes are mounted under `prefix` (`/auth`: the login route is then
+    /// `/auth/login/{backend}/`), so that the URLs built for the browser and the provider keep
+    /// it. A trailing `/` is dropped.
+    #[must_use]
+    pub fn mounted_at(mut self, prefix: &str) -> Self {
+        self.prefix = prefix.trim_end_matches('/').to_owned();
+        self
+    }
+
+    /// A request parameter (the form body's over the query's).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    /// The path of `template` (holding `{backend}`) for `backend`, under the mount prefix.
+    pub(crate) fn route_path(&self, template: &str, backend: &str) -> String {
+        format!("{}{}", self.prefix, template.replace("{backend}", backend))
     }
 }
 
@@ -134,31 +170,35 @@ fn valid_host(raw: &str) -> Option<String> {
 }
 
 /// The [`Strategy`] of one request: its parameters, its session, and the URLs it reached.
-#[derive(Debug)]
-pub(crate) struct AxumStrategy<'a> {
-    params: &'a HashMap<String, String>,
-    repeated: &'a [String],
-    post: bool,
+pub(crate) struct WebStrategy<'a> {
+    request: &'a WebRequest,
     host: &'a str,
     https: bool,
     complete_path: &'a str,
-    session: &'a Session,
+    session: &'a dyn WebSession,
     stage: Stage,
 }
 
-impl<'a> AxumStrategy<'a> {
+impl std::fmt::Debug for WebStrategy<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebStrategy")
+            .field("host", &self.host)
+            .field("stage", &self.stage)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> WebStrategy<'a> {
     pub(crate) fn new(
-        data: &'a RequestData,
+        request: &'a WebRequest,
         host: &'a str,
         https: bool,
         complete_path: &'a str,
-        session: &'a Session,
+        session: &'a dyn WebSession,
         stage: Stage,
     ) -> Self {
         Self {
-            params: &data.params,
-            repeated: &data.repeated,
-            post: data.method == Method::POST,
+            request,
             host,
             https,
             complete_path,
@@ -168,23 +208,26 @@ impl<'a> AxumStrategy<'a> {
     }
 }
 
-/// The path of `template` (holding `{backend}`) for `backend`.
-pub(crate) fn backend_path(template: &str, backend: &str) -> String {
-    template.replace("{backend}", backend)
-}
-
 #[async_trait]
-impl Strategy for AxumStrategy<'_> {
+impl Strategy for WebStrategy<'_> {
     fn param(&self, name: &str) -> Option<String> {
-        self.params.get(name).cloned()
+        self.request.params.get(name).cloned()
     }
 
     fn repeated_params(&self) -> Vec<String> {
-        self.repeated.to_vec()
+        self.request.repeated.clone()
+    }
+
+    fn params(&self) -> Vec<(String, String)> {
+        self.request.all.clone()
+    }
+
+    fn request_url(&self) -> Option<String> {
+        Some(format!("{}{}", self.origin(), self.request.path_and_query))
     }
 
     fn is_post(&self) -> bool {
-        self.post
+        self.request.method == Method::POST
     }
 
     fn origin(&self) -> String {
@@ -197,27 +240,26 @@ impl Strategy for AxumStrategy<'_> {
     }
 
     fn callback_path(&self, backend: &str) -> String {
-        backend_path(self.complete_path, backend)
+        self.request.route_path(self.complete_path, backend)
     }
 
     async fn session_get(&self, key: &str) -> Result<Option<Value>> {
         self.session
-            .get_value(key)
+            .get(key)
             .await
             .map_err(|e| auth_error(self.stage, e))
     }
 
     async fn session_set(&self, key: &str, value: Value) -> Result<()> {
         self.session
-            .insert_value(key, value)
+            .insert(key, value)
             .await
-            .map(drop)
             .map_err(|e| auth_error(self.stage, e))
     }
 
     async fn session_remove(&self, key: &str) -> Result<Option<Value>> {
         self.session
-            .remove_value(key)
+            .remove(key)
             .await
             .map_err(|e| auth_error(self.stage, e))
     }

@@ -29,7 +29,7 @@ pub(crate) const BUILTIN: [(&str, &str); 8] = [
     ("status.html", include_str!("../templates/status.html")),
 ];
 
-/// A template given to [`SocialRoutes::template`](crate::SocialRoutes::template) that cannot
+/// A template given to [`SocialWeb::template`](crate::SocialWeb::template) that cannot
 /// be used: an unknown name, a syntax error, or a failure to render with sample values.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateError {

@@ -1,9 +1,9 @@
 //! The pages the routes show: the built-in templates speak the backend's display name, an
 //! application's templates replace them, and every page keeps its escaping and headers.
 
-use axum::http::StatusCode;
+use http::StatusCode;
 
-use crate::support::{App, Config, Resp, begin, hidden};
+use crate::{App, Config, Frontend, Resp, begin, hidden};
 
 const CROSS_SITE: &[(&str, &str)] = &[("sec-fetch-site", "cross-site")];
 
@@ -20,9 +20,9 @@ fn assert_page_headers(page: &Resp) {
     }
 }
 
-#[tokio::test]
-async fn the_built_in_pages_name_the_provider_as_it_spells_itself() {
-    let app = App::new().await;
+/// The built-in pages name the provider as it spells itself, styled and with their headers.
+pub async fn the_built_in_pages_name_the_provider_as_it_spells_itself<F: Frontend>() {
+    let app = App::<F>::new().await;
     let mut browser = app.browser();
     let page = browser.get_with("/login/github/", CROSS_SITE).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -33,7 +33,7 @@ async fn the_built_in_pages_name_the_provider_as_it_spells_itself() {
     assert!(page.body.contains("<style>"), "the default look is styled");
     assert_page_headers(&page);
 
-    let raising = App::raising().await;
+    let raising = App::<F>::raising().await;
     let mut browser = raising.browser();
     begin(&mut browser, "/login/github/").await;
     let error = browser
@@ -49,9 +49,9 @@ async fn the_built_in_pages_name_the_provider_as_it_spells_itself() {
     assert_page_headers(&error);
 }
 
-#[tokio::test]
-async fn an_application_template_replaces_the_built_in_one() {
-    let app = App::with(Config {
+/// An application's template replaces the built-in one, and its form still logs in.
+pub async fn an_application_template_replaces_the_built_in_one<F: Frontend>() {
+    let app = App::<F>::with(Config {
         templates: vec![(
             "confirm.html",
             r#"{% extends "base.html" %}{% block title %}Acme{% endblock %}{% block content %}<h1>Sign in to Acme with {{ display_name }} ({{ backend }})?</h1><form method="post" action="{{ action }}">{% for field in fields %}<input type="hidden" name="{{ field.name }}" value="{{ field.value }}">{% endfor %}<button>Go</button></form>{% endblock %}"#,
@@ -94,40 +94,10 @@ async fn an_application_template_replaces_the_built_in_one() {
     );
 }
 
-#[tokio::test]
-async fn an_invalid_template_is_refused_when_the_routes_are_built() {
-    let app = App::new().await;
-    let routes = || social_axum::SocialRoutes::new(app.auth.clone());
-    let error = routes()
-        .template("forbidden.html", "<h1>{{ message }</h1>")
-        .err()
-        .unwrap_or_else(|| panic!("a syntax error is refused"));
-    assert_eq!(error.template(), "forbidden.html");
-    assert!(error.to_string().contains("forbidden.html"), "{error}");
-
-    let error = routes()
-        .templates([
-            ("status.html", "{{ reason }}: {{ message }}"),
-            (
-                "base.html",
-                "{% block content %}{% endblock %}{{ display_nam }}",
-            ),
-        ])
-        .err()
-        .unwrap_or_else(|| panic!("a misspelt variable is refused"));
-    assert_eq!(error.template(), "base.html", "{error}");
-
-    let error = routes()
-        .template("login.html", "{{ display_name }}")
-        .err()
-        .unwrap_or_else(|| panic!("an unknown template is refused"));
-    assert_eq!(error.template(), "login.html");
-}
-
-#[tokio::test]
-async fn hostile_values_are_escaped_on_every_page() {
+/// Hostile values are escaped on every page.
+pub async fn hostile_values_are_escaped_on_every_page<F: Frontend>() {
     const HOSTILE: &str = r#"<script>alert("x")</script>'"#;
-    let app = App::with(Config {
+    let app = App::<F>::with(Config {
         raise: true,
         display_name: Some(HOSTILE),
         ..Config::default()

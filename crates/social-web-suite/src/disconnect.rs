@@ -1,14 +1,14 @@
 //! Disconnecting accounts: only the logged-in user, only with the CSRF token, never the last.
 
-use axum::http::StatusCode;
+use http::StatusCode;
 use serde_json::json;
 
-use crate::support::{App, Browser, Config, login};
+use crate::{App, Browser, Config, Frontend, login};
 
 const HUBOT: &str = r#"{"login": "hubot", "id": 999, "name": "Hubot", "email": null}"#;
 
 /// Logs octocat in, then links a second GitHub account (hubot) to the same user.
-async fn two_accounts(app: &App) -> (Browser, i64) {
+async fn two_accounts<F: Frontend>(app: &App<F>) -> (Browser<'_, F>, i64) {
     app.mount_octocat().await;
     let mut browser = app.browser();
     login(&mut browser, "/login/github/")
@@ -30,9 +30,9 @@ async fn two_accounts(app: &App) -> (Browser, i64) {
     (browser, hubot)
 }
 
-#[tokio::test]
-async fn disconnect_needs_a_user_and_the_csrf_token() {
-    let app = App::new().await;
+/// Disconnecting needs a logged-in user, the CSRF token, and a POST.
+pub async fn disconnect_needs_a_user_and_the_csrf_token<F: Frontend>() {
+    let app = App::<F>::new().await;
     let mut anonymous = app.browser();
     let token = anonymous.csrf().await;
     let response = anonymous
@@ -60,9 +60,9 @@ async fn disconnect_needs_a_user_and_the_csrf_token() {
     assert_eq!(app.storage.counts(), (1, 2), "nothing was disconnected");
 }
 
-#[tokio::test]
-async fn disconnecting_one_of_two_accounts_works() {
-    let app = App::new().await;
+/// One of two linked accounts is disconnected; a hostile `next` is ignored.
+pub async fn disconnecting_one_of_two_accounts_works<F: Frontend>() {
+    let app = App::<F>::new().await;
     let (mut browser, hubot) = two_accounts(&app).await;
     let token = browser.csrf().await;
     browser
@@ -77,9 +77,9 @@ async fn disconnecting_one_of_two_accounts_works() {
     assert_eq!(context["associations"]["github"][0]["uid"], "583231");
 }
 
-#[tokio::test]
-async fn disconnect_goes_to_next_or_the_disconnect_url() {
-    let app = App::with(Config {
+/// After disconnecting, the user goes to `next` or else to `disconnect_redirect_url`.
+pub async fn disconnect_goes_to_next_or_the_disconnect_url<F: Frontend>() {
+    let app = App::<F>::with(Config {
         tweak: |s| s.disconnect_redirect_url = Some("/accounts".into()),
         ..Config::default()
     })
@@ -115,9 +115,9 @@ async fn disconnect_goes_to_next_or_the_disconnect_url() {
     assert_eq!(app.storage.counts(), (1, 1));
 }
 
-#[tokio::test]
-async fn the_last_login_method_cannot_be_disconnected() {
-    let app = App::new().await;
+/// The last way to log in cannot be disconnected: the refusal is flashed.
+pub async fn the_last_login_method_cannot_be_disconnected<F: Frontend>() {
+    let app = App::<F>::new().await;
     let (mut browser, _) = two_accounts(&app).await;
     let token = browser.csrf().await;
     // Both accounts are GitHub's: disconnecting the backend would leave no way in.
@@ -136,9 +136,9 @@ async fn the_last_login_method_cannot_be_disconnected() {
     assert_eq!(app.storage.counts(), (1, 2));
 }
 
-#[tokio::test]
-async fn raising_shows_the_refusal_as_a_403_page() {
-    let app = App::raising().await;
+/// With `raise_exceptions`, disconnect refusals are pages with their status.
+pub async fn raising_shows_the_refusal_as_a_403_page<F: Frontend>() {
+    let app = App::<F>::raising().await;
     app.mount_octocat().await;
     let mut browser = app.browser();
     login(&mut browser, "/login/github/")

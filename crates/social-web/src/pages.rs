@@ -3,15 +3,14 @@
 
 use std::{fmt, sync::Arc};
 
-use axum::{
-    http::{HeaderValue, StatusCode, header},
-    response::{Html, IntoResponse, Redirect, Response},
-};
+use http::{HeaderValue, StatusCode, header};
 use minijinja::{Environment, Value, context};
 use social_core::{AuthError, ErrorKind, Flow, SocialAuth, backend::html_escape};
-use tower_sessions::Session;
 
-use crate::templates::{self, TemplateError};
+use crate::{
+    Response, WebSession, redirect,
+    templates::{self, TemplateError},
+};
 
 /// Whether errors show the detailed page rather than a flash and a redirect.
 pub(crate) fn raise_exceptions(auth: &SocialAuth) -> bool {
@@ -163,7 +162,7 @@ impl Pages {
                 return Err(TemplateError::new(
                     &name,
                     format!(
-                        "is not a page template of social-axum; they are {}",
+                        "is not a page template of social-auth; they are {}",
                         templates::names()
                     ),
                 ));
@@ -204,7 +203,13 @@ impl Pages {
             );
             fallback()
         });
-        secure((status, Html(html)).into_response())
+        let mut response = Response::new(html);
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        secure(response)
     }
 
     /// Answers a failed login: the detailed page when raising, else a flash and a redirect to
@@ -212,7 +217,7 @@ impl Pages {
     pub(crate) async fn login_failed(
         &self,
         auth: &SocialAuth,
-        session: &Session,
+        session: &dyn WebSession,
         error: AuthError,
     ) -> Response {
         log_error(&error);
@@ -223,7 +228,7 @@ impl Pages {
             // The redirect still happens; the error page just has nothing to show.
             tracing::error!(error = %e, "could not store the login error in the session");
         }
-        Redirect::to(&auth.settings().login_error_url).into_response()
+        redirect(&auth.settings().login_error_url)
     }
 
     /// The detailed error page of `RAISE_EXCEPTIONS`: for developers, never for production.
@@ -371,7 +376,7 @@ impl Pages {
     /// belongs to.
     pub(crate) fn flow_response(&self, flow: Flow, backend: &str, display_name: &str) -> Response {
         match flow {
-            Flow::Redirect(url) => Redirect::to(&url).into_response(),
+            Flow::Redirect(url) => redirect(&url),
             Flow::AutoPost { action, fields } => {
                 let context = form_context(&action, backend, display_name, &fields);
                 self.page(StatusCode::OK, "auto_post.html", context, || {
@@ -379,7 +384,7 @@ impl Pages {
                 })
             }
             other => {
-                tracing::error!(flow = ?other, "social-axum does not know this kind of flow");
+                tracing::error!(flow = ?other, "social-web does not know this kind of flow");
                 self.status_page(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "This login method cannot be used here.",
@@ -598,17 +603,9 @@ mod page_tests {
         ]
     }
 
-    async fn body(response: Response) -> (StatusCode, axum::http::HeaderMap, String) {
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .unwrap_or_default();
-        (
-            status,
-            headers,
-            String::from_utf8_lossy(&bytes).into_owned(),
-        )
+    fn body(response: Response) -> (StatusCode, http::HeaderMap, String) {
+        let (parts, body) = response.into_parts();
+        (parts.status, parts.headers, body)
     }
 
     /// Every page the routes can show, with hostile text in every value it echoes.
@@ -653,10 +650,10 @@ mod page_tests {
         assert!(Pages::default().with_overrides([]).is_ok());
     }
 
-    #[tokio::test]
-    async fn every_page_escapes_what_it_echoes_and_refuses_framing_and_caching() {
+    #[test]
+    fn every_page_escapes_what_it_echoes_and_refuses_framing_and_caching() {
         for (page, response) in every_page(&Pages::default()) {
-            let (_, headers, html) = body(response).await;
+            let (_, headers, html) = body(response);
             assert!(!html.contains("<script>alert"), "{page}: {html}");
             assert!(
                 html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#39;"),
@@ -680,19 +677,19 @@ mod page_tests {
         }
     }
 
-    #[tokio::test]
-    async fn the_hint_of_the_unknown_backend_page_is_shown_only_when_given() {
+    #[test]
+    fn the_hint_of_the_unknown_backend_page_is_shown_only_when_given() {
         let pages = Pages::default();
-        let (status, _, with) = body(pages.unknown_backend("github", Some("Set KEY."))).await;
+        let (status, _, with) = body(pages.unknown_backend("github", Some("Set KEY.")));
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(with.contains("<p>Set KEY.</p>"), "{with}");
-        let (_, _, without) = body(pages.unknown_backend("github", None)).await;
+        let (_, _, without) = body(pages.unknown_backend("github", None));
         assert!(!without.contains("Set KEY."), "{without}");
         assert!(without.contains("<code>github</code>"), "{without}");
     }
 
-    #[tokio::test]
-    async fn a_page_that_fails_at_request_time_falls_back_to_the_plain_page() {
+    #[test]
+    fn a_page_that_fails_at_request_time_falls_back_to_the_plain_page() {
         // Sample values give a hint, so the broken branch passes the check at build.
         let pages = Pages::default()
             .with_overrides([(
@@ -700,7 +697,7 @@ mod page_tests {
                 "{% if hint %}{{ hint }}{% else %}{{ no_such_variable }}{% endif %}".to_owned(),
             )])
             .unwrap_or_else(|e| panic!("accepted: {e}"));
-        let (status, headers, html) = body(pages.unknown_backend("<b>nope</b>", None)).await;
+        let (status, headers, html) = body(pages.unknown_backend("<b>nope</b>", None));
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(html.contains("Login method not found"), "{html}");
         assert!(
