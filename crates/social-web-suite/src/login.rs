@@ -1,8 +1,13 @@
 //! Logging in: the happy path, sessions, hostile `next`, unknown backends and state errors.
 
+use std::sync::Arc;
+
 use http::StatusCode;
 use serde_json::json;
-use social_core::{UserId, UserStore as _};
+use social_core::{
+    UserId, UserStore as _,
+    clock::{Clock as _, FixedClock, SystemClock},
+};
 
 use crate::{
     ACCESS_TOKEN, App, Browser, CLIENT_SECRET, Config, Frontend, begin, login, query_param,
@@ -335,10 +340,13 @@ pub async fn the_answer_comes_the_way_the_login_asked<F: Frontend>() {
         .assert_redirect("/home");
 }
 
-/// With `session_expiration`, the session cookie expires with the token.
+/// With `session_expiration`, the login ends when the token does: the user is logged in until
+/// then and anonymous after, whatever the session store can do with cookie lifetimes.
 pub async fn session_expiry_follows_the_token_when_configured<F: Frontend>() {
+    let clock = Arc::new(FixedClock::new(SystemClock.now()));
     let app = App::<F>::with(Config {
         tweak: |s| s.session_expiration = true,
+        clock: Some(clock.clone()),
         ..Config::default()
     })
     .await;
@@ -346,16 +354,24 @@ pub async fn session_expiry_follows_the_token_when_configured<F: Frontend>() {
         .await;
     app.mount_github(crate::USER_JSON, crate::EMAILS_JSON).await;
     let mut browser = app.browser();
-    let state = begin(&mut browser, "/login/github/").await;
-    let response = browser
-        .get(&format!("/complete/github/?code=test-code&state={state}"))
-        .await;
-    response.assert_redirect("/home");
-    let cookie = response.header("set-cookie");
-    assert!(
-        cookie.contains("Expires=") || cookie.contains("Max-Age="),
-        "the session cookie expires with the token: {cookie}"
+    login(&mut browser, "/login/github/")
+        .await
+        .assert_redirect("/home");
+    let ends = clock.now() + 3600;
+    assert_eq!(
+        app.session_of(&browser).await.get("social_auth.expires_at"),
+        Some(&json!(ends)),
+        "the session keeps when the login ends"
     );
+    clock.advance(3599);
+    assert_eq!(browser.get("/home").await.body, "octocat");
+    clock.advance(1);
+    assert_eq!(
+        browser.get("/home").await.body,
+        "anonymous",
+        "the login ends with the token"
+    );
+    assert_eq!(browser.get("/private").await.status, StatusCode::SEE_OTHER);
 }
 
 /// Inactive users are not logged in, and a deactivated user's session no longer counts.

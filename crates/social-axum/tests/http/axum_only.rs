@@ -63,3 +63,26 @@ async fn an_invalid_template_is_refused_when_the_routes_are_built() {
         .unwrap_or_else(|| panic!("an unknown template is refused"));
     assert_eq!(error.template(), "login.html");
 }
+
+/// tower-sessions can end the session cookie itself: with `session_expiration`, it expires
+/// with the token.
+#[tokio::test]
+async fn the_session_cookie_expires_with_the_token() {
+    let app = App::<AxumFrontend>::with(social_web_suite::Config {
+        tweak: |s| s.session_expiration = true,
+        ..social_web_suite::Config::default()
+    })
+    .await;
+    app.mount_github_token(r#"{"access_token":"gho_x","token_type":"bearer","expires_in":3600}"#)
+        .await;
+    app.mount_github(social_web_suite::USER_JSON, social_web_suite::EMAILS_JSON)
+        .await;
+    let mut browser = app.browser();
+    let response = social_web_suite::login(&mut browser, "/login/github/").await;
+    response.assert_redirect("/home");
+    let cookie = response.header("set-cookie");
+    assert!(
+        cookie.contains("Expires=") || cookie.contains("Max-Age="),
+        "the session cookie expires with the token: {cookie}"
+    );
+}
