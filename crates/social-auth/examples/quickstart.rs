@@ -1,20 +1,14 @@
 //! The README's quick start: an axum app with "Log in with GitHub" and SQLite.
 //! Run: SOCIAL_AUTH_GITHUB_KEY=... SOCIAL_AUTH_GITHUB_SECRET=... cargo run --example quickstart
-use std::sync::Arc;
-
 use axum::{Router, response::Html, routing::get};
 use social_auth::axum::{MaybeUser, session_layer, tower_sessions::MemoryStore};
-use social_auth::{Settings, SocialAuth, backend::html_escape, sqlx::SqliteStorage};
+use social_auth::{backend::html_escape, sqlx::SqliteStorage};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // SOCIAL_AUTH_GITHUB_KEY and SOCIAL_AUTH_GITHUB_SECRET come from the environment.
-    let settings = Settings::default().with_env()?;
     let storage = SqliteStorage::connect("sqlite://app.db").await?; // created and migrated
-    let auth = SocialAuth::builder(social_auth::registry_for(&settings))
-        .settings(settings)
-        .storage(Arc::new(storage))
-        .build()?; // checks every setting, naming the one at fault
+    let auth = social_auth::from_env(storage)?; // checks every setting, naming the one at fault
     let app = Router::new()
         .route("/", get(home))
         .merge(social_auth::axum::routes(auth.clone())) // /login/github/, /complete/github/

@@ -306,6 +306,21 @@ pub fn registry_for(settings: &Settings) -> Registry {
     registry
 }
 
+/// The common case in one call: [`Settings`] from the `SOCIAL_AUTH_*` environment variables,
+/// the compiled-in backends they configure ([`registry_for`]), and `storage`. For a settings
+/// file, a pipeline of your own or hooks, use [`SocialAuth::builder`].
+///
+/// # Errors
+///
+/// An [`AuthError`] naming the setting at fault: malformed, missing, or read by no backend.
+pub fn from_env(storage: impl Storage + 'static) -> Result<SocialAuth> {
+    let settings = Settings::default().with_env()?;
+    SocialAuth::builder(registry_for(&settings))
+        .settings(settings)
+        .storage(Arc::new(storage))
+        .build()
+}
+
 /// The names of the compiled-in providers.
 pub fn provider_names() -> Vec<String> {
     registry().names().map(str::to_owned).collect()
