@@ -176,8 +176,9 @@ impl PartialRow {
 ///
 /// The SQL is the same for SQLite and PostgreSQL (both take `$n` parameters, `RETURNING` and
 /// `ON CONFLICT`); a macro rather than generics because sqlx's per-type bounds would outweigh
-/// the code. `$storage` has a `pool` field and a `begin_write` method that starts a
-/// transaction which holds the write lock from its first statement.
+/// the code. `$storage` has a `pool` field for reads, a `writer` field (a pool) for every
+/// statement that writes, and a `begin_write` method that starts a transaction on the writer
+/// which holds the write lock from its first statement.
 macro_rules! impl_storage {
     ($storage:ty, $db:ty) => {
         #[::async_trait::async_trait]
@@ -235,7 +236,7 @@ macro_rules! impl_storage {
                 &self,
                 user: ::social_core::NewUser,
             ) -> ::social_core::storage::StorageResult<::social_core::User> {
-                let mut conn = self.pool.acquire().await.map_err($crate::common::backend)?;
+                let mut conn = self.writer.acquire().await.map_err($crate::common::backend)?;
                 Self::insert_user(&mut conn, &user).await
             }
 
@@ -262,7 +263,7 @@ macro_rules! impl_storage {
                 .bind(&user.last_name)
                 .bind(&user.fullname)
                 .bind(user.is_active)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(|e| write_error(e, username_taken(&user.username)))?;
                 if done.rows_affected() == 0 {
@@ -359,7 +360,7 @@ macro_rules! impl_storage {
                 user: &::social_core::UserId,
                 account: ::social_core::NewSocialAccount,
             ) -> ::social_core::storage::StorageResult<::social_core::SocialAccount> {
-                let mut conn = self.pool.acquire().await.map_err($crate::common::backend)?;
+                let mut conn = self.writer.acquire().await.map_err($crate::common::backend)?;
                 Self::insert_account(&mut conn, user, &account).await
             }
 
@@ -392,7 +393,7 @@ macro_rules! impl_storage {
                 .bind(id)
                 .bind(::sqlx::types::Json(extra_data))
                 .bind(now())
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(backend)?;
                 if done.rows_affected() == 0 {
@@ -410,7 +411,7 @@ macro_rules! impl_storage {
                 use $crate::common::*;
                 ::sqlx::query::<$db>("DELETE FROM social_accounts WHERE id = $1")
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(backend)?;
                 Ok(())
@@ -431,7 +432,7 @@ macro_rules! impl_storage {
                 .bind(server_url)
                 .bind(timestamp)
                 .bind(salt)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(backend)?;
                 Ok(done.rows_affected() == 1)
@@ -441,7 +442,7 @@ macro_rules! impl_storage {
                 use $crate::common::*;
                 let done = ::sqlx::query::<$db>("DELETE FROM social_nonces WHERE timestamp < $1")
                     .bind(before)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(backend)?;
                 Ok(done.rows_affected())
@@ -466,7 +467,7 @@ macro_rules! impl_storage {
                 .bind(association.issued)
                 .bind(association.lifetime)
                 .bind(&association.assoc_type)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(backend)?;
                 Ok(())
@@ -507,7 +508,7 @@ macro_rules! impl_storage {
                 )
                 .bind(server_url)
                 .bind(handle)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(backend)?;
                 Ok(())
@@ -528,7 +529,7 @@ macro_rules! impl_storage {
                 .bind(&code.email)
                 .bind(code.verified)
                 .bind(code.created_at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(backend)?;
                 Ok(())
@@ -555,7 +556,7 @@ macro_rules! impl_storage {
                     "UPDATE social_codes SET verified = TRUE WHERE code = $1",
                 )
                 .bind(code)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(backend)?;
                 if done.rows_affected() == 0 {
@@ -568,7 +569,7 @@ macro_rules! impl_storage {
                 use $crate::common::*;
                 let done = ::sqlx::query::<$db>("DELETE FROM social_codes WHERE created_at < $1")
                     .bind(before)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await
                     .map_err(backend)?;
                 Ok(done.rows_affected())
@@ -593,7 +594,7 @@ macro_rules! impl_storage {
                 .bind(next_step)
                 .bind(::sqlx::types::Json(&partial.data))
                 .bind(partial.expires_at)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await
                 .map_err(backend)?;
                 Ok(())
@@ -611,7 +612,7 @@ macro_rules! impl_storage {
                 );
                 ::sqlx::query_as::<$db, PartialRow>(&sql)
                     .bind(token)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.writer)
                     .await
                     .map_err(backend)?
                     .map(PartialRow::into_partial)
@@ -643,7 +644,7 @@ macro_rules! impl_storage {
                 let done =
                     ::sqlx::query::<$db>("DELETE FROM social_partials WHERE expires_at <= $1")
                         .bind(before)
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await
                         .map_err(backend)?;
                 Ok(done.rows_affected())

@@ -10,6 +10,8 @@ use crate::common::{impl_storage, migrator};
 #[derive(Debug, Clone)]
 pub struct PostgresStorage {
     pool: PgPool,
+    /// The same pool: PostgreSQL takes concurrent writers.
+    writer: PgPool,
 }
 
 impl PostgresStorage {
@@ -33,7 +35,10 @@ impl PostgresStorage {
     ///
     /// Call [`migrate`](Self::migrate) once at start-up.
     pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            writer: pool.clone(),
+            pool,
+        }
     }
 
     /// Creates or updates the tables; safe to run at every start, also from several

@@ -15,10 +15,15 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A [`Storage`](social_core::Storage) in a SQLite database.
 ///
-/// Cheap to clone: clones share one connection pool.
+/// Cheap to clone: clones share the connection pools.
 #[derive(Debug, Clone)]
 pub struct SqliteStorage {
+    /// Reads.
     pool: SqlitePool,
+    /// Writes: one connection for a database file, so that the process's writers queue for it
+    /// in turn instead of sleeping in SQLite's busy handler, which makes the slow tail of
+    /// concurrent logins. Other processes' writers still meet the busy timeout.
+    writer: SqlitePool,
 }
 
 impl SqliteStorage {
@@ -26,38 +31,53 @@ impl SqliteStorage {
     ///
     /// `url` is an sqlx SQLite URL such as `sqlite://social.db` or `sqlite::memory:`.
     /// Connections use WAL (readers do not block the writer), enforce foreign keys and wait up
-    /// to 5 seconds for a busy database. An in-memory database lives in one connection that is
-    /// never closed, since each connection would otherwise see a database of its own.
+    /// to 5 seconds for a busy database. Reads go through a pool of connections, writes through
+    /// one connection of their own, so that concurrent logins take turns to write rather than
+    /// retry. An in-memory database lives in one connection that is never closed, since each
+    /// connection would otherwise see a database of its own.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let pool = if url.contains(":memory:") || url.contains("mode=memory") {
-            SqlitePoolOptions::new()
+        let storage = if url.contains(":memory:") || url.contains("mode=memory") {
+            Self::from_pool(
+                SqlitePoolOptions::new()
+                    .acquire_timeout(crate::ACQUIRE_TIMEOUT)
+                    .max_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .connect_with(options)
+                    .await?,
+            )
+        } else {
+            let options = options.journal_mode(SqliteJournalMode::Wal);
+            // The writer first: it creates the file and switches it to WAL.
+            let writer = SqlitePoolOptions::new()
                 .acquire_timeout(crate::ACQUIRE_TIMEOUT)
                 .max_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .connect_with(options)
-                .await?
-        } else {
-            SqlitePoolOptions::new()
+                .connect_with(options.clone())
+                .await?;
+            let pool = SqlitePoolOptions::new()
                 .acquire_timeout(crate::ACQUIRE_TIMEOUT)
-                .connect_with(options.journal_mode(SqliteJournalMode::Wal))
-                .await?
+                .connect_with(options)
+                .await?;
+            Self { pool, writer }
         };
-        let storage = Self::from_pool(pool);
         storage.migrate().await?;
         Ok(storage)
     }
 
-    /// Uses an existing pool, such as one shared with a session store; does not migrate.
+    /// Uses an existing pool for reads and writes, such as one shared with a session store;
+    /// does not migrate.
     ///
     /// Call [`migrate`](Self::migrate) once at start-up. For concurrent logins the pool's
     /// connections should have a busy timeout and, for a file database, WAL.
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self { pool }
+        Self {
+            writer: pool.clone(),
+            pool,
+        }
     }
 
     /// Creates or updates the tables; safe to run at every start.
@@ -66,12 +86,13 @@ impl SqliteStorage {
     /// ignore versions they do not know.
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
         migrator(sqlx::migrate!("migrations/sqlite"))
-            .run(&self.pool)
+            .run(&self.writer)
             .await?;
         Ok(())
     }
 
-    /// The connection pool.
+    /// The connection pool of reads (of every statement, for a storage made by
+    /// [`from_pool`](Self::from_pool)).
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
@@ -79,7 +100,7 @@ impl SqliteStorage {
     /// `BEGIN IMMEDIATE` takes the write lock at once, so a second writer waits out the busy
     /// timeout; a deferred transaction that reads first may instead fail at its first write.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+        self.writer.begin_with("BEGIN IMMEDIATE").await
     }
 }
 

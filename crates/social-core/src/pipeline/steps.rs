@@ -431,7 +431,12 @@ impl Step for LoadExtraData {
             }
             tokens.write_to(&mut extra);
         }
+        let last = social.extra_data.get("auth_time").and_then(Value::as_i64);
         extra.insert("auth_time".into(), Value::from(now));
+        if unchanged_but_auth_time(&social.extra_data, &extra, last, now) {
+            // A returning login that brings nothing new writes nothing.
+            return Ok(StepOutcome::Continue);
+        }
         cx.storage
             .update_extra_data(social.id, &extra)
             .await
@@ -439,6 +444,66 @@ impl Step for LoadExtraData {
         social.extra_data = extra;
         social.modified_at = now;
         Ok(StepOutcome::Continue)
+    }
+}
+
+/// How stale `auth_time` may be before a login that changes nothing else rewrites it.
+const AUTH_TIME_RESOLUTION: i64 = 60;
+
+/// Whether `new` differs from `old` only by `auth_time`, and the stored one (`last`) is less
+/// than [`AUTH_TIME_RESOLUTION`] seconds old at `now`: then the write is skipped, `auth_time`
+/// staying exact to the minute.
+fn unchanged_but_auth_time(
+    old: &serde_json::Map<String, Value>,
+    new: &serde_json::Map<String, Value>,
+    last: Option<i64>,
+    now: i64,
+) -> bool {
+    let recent = last.is_some_and(|last| (0..AUTH_TIME_RESOLUTION).contains(&(now - last)));
+    recent
+        && old.len() == new.len()
+        && new
+            .iter()
+            .all(|(key, value)| key == "auth_time" || old.get(key) == Some(value))
+}
+
+#[cfg(test)]
+mod auth_time_tests {
+    use serde_json::{Map, json};
+
+    use super::{AUTH_TIME_RESOLUTION, unchanged_but_auth_time};
+
+    fn map(value: serde_json::Value) -> Map<String, serde_json::Value> {
+        value.as_object().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn only_a_recent_auth_time_with_nothing_else_new_skips_the_write() {
+        let old = map(json!({"access_token": "a", "auth_time": 1_000}));
+        let same = map(json!({"access_token": "a", "auth_time": 1_030}));
+        assert!(unchanged_but_auth_time(&old, &same, Some(1_000), 1_030));
+        let edge = 1_000 + AUTH_TIME_RESOLUTION;
+        assert!(
+            !unchanged_but_auth_time(&old, &same, Some(1_000), edge),
+            "a minute-old auth_time is rewritten"
+        );
+        assert!(unchanged_but_auth_time(&old, &same, Some(1_000), edge - 1));
+        assert!(
+            !unchanged_but_auth_time(&old, &same, Some(1_000), 999),
+            "a clock that went back rewrites"
+        );
+        assert!(!unchanged_but_auth_time(&old, &same, None, 1_030));
+        let new_token = map(json!({"access_token": "b", "auth_time": 1_030}));
+        assert!(!unchanged_but_auth_time(
+            &old,
+            &new_token,
+            Some(1_000),
+            1_030
+        ));
+        let more = map(json!({"access_token": "a", "auth_time": 1_030, "scope": "x"}));
+        assert!(!unchanged_but_auth_time(&old, &more, Some(1_000), 1_030));
+        let fewer = map(json!({"auth_time": 1_030}));
+        assert!(!unchanged_but_auth_time(&old, &fewer, Some(1_000), 1_030));
     }
 }
 
