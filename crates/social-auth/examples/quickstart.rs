@@ -1,7 +1,7 @@
 //! The README's quick start: an axum app with "Log in with GitHub" and SQLite.
 //! Run: SOCIAL_AUTH_GITHUB_KEY=... SOCIAL_AUTH_GITHUB_SECRET=... cargo run --example quickstart
 use axum::{Router, response::Html, routing::get};
-use social_auth::axum::{MaybeUser, session_layer, tower_sessions::MemoryStore};
+use social_auth::axum::{MaybeUser, MemorySessionStore, session_layer};
 use social_auth::{backend::html_escape, sqlx::SqliteStorage};
 
 #[tokio::main]
@@ -12,7 +12,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/", get(home))
         .merge(social_auth::axum::routes(auth.clone())) // /login/github/, /complete/github/
-        .layer(session_layer(MemoryStore::default()))
+        .layer(session_layer(MemorySessionStore::new()))
         .with_state(auth);
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:8000".into());
     axum::serve(tokio::net::TcpListener::bind(addr).await?, app).await?;

@@ -2,11 +2,13 @@
 
 mod context;
 mod extract;
+mod memory;
 mod routes;
 mod session;
 
 pub use context::SocialContext;
 pub use extract::{AuthRejection, AuthUser, MaybeUser, login_required};
+pub use memory::MemorySessionStore;
 pub use routes::{SocialRoutes, routes};
 pub use session::{csrf_token, logout, session_layer, take_error, verify_csrf};
 pub use social_web::{

@@ -17,7 +17,7 @@ use social_core::{
 use social_oauth2::oidc::OidcBackend;
 use social_sqlx::{PostgresStorage, SqliteStorage};
 use tower_sessions::{
-    Expiry, MemoryStore, SessionManagerLayer, SessionStore,
+    Expiry, SessionManagerLayer, SessionStore,
     cookie::{SameSite, time::Duration},
     session_store::ExpiredDeletion,
 };
@@ -226,7 +226,7 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
     let router = match (sessions, &database) {
         (SessionBackend::Memory, _) => {
             tracing::info!("sessions: in memory (this instance only, lost at restart)");
-            with_sessions(router, MemoryStore::default(), secure)
+            with_sessions(router, social_axum::MemorySessionStore::new(), secure)
         }
         (SessionBackend::Database, Database::Sqlite(storage)) => {
             let store = SqliteStore::new(storage.pool().clone());
