@@ -267,7 +267,115 @@ impl Strategy for WebStrategy<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::valid_host;
+    use social_core::Strategy as _;
+
+    use super::*;
+
+    fn head(method: &str, uri: &str, form: bool) -> Parts {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "Example.com:8000");
+        if form {
+            builder = builder.header(
+                header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded; charset=utf-8",
+            );
+        }
+        builder
+            .body(())
+            .unwrap_or_else(|e| panic!("a test request: {e}"))
+            .into_parts()
+            .0
+    }
+
+    #[test]
+    fn parameters_keep_their_order_and_repeats_and_the_form_wins() {
+        let parts = head("POST", "/auth/complete/x/?state=a&code=1&code=2", true);
+        let request =
+            WebRequest::from_parts(&parts, Ok(b"state=b&csrf_token=t&x=%20y")).mounted_at("/auth/");
+        assert_eq!(request.param("state"), Some("b"), "the form wins");
+        assert_eq!(request.param("x"), Some(" y"));
+        assert_eq!(request.repeated, ["code", "state"]);
+        assert_eq!(request.form_csrf.as_deref(), Some("t"));
+        assert_eq!(request.host.as_deref(), Some("example.com:8000"));
+        assert_eq!(
+            request.route_path("/complete/{backend}/", "x"),
+            "/auth/complete/x/"
+        );
+        let names: Vec<&str> = request.all.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["state", "code", "code", "state", "csrf_token", "x"]);
+    }
+
+    #[test]
+    fn the_csrf_token_is_read_from_the_form_only_and_bodies_only_from_form_posts() {
+        let query = WebRequest::from_parts(&head("GET", "/l/?csrf_token=t", false), Ok(b""));
+        assert_eq!(
+            query.form_csrf, None,
+            "a token in the URL leaks through logs"
+        );
+        let json = WebRequest::from_parts(&head("POST", "/l/", false), Ok(b"csrf_token=t"));
+        assert_eq!(json.form_csrf, None, "not a form: the body is not read");
+        assert!(json.all.is_empty());
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_marked_too_large() {
+        let big = vec![b'a'; MAX_FORM_BYTES + 1];
+        let parts = head("POST", "/l/", true);
+        assert!(WebRequest::from_parts(&parts, Ok(&big)).too_large);
+        assert!(WebRequest::from_parts(&parts, Err(BodyTooLarge)).too_large);
+        assert!(!WebRequest::from_parts(&parts, Ok(&big[1..])).too_large);
+        let get = WebRequest::from_parts(&head("GET", "/l/", true), Err(BodyTooLarge));
+        assert!(!get.too_large, "a GET's body is never read");
+    }
+
+    #[tokio::test]
+    async fn the_strategy_gives_core_the_whole_request() {
+        struct NoSession;
+        #[async_trait]
+        impl WebSession for NoSession {
+            async fn get(&self, _: &str) -> crate::SessionResult<Option<Value>> {
+                Ok(None)
+            }
+            async fn insert(&self, _: &str, _: Value) -> crate::SessionResult<()> {
+                Ok(())
+            }
+            async fn remove(&self, _: &str) -> crate::SessionResult<Option<Value>> {
+                Ok(None)
+            }
+            async fn clear(&self) -> crate::SessionResult<()> {
+                Ok(())
+            }
+            async fn cycle_id(&self) -> crate::SessionResult<()> {
+                Ok(())
+            }
+            async fn flush(&self) -> crate::SessionResult<()> {
+                Ok(())
+            }
+            async fn is_new(&self) -> crate::SessionResult<bool> {
+                Ok(true)
+            }
+        }
+        let parts = head("GET", "/auth/complete/x/?a=1&a=2", false);
+        let request = WebRequest::from_parts(&parts, Ok(b"")).mounted_at("/auth");
+        let strategy = WebStrategy::new(
+            &request,
+            "example.com:8000",
+            true,
+            "/complete/{backend}/",
+            &NoSession,
+            Stage::Callback,
+        );
+        assert_eq!(
+            strategy.request_url().as_deref(),
+            Some("https://example.com:8000/auth/complete/x/?a=1&a=2")
+        );
+        assert_eq!(strategy.callback_path("x"), "/auth/complete/x/");
+        assert_eq!(strategy.repeated_params(), ["a"]);
+        assert_eq!(strategy.params().len(), 2);
+        assert!(!strategy.is_post());
+    }
 
     #[test]
     fn hosts_are_checked() {
