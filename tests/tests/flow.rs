@@ -195,6 +195,52 @@ async fn new_returning_and_second_provider() {
     assert_eq!(app.storage.counts(), (1, 1));
 }
 
+/// A new account is stored with its extra data at once, and a returning login that brings
+/// nothing new (same token, `auth_time` under a minute old) leaves the account untouched;
+/// after a minute it is rewritten.
+#[tokio::test]
+async fn logins_that_bring_nothing_new_write_no_extra_data() {
+    let (github, ghe) = (
+        fake_github(1, "octocat", EMAILS).await,
+        fake_github(77, "octo-ghe", "[]").await,
+    );
+    let app = app(&github, &ghe, Pipeline::default());
+    let account = || async {
+        let first = app
+            .storage
+            .social_accounts(&UserId("1".into()))
+            .await
+            .expect("accounts")
+            .into_iter()
+            .next()
+            .expect("the account");
+        (first.extra_data, first.modified_at)
+    };
+    let start = 1_700_000_000;
+    logged_in(app.login("github", None).await);
+    let (created, created_at) = account().await;
+    assert_eq!(created.get("auth_time"), Some(&json!(start)));
+    assert!(
+        created.contains_key("access_token"),
+        "the token is stored with the account: {created:?}"
+    );
+
+    app.clock.advance(59);
+    logged_in(app.login("github", None).await);
+    let (again, again_at) = account().await;
+    assert_eq!(again, created, "nothing new: nothing written");
+    assert_eq!(again_at, created_at);
+
+    app.clock.advance(1);
+    logged_in(app.login("github", None).await);
+    let (later, _) = account().await;
+    assert_eq!(
+        later.get("auth_time"),
+        Some(&json!(start + 60)),
+        "a minute later, auth_time is rewritten"
+    );
+}
+
 #[tokio::test]
 async fn refuses_an_account_that_belongs_to_someone_else() {
     let (github, ghe) = (

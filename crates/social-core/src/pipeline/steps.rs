@@ -252,11 +252,13 @@ impl Step for GetUsername {
     }
 }
 
+/// A new account of this login, with its extra data from the start: `load_extra_data` then
+/// finds nothing to write, and a new user's login writes once less.
 fn new_account(cx: &StepCx<'_>) -> NewSocialAccount {
     NewSocialAccount::new(
         &cx.state.response.backend,
         cx.state.uid.as_deref().unwrap_or(&cx.state.response.uid),
-        serde_json::Map::new(),
+        extra_data_of(cx, &serde_json::Map::new()),
     )
 }
 
@@ -416,23 +418,14 @@ impl Step for LoadExtraData {
     step_name!("load_extra_data");
     async fn run(&self, cx: &mut StepCx<'_>) -> Result<StepOutcome> {
         let now = cx.clock.now();
+        let Some(stored) = cx.state.social.as_ref().map(|s| s.extra_data.clone()) else {
+            return Ok(StepOutcome::Continue);
+        };
+        let extra = extra_data_of(cx, &stored);
         let Some(social) = cx.state.social.as_mut() else {
             return Ok(StepOutcome::Continue);
         };
-        let mut extra = social.extra_data.clone();
-        for (k, v) in &cx.state.response.extra_data {
-            extra.insert(k.clone(), v.clone());
-        }
-        if let Some(tokens) = &cx.state.response.tokens {
-            // A new grant may come without a refresh token: the old one stays. An expiry
-            // does not carry over to a token that has none.
-            if tokens.expires_at.is_none() {
-                extra.remove("expires_at");
-            }
-            tokens.write_to(&mut extra);
-        }
         let last = social.extra_data.get("auth_time").and_then(Value::as_i64);
-        extra.insert("auth_time".into(), Value::from(now));
         if unchanged_but_auth_time(&social.extra_data, &extra, last, now) {
             // A returning login that brings nothing new writes nothing.
             return Ok(StepOutcome::Continue);
@@ -445,6 +438,28 @@ impl Step for LoadExtraData {
         social.modified_at = now;
         Ok(StepOutcome::Continue)
     }
+}
+
+/// `stored` extra data with this login's: the selected provider data, the tokens and
+/// `auth_time`.
+fn extra_data_of(
+    cx: &StepCx<'_>,
+    stored: &serde_json::Map<String, Value>,
+) -> serde_json::Map<String, Value> {
+    let mut extra = stored.clone();
+    for (k, v) in &cx.state.response.extra_data {
+        extra.insert(k.clone(), v.clone());
+    }
+    if let Some(tokens) = &cx.state.response.tokens {
+        // A new grant may come without a refresh token: the old one stays. An expiry does not
+        // carry over to a token that has none.
+        if tokens.expires_at.is_none() {
+            extra.remove("expires_at");
+        }
+        tokens.write_to(&mut extra);
+    }
+    extra.insert("auth_time".into(), Value::from(cx.clock.now()));
+    extra
 }
 
 /// How stale `auth_time` may be before a login that changes nothing else rewrites it.
