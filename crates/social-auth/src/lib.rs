@@ -22,6 +22,8 @@ pub use social_oauth2 as oauth2;
 #[cfg(feature = "openid")]
 pub use social_openid as openid;
 
+#[cfg(feature = "actix")]
+pub use social_actix as actix;
 #[cfg(feature = "amazon")]
 pub use social_amazon as amazon;
 #[cfg(feature = "apple-id")]

@@ -1,5 +1,5 @@
-//! The README's quick start, as built (`examples/quickstart.rs`), started as a process and
-//! logged in with: its settings come from the environment, as a user's would, with a generic
+//! The README's quick starts, as built (`examples/quickstart.rs` on axum,
+//! `examples/quickstart_actix.rs` on actix-web), each started as a process and logged in with: its settings come from the environment, as a user's would, with a generic
 //! OpenID Connect backend pointed at social-mock instead of GitHub (the example offers every
 //! backend its settings configure).
 
@@ -11,8 +11,8 @@ use std::{
 
 use social_mock::{MockProvider, MockUser};
 
-/// The example's executable, built by `cargo test` beside this test's.
-fn example_binary() -> PathBuf {
+/// The example `name`'s executable, built by `cargo test` beside this test's.
+fn example_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test's path");
     let profile_dir = exe
         .parent()
@@ -20,11 +20,11 @@ fn example_binary() -> PathBuf {
         .expect("target/<profile>/deps");
     let binary = profile_dir
         .join("examples")
-        .join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         binary.exists(),
         "{} is missing: `cargo test --workspace` builds it; alone, run `cargo build -p \
-         social-auth --example quickstart --features github,axum,sqlite,oidc` first",
+         social-auth --examples --features github,axum,actix,sqlite,oidc` first",
         binary.display()
     );
     binary
@@ -47,7 +47,16 @@ fn free_port() -> u16 {
 }
 
 #[tokio::test]
-async fn the_quick_start_logs_a_user_in() {
+async fn the_axum_quick_start_logs_a_user_in() {
+    logs_a_user_in("quickstart").await;
+}
+
+#[tokio::test]
+async fn the_actix_quick_start_logs_a_user_in() {
+    logs_a_user_in("quickstart_actix").await;
+}
+
+async fn logs_a_user_in(example: &str) {
     let alice = MockUser::new("alice").email("alice@example.com");
     let mock = MockProvider::builder()
         .login_as(alice)
@@ -57,9 +66,9 @@ async fn the_quick_start_logs_a_user_in() {
     let addr = format!("127.0.0.1:{}", free_port());
     let app_url = format!("http://{addr}");
     let registration = mock.register_oidc_backend("mock", &app_url);
-    let dir = std::env::temp_dir().join(format!("quickstart-{}", free_port()));
+    let dir = std::env::temp_dir().join(format!("{example}-{}", free_port()));
     std::fs::create_dir_all(&dir).expect("a working directory");
-    let mut command = Command::new(example_binary());
+    let mut command = Command::new(example_binary(example));
     command
         .current_dir(&dir)
         .env_clear()

@@ -141,4 +141,15 @@ fn the_quick_start_is_the_compiled_example() {
         code.lines().count() <= 40,
         "the quick start grew past 40 lines"
     );
+    let actix = include_str!("../examples/quickstart_actix.rs");
+    let actix: String = actix.lines().skip(2).map(|l| format!("{l}\n")).collect();
+    assert!(
+        readme.contains(&format!("```rust,ignore\n{actix}```")),
+        "README.md's actix-web quick start differs from \
+         crates/social-auth/examples/quickstart_actix.rs"
+    );
+    assert!(
+        actix.lines().count() <= 40,
+        "the actix-web quick start grew past 40 lines"
+    );
 }

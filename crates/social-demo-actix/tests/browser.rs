@@ -1,0 +1,312 @@
+//! The demo in a real browser: headless Chromium driven through chromedriver logs in through
+//! the dev provider, sees the user, connects and disconnects a second account, and logs out.
+//!
+//! Needs chromedriver (`$CHROMEDRIVER`, default `chromedriver` on `PATH`) and Chromium
+//! (`$CHROMIUM`, default `/usr/bin/chromium`). Under `CI=true` a missing one is a failure;
+//! elsewhere the test says what is missing and passes.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use actix_web::rt::time::sleep;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use social_demo_actix::{Config, Demo};
+
+/// chromedriver and Chromium, or `None` (after saying why) when the test cannot run here.
+fn tools() -> Option<(PathBuf, PathBuf)> {
+    let driver = std::env::var_os("CHROMEDRIVER")
+        .map(PathBuf::from)
+        .or_else(|| on_path("chromedriver"));
+    let chromium =
+        PathBuf::from(std::env::var_os("CHROMIUM").unwrap_or_else(|| "/usr/bin/chromium".into()));
+    let mut missing = Vec::new();
+    match &driver {
+        Some(path) if path.is_file() => {}
+        Some(path) => missing.push(format!(
+            "chromedriver at {} ($CHROMEDRIVER)",
+            path.display()
+        )),
+        None => missing.push("chromedriver on PATH (or set $CHROMEDRIVER)".to_owned()),
+    }
+    if !chromium.is_file() {
+        missing.push(format!("Chromium at {} ($CHROMIUM)", chromium.display()));
+    }
+    if missing.is_empty() {
+        return driver.map(|d| (d, chromium));
+    }
+    let message = format!(
+        "missing {}; on Debian: apt-get install chromium chromium-driver",
+        missing.join(" and ")
+    );
+    assert!(
+        !std::env::var("CI").is_ok_and(|v| v == "true"),
+        "the browser test cannot run under CI=true: {message}"
+    );
+    eprintln!("skipped: {message}");
+    None
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("a free loopback port: {e}"))
+}
+
+/// chromedriver, killed when dropped, and the browser profile directory, removed.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+async fn start_driver(path: &Path) -> Driver {
+    let port = free_port();
+    let child = Command::new(path)
+        .arg(format!("--port={port}"))
+        .arg("--silent")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
+    let profile = std::env::temp_dir().join(format!(
+        "social-demo-actix-chromium-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    let driver = Driver {
+        child,
+        port,
+        profile,
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return driver;
+        }
+        sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not listen on port {port} within 10 s");
+}
+
+async fn open_browser(driver: &Driver, chromium: &Path) -> Client {
+    let args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1000,900",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .chain([format!("--user-data-dir={}", driver.profile.display())])
+    .collect::<Vec<_>>();
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({"binary": chromium, "args": args}),
+    );
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    let mut last = None;
+    // chromedriver listens a moment before it answers.
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return client,
+            Err(error) => last = Some(error),
+        }
+        sleep(Duration::from_millis(200)).await;
+    }
+    panic!("chromedriver could not start Chromium: {last:?}");
+}
+
+/// The browser, with helpers that wait for what they look for.
+struct Tab {
+    client: Client,
+    base: String,
+}
+
+impl Tab {
+    async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("goto {path}: {e}"));
+    }
+
+    /// The element `css` selects, waiting up to 10 s for it to appear.
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        let found = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(e) => panic!("no `{css}` on {}: {e}", self.path().await),
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        element.text().await.unwrap_or_default()
+    }
+
+    async fn has(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// The path (and query) the browser shows now; the whole URL on another site.
+    async fn path(&self) -> String {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        url.strip_prefix(&self.base).unwrap_or(&url).to_owned()
+    }
+
+    /// Waits up to 10 s for the browser's path to satisfy `reached`.
+    async fn until(&self, reached: impl Fn(&str) -> bool, what: &str) {
+        for _ in 0..100 {
+            if reached(&self.path().await) {
+                return;
+            }
+            sleep(Duration::from_millis(100)).await;
+        }
+        panic!("expected to reach {what}, still at {}", self.path().await);
+    }
+}
+
+/// What a person does: log in through the dev provider as Alice, see her profile, connect
+/// and disconnect a second account, log out.
+async fn scenario(tab: Tab, dev_provider: String) {
+    tab.goto("/").await;
+    tab.click(r#"a[data-backend="dev"]"#).await;
+    tab.until(
+        |p| p.starts_with(&format!("{dev_provider}/authorize?")),
+        "the dev provider's form",
+    )
+    .await;
+    tab.click(r#"button[name="preset"][value="alice"]"#).await;
+    tab.until(|p| p == "/profile/", "the profile").await;
+    assert_eq!(tab.text("#username").await, "alice");
+    assert!(
+        tab.has(r#"section[data-provider="dev"][data-uid="alice"]"#)
+            .await
+    );
+
+    // A second account through the second client, then disconnected with its form.
+    tab.click(r#"a[data-backend="dev2"]"#).await;
+    tab.until(
+        |p| p.starts_with(&format!("{dev_provider}/authorize?")),
+        "the dev provider's form",
+    )
+    .await;
+    tab.click(r#"button[name="preset"][value="bob"]"#).await;
+    tab.until(|p| p == "/profile/", "the profile").await;
+    let bob = r#"section[data-provider="dev2"][data-uid="bob"]"#;
+    tab.find(bob).await;
+    assert_eq!(
+        tab.text("#username").await,
+        "alice",
+        "connected, not switched"
+    );
+    tab.click(&format!("{bob} button.danger")).await;
+    tab.until(|p| p == "/profile/", "the profile").await;
+    let mut gone = false;
+    for _ in 0..100 {
+        gone = !tab.has(bob).await;
+        if gone {
+            break;
+        }
+        sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "bob's account is disconnected");
+    assert!(tab.has(r#"section[data-provider="dev"]"#).await);
+
+    tab.click(r#"header form[action="/logout/"] button"#).await;
+    tab.until(|p| p == "/", "the home page").await;
+    tab.find(r#"a[data-backend="dev"]"#).await;
+    assert!(
+        !tab.has(r#"header form[action="/logout/"]"#).await,
+        "logged out"
+    );
+    tab.goto("/profile/").await;
+    tab.until(|p| p.starts_with("/?next="), "the login page")
+        .await;
+}
+
+#[actix_web::test]
+async fn a_person_logs_in_through_the_dev_provider_and_logs_out() {
+    let Some((driver_path, chromium)) = tools() else {
+        return;
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap_or_else(|e| panic!("a free loopback port: {e}"));
+    let base = format!(
+        "http://{}",
+        listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("bound address: {e}"))
+    );
+    let demo = Demo::start(Config::new(&base).database_url("sqlite::memory:"))
+        .await
+        .unwrap_or_else(|e| panic!("the demo starts: {e}"));
+    let server = demo
+        .server(listener, 1)
+        .unwrap_or_else(|e| panic!("the demo serves: {e}"));
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+
+    let driver = start_driver(&driver_path).await;
+    let client = open_browser(&driver, &chromium).await;
+    let tab = Tab {
+        client: client.clone(),
+        base,
+    };
+    // Run it as a task so that a failed assertion still closes the browser.
+    let outcome = actix_web::rt::spawn(scenario(tab, demo.dev_provider_url().to_owned())).await;
+    if let Err(error) = client.close().await {
+        eprintln!("closing the browser: {error}");
+    }
+    drop(driver);
+    handle.stop(false).await;
+    if let Err(error) = outcome {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
