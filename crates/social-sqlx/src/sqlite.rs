@@ -33,7 +33,8 @@ impl SqliteStorage {
     /// Connections use WAL (readers do not block the writer), enforce foreign keys and wait up
     /// to 5 seconds for a busy database. Reads go through a pool of connections, writes through
     /// one connection of their own, so that concurrent logins take turns to write rather than
-    /// retry. An in-memory database lives in one connection that is never closed, since each
+    /// retry. Connections are not pinged before each use (a file does not drop a connection;
+    /// the ping is a round trip to the connection's thread per statement). An in-memory database lives in one connection that is never closed, since each
     /// connection would otherwise see a database of its own.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?
@@ -44,6 +45,7 @@ impl SqliteStorage {
             Self::from_pool(
                 SqlitePoolOptions::new()
                     .acquire_timeout(crate::ACQUIRE_TIMEOUT)
+                    .test_before_acquire(false)
                     .max_connections(1)
                     .idle_timeout(None)
                     .max_lifetime(None)
@@ -55,11 +57,13 @@ impl SqliteStorage {
             // The writer first: it creates the file and switches it to WAL.
             let writer = SqlitePoolOptions::new()
                 .acquire_timeout(crate::ACQUIRE_TIMEOUT)
+                .test_before_acquire(false)
                 .max_connections(1)
                 .connect_with(options.clone())
                 .await?;
             let pool = SqlitePoolOptions::new()
                 .acquire_timeout(crate::ACQUIRE_TIMEOUT)
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await?;
             Self { pool, writer }
