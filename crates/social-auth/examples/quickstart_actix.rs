@@ -1,6 +1,6 @@
 //! The README's quick start on actix-web: "Log in with GitHub" and SQLite.
 //! Run: SOCIAL_AUTH_GITHUB_KEY=... SOCIAL_AUTH_GITHUB_SECRET=... cargo run --example quickstart_actix
-use actix_web::{App, HttpResponse, HttpServer, cookie::Key, web};
+use actix_web::{App, HttpServer, cookie::Key, web};
 use social_auth::actix::actix_session::storage::CookieSessionStore;
 use social_auth::actix::{MaybeUser, session_middleware};
 use social_auth::{backend::html_escape, sqlx::SqliteStorage};
@@ -24,11 +24,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-async fn home(MaybeUser(user): MaybeUser) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(match user {
-            Some(user) => format!("<p>Hello, {}!</p>", html_escape(&user.username)),
-            None => r#"<a href="/login/github/">Log in with GitHub</a>"#.to_owned(),
-        })
+async fn home(MaybeUser(user): MaybeUser) -> web::Html {
+    web::Html::new(match user {
+        Some(user) => format!("<p>Hello, {}!</p>", html_escape(&user.username)),
+        None => r#"<a href="/login/github/">Log in with GitHub</a>"#.to_owned(),
+    })
 }
