@@ -12,6 +12,8 @@ pub use actix_session;
 pub use context::SocialContext;
 pub use extract::{AuthRejection, AuthUser, MaybeUser, login_required};
 pub use routes::{SocialRoutes, routes};
+#[cfg(feature = "cookie-session")]
+pub use session::cookie_sessions;
 pub use session::{csrf_token, logout, session_middleware, take_error, verify_csrf};
 pub use social_web::{
     Association, CSRF_FIELD, ERROR_KEY, LoginError, SessionError, TemplateError, USER_ID_KEY,

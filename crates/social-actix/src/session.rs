@@ -38,6 +38,14 @@ pub fn session_middleware<S: SessionStore>(store: S, key: Key) -> SessionMiddlew
         .build()
 }
 
+/// [`session_middleware`] over actix-session's `CookieSessionStore`: the whole session in the
+/// cookie, signed and encrypted with `key`, nothing kept on the server. The common case in one
+/// call: `App::new().wrap(cookie_sessions(key.clone()))`.
+#[cfg(feature = "cookie-session")]
+pub fn cookie_sessions(key: Key) -> SessionMiddleware<actix_session::storage::CookieSessionStore> {
+    session_middleware(actix_session::storage::CookieSessionStore::default(), key)
+}
+
 /// An actix-session [`Session`] as a [`WebSession`].
 ///
 /// actix-session's `Session` lives on one thread (`Rc`), while the login rules ask for a

@@ -1,8 +1,7 @@
 //! The README's quick start on actix-web: "Log in with GitHub" and SQLite.
 //! Run: SOCIAL_AUTH_GITHUB_KEY=... SOCIAL_AUTH_GITHUB_SECRET=... cargo run --example quickstart_actix
 use actix_web::{App, HttpServer, cookie::Key, web};
-use social_auth::actix::actix_session::storage::CookieSessionStore;
-use social_auth::actix::{MaybeUser, session_middleware};
+use social_auth::actix::{MaybeUser, cookie_sessions};
 use social_auth::{backend::html_escape, sqlx::SqliteStorage};
 
 #[actix_web::main]
@@ -12,12 +11,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let auth = social_auth::from_env(storage)?; // checks every setting, naming the one at fault
     let key = Key::generate(); // signs the session cookie; in production, load a kept one
     let app = move || {
-        let sessions = session_middleware(CookieSessionStore::default(), key.clone());
         App::new()
             .app_data(web::Data::new(auth.clone()))
             .route("/", web::get().to(home))
             .configure(social_auth::actix::routes(auth.clone())) // /login/github/, /complete/github/
-            .wrap(sessions)
+            .wrap(cookie_sessions(key.clone()))
     };
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:8000".into());
     HttpServer::new(app).bind(addr)?.run().await?;
