@@ -8,9 +8,7 @@ use actix_web::{
 };
 use serde::Deserialize;
 use social_core::SocialAuth;
-use social_web::{
-    BodyTooLarge, MAX_FORM_BYTES, RoutePaths, SocialWeb, TemplateError, WebRequest, http,
-};
+use social_web::{BodyTooLarge, MAX_FORM_BYTES, RoutePaths, SocialWeb, WebRequest, http};
 
 use crate::session::ActixSession;
 
@@ -50,77 +48,7 @@ pub struct SocialRoutes {
 }
 
 impl SocialRoutes {
-    /// The routes of `auth` at the default paths.
-    pub fn new(auth: SocialAuth) -> Self {
-        Self {
-            web: SocialWeb::new(auth),
-        }
-    }
-
-    /// Where logins start; default `/login/{backend}/`.
-    #[must_use]
-    pub fn login_path(mut self, path: impl Into<String>) -> Self {
-        self.web = self.web.login_path(path);
-        self
-    }
-
-    /// The provider callback; default `/complete/{backend}/`. Register the resulting URL with
-    /// each provider (under the scope's prefix, when the routes are in a scope).
-    #[must_use]
-    pub fn complete_path(mut self, path: impl Into<String>) -> Self {
-        self.web = self.web.complete_path(path);
-        self
-    }
-
-    /// Where accounts are disconnected; default `/disconnect/{backend}/`. The route for one
-    /// association adds `{association_id}/` to it.
-    #[must_use]
-    pub fn disconnect_path(mut self, path: impl Into<String>) -> Self {
-        self.web = self.web.disconnect_path(path);
-        self
-    }
-
-    /// Replaces the page template `name` with the minijinja `source`; see
-    /// [`SocialRoutes::templates`].
-    ///
-    /// ```
-    /// # fn routes(auth: social_core::SocialAuth) -> Result<(), social_actix::TemplateError> {
-    /// let routes = social_actix::SocialRoutes::new(auth).template(
-    ///     "forbidden.html",
-    ///     r#"{% extends "base.html" %}
-    /// {% block title %}Acme: not allowed{% endblock %}
-    /// {% block content %}<h1>Not allowed</h1><p>{{ message }}</p>{% endblock %}"#,
-    /// )?;
-    /// # let _ = routes; Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// A [`TemplateError`] naming the template when `name` is not a page template, when
-    /// `source` does not compile, or when a page fails to render with it.
-    pub fn template(self, name: &str, source: impl Into<String>) -> Result<Self, TemplateError> {
-        self.templates([(name, source)])
-    }
-
-    /// Replaces page templates, given as (name, minijinja source) pairs: the application's
-    /// look without copying code. The templates, their variables and the checks made when
-    /// they are set are those of [`SocialWeb::templates`].
-    ///
-    /// # Errors
-    ///
-    /// A [`TemplateError`] naming the template when a name is not a page template, when a
-    /// source does not compile, or when a page fails to render with the new templates.
-    pub fn templates<N, S>(
-        mut self,
-        templates: impl IntoIterator<Item = (N, S)>,
-    ) -> Result<Self, TemplateError>
-    where
-        N: Into<String>,
-        S: Into<String>,
-    {
-        self.web = self.web.templates(templates)?;
-        Ok(self)
-    }
+    social_web::routes_builder!();
 
     /// Registers the routes with an app or a scope: `App::new().configure(|cfg|
     /// routes.configure(cfg))`, or the same on `web::scope("/auth")`, whose prefix the URLs

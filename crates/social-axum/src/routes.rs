@@ -10,7 +10,7 @@ use axum::{
     routing::{get, post},
 };
 use social_core::SocialAuth;
-use social_web::{BodyTooLarge, MAX_FORM_BYTES, SocialWeb, TemplateError, WebRequest};
+use social_web::{BodyTooLarge, MAX_FORM_BYTES, SocialWeb, WebRequest};
 use tower_sessions::Session;
 
 use crate::session::TowerSession;
@@ -47,100 +47,7 @@ pub struct SocialRoutes {
 }
 
 impl SocialRoutes {
-    /// The routes of `auth` at the default paths.
-    pub fn new(auth: SocialAuth) -> Self {
-        Self {
-            web: SocialWeb::new(auth),
-        }
-    }
-
-    /// Where logins start; default `/login/{backend}/`.
-    #[must_use]
-    pub fn login_path(mut self, path: impl Into<String>) -> Self {
-        self.web = self.web.login_path(path);
-        self
-    }
-
-    /// The provider callback; default `/complete/{backend}/`. Register the resulting URL with
-    /// each provider.
-    #[must_use]
-    pub fn complete_path(mut self, path: impl Into<String>) -> Self {
-        self.web = self.web.complete_path(path);
-        self
-    }
-
-    /// Where accounts are disconnected; default `/disconnect/{backend}/`. The route for one
-    /// association adds `{association_id}/` to it.
-    #[must_use]
-    pub fn disconnect_path(mut self, path: impl Into<String>) -> Self {
-        self.web = self.web.disconnect_path(path);
-        self
-    }
-
-    /// Replaces the page template `name` with the minijinja `source`; see
-    /// [`SocialRoutes::templates`].
-    ///
-    /// ```
-    /// # fn routes(auth: social_core::SocialAuth) -> Result<(), social_axum::TemplateError> {
-    /// let routes = social_axum::SocialRoutes::new(auth).template(
-    ///     "confirm.html",
-    ///     r#"{% extends "base.html" %}
-    /// {% block title %}Sign in with {{ display_name }}{% endblock %}
-    /// {% block content %}
-    /// <h1>Sign in to Acme with {{ display_name }}?</h1>
-    /// <form method="post" action="{{ action }}">
-    /// {% for field in fields %}<input type="hidden" name="{{ field.name }}" value="{{ field.value }}">{% endfor %}
-    /// <button>Continue</button>
-    /// </form>
-    /// {% endblock %}"#,
-    /// )?;
-    /// # let _ = routes; Ok(()) }
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// A [`TemplateError`] naming the template when `name` is not a page template, when
-    /// `source` does not compile, or when a page fails to render with it.
-    pub fn template(self, name: &str, source: impl Into<String>) -> Result<Self, TemplateError> {
-        self.templates([(name, source)])
-    }
-
-    /// Replaces page templates, given as (name, minijinja source) pairs: the application's
-    /// look without copying code. Templates whose name ends in `.html` escape every value.
-    ///
-    /// | Template | Page | Variables |
-    /// |---|---|---|
-    /// | `base.html` | the layout the others extend: blocks `title`, `head`, `layout` (the class of `<main>`), `content`, `scripts` | those of the page being shown |
-    /// | `confirm.html` | 200: confirm a login another site started; its form must post `fields` to `action` | `backend`, `display_name`, `action`, `fields` (each `name`, `value`) |
-    /// | `resubmit.html` | 200: re-submits a provider's cross-site callback POST from this site | `backend`, `display_name`, `action`, `fields` |
-    /// | `auto_post.html` | 200: a login that goes on with a POST (OpenID 2.0) | `backend`, `display_name`, `action`, `fields` |
-    /// | `error.html` | the detailed error page of `RAISE_EXCEPTIONS` | `message`, `code`, `stage`, `backend` and `display_name` (none when unknown), `details` |
-    /// | `not_found.html` | 404: unknown backend | `backend` (the name asked for), `hint` (none, or what to do) |
-    /// | `forbidden.html` | 403: no user or no valid CSRF token | `message` |
-    /// | `status.html` | other statuses (400, 405, 413, 500, 503) | `reason` (`Payload Too Large`), `message` |
-    ///
-    /// Every page also gets `status`, the HTTP status code. Each template is checked when
-    /// set: compiled, then every page rendered once with sample values. Printing a variable
-    /// the page does not give is an error; `{% if name %}` tests for one. Should a page still
-    /// fail to render at request time, a plain built-in page is shown and an error logged.
-    /// The pages keep their headers whatever the template: `no-store`, `no-referrer`,
-    /// `nosniff` and no framing (`frame-ancestors 'none'`, which allows inline `<style>`).
-    ///
-    /// # Errors
-    ///
-    /// A [`TemplateError`] naming the template when a name is not a page template, when a
-    /// source does not compile, or when a page fails to render with the new templates.
-    pub fn templates<N, S>(
-        mut self,
-        templates: impl IntoIterator<Item = (N, S)>,
-    ) -> Result<Self, TemplateError>
-    where
-        N: Into<String>,
-        S: Into<String>,
-    {
-        self.web = self.web.templates(templates)?;
-        Ok(self)
-    }
+    social_web::routes_builder!();
 
     /// The router, to merge into the application's, or to nest under a prefix
     /// (`Router::nest("/auth", ...)`: the URLs built for browsers and providers keep it).
