@@ -5,144 +5,12 @@
 //! (`$CHROMIUM`, default `/usr/bin/chromium`). Under `CI=true` a missing one is a failure;
 //! elsewhere the test says what is missing and passes.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
 use actix_web::rt::time::sleep;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use fantoccini::{Client, Locator};
 use social_demo_actix::{Config, Demo};
-
-/// chromedriver and Chromium, or `None` (after saying why) when the test cannot run here.
-fn tools() -> Option<(PathBuf, PathBuf)> {
-    let driver = std::env::var_os("CHROMEDRIVER")
-        .map(PathBuf::from)
-        .or_else(|| on_path("chromedriver"));
-    let chromium =
-        PathBuf::from(std::env::var_os("CHROMIUM").unwrap_or_else(|| "/usr/bin/chromium".into()));
-    let mut missing = Vec::new();
-    match &driver {
-        Some(path) if path.is_file() => {}
-        Some(path) => missing.push(format!(
-            "chromedriver at {} ($CHROMEDRIVER)",
-            path.display()
-        )),
-        None => missing.push("chromedriver on PATH (or set $CHROMEDRIVER)".to_owned()),
-    }
-    if !chromium.is_file() {
-        missing.push(format!("Chromium at {} ($CHROMIUM)", chromium.display()));
-    }
-    if missing.is_empty() {
-        return driver.map(|d| (d, chromium));
-    }
-    let message = format!(
-        "missing {}; on Debian: apt-get install chromium chromium-driver",
-        missing.join(" and ")
-    );
-    assert!(
-        !std::env::var("CI").is_ok_and(|v| v == "true"),
-        "the browser test cannot run under CI=true: {message}"
-    );
-    eprintln!("skipped: {message}");
-    None
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("a free loopback port: {e}"))
-}
-
-/// chromedriver, killed when dropped, and the browser profile directory, removed.
-struct Driver {
-    child: Child,
-    port: u16,
-    profile: PathBuf,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
-async fn start_driver(path: &Path) -> Driver {
-    let port = free_port();
-    let child = Command::new(path)
-        .arg(format!("--port={port}"))
-        .arg("--silent")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
-    let profile = std::env::temp_dir().join(format!(
-        "social-demo-actix-chromium-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let driver = Driver {
-        child,
-        port,
-        profile,
-    };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return driver;
-        }
-        sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not listen on port {port} within 10 s");
-}
-
-async fn open_browser(driver: &Driver, chromium: &Path) -> Client {
-    let args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1000,900",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .chain([format!("--user-data-dir={}", driver.profile.display())])
-    .collect::<Vec<_>>();
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": chromium, "args": args}),
-    );
-    let url = format!("http://127.0.0.1:{}", driver.port);
-    let mut last = None;
-    // chromedriver listens a moment before it answers.
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(capabilities.clone())
-            .connect(&url)
-            .await
-        {
-            Ok(client) => return client,
-            Err(error) => last = Some(error),
-        }
-        sleep(Duration::from_millis(200)).await;
-    }
-    panic!("chromedriver could not start Chromium: {last:?}");
-}
+use social_web_suite::chromium::{self, Driver};
 
 /// The browser, with helpers that wait for what they look for.
 struct Tab {
@@ -273,7 +141,7 @@ async fn scenario(tab: Tab, dev_provider: String) {
 
 #[actix_web::test]
 async fn a_person_logs_in_through_the_dev_provider_and_logs_out() {
-    let Some((driver_path, chromium)) = tools() else {
+    let Some((driver_path, chromium)) = chromium::tools() else {
         return;
     };
     let listener = std::net::TcpListener::bind("127.0.0.1:0")
@@ -293,8 +161,8 @@ async fn a_person_logs_in_through_the_dev_provider_and_logs_out() {
     let handle = server.handle();
     actix_web::rt::spawn(server);
 
-    let driver = start_driver(&driver_path).await;
-    let client = open_browser(&driver, &chromium).await;
+    let driver = Driver::start(&driver_path).await;
+    let client = driver.open(&chromium).await;
     let tab = Tab {
         client: client.clone(),
         base,

@@ -7,142 +7,12 @@
 
 mod common;
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{path::PathBuf, time::Duration};
 
 use common::serve;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use fantoccini::{Client, Locator};
 use social_core::{BackendSettings, Settings};
-
-/// chromedriver and Chromium, or `None` (after saying why) when the test cannot run here.
-fn tools() -> Option<(PathBuf, PathBuf)> {
-    let driver = std::env::var_os("CHROMEDRIVER")
-        .map(PathBuf::from)
-        .or_else(|| on_path("chromedriver"));
-    let chromium =
-        PathBuf::from(std::env::var_os("CHROMIUM").unwrap_or_else(|| "/usr/bin/chromium".into()));
-    let mut missing = Vec::new();
-    match &driver {
-        Some(path) if path.is_file() => {}
-        Some(path) => missing.push(format!(
-            "chromedriver at {} ($CHROMEDRIVER)",
-            path.display()
-        )),
-        None => missing.push("chromedriver on PATH (or set $CHROMEDRIVER)".to_owned()),
-    }
-    if !chromium.is_file() {
-        missing.push(format!("Chromium at {} ($CHROMIUM)", chromium.display()));
-    }
-    if missing.is_empty() {
-        return driver.map(|d| (d, chromium));
-    }
-    let message = format!(
-        "missing {}; on Debian: apt-get install chromium chromium-driver",
-        missing.join(" and ")
-    );
-    assert!(
-        !std::env::var("CI").is_ok_and(|v| v == "true"),
-        "the browser test cannot run under CI=true: {message}"
-    );
-    eprintln!("skipped: {message}");
-    None
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
-/// chromedriver, killed when dropped, and the browser profile directory, removed.
-struct Driver {
-    child: Child,
-    port: u16,
-    profile: PathBuf,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
-async fn start_driver(path: &Path) -> Driver {
-    let port = free_port();
-    let child = Command::new(path)
-        .arg(format!("--port={port}"))
-        .arg("--silent")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}", path.display()));
-    let profile = std::env::temp_dir().join(format!(
-        "social-demo-chromium-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    let driver = Driver {
-        child,
-        port,
-        profile,
-    };
-    let status = format!("http://127.0.0.1:{port}/status");
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .get(&status)
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return driver;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not answer on port {port} within 10 s");
-}
-
-async fn open_browser(driver: &Driver, chromium: &Path) -> Client {
-    let args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1000,900",
-    ]
-    .into_iter()
-    .map(str::to_owned)
-    .chain([format!("--user-data-dir={}", driver.profile.display())])
-    .collect::<Vec<_>>();
-    let mut capabilities = serde_json::Map::new();
-    capabilities.insert(
-        "goog:chromeOptions".into(),
-        json!({"binary": chromium, "args": args}),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .unwrap_or_else(|e| panic!("chromedriver could not start Chromium: {e}"))
-}
+use social_web_suite::chromium::{self, Driver};
 
 /// The browser, with helpers that wait for what they look for.
 struct Tab {
@@ -412,11 +282,11 @@ where
     F: FnOnce(Tab) -> Fut,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    let Some((driver_path, chromium)) = tools() else {
+    let Some((driver_path, chromium)) = chromium::tools() else {
         return;
     };
-    let driver = start_driver(&driver_path).await;
-    let client = open_browser(&driver, &chromium).await;
+    let driver = Driver::start(&driver_path).await;
+    let client = driver.open(&chromium).await;
     let tab = Tab {
         client: client.clone(),
         base,

@@ -4,6 +4,9 @@ mod app;
 mod browser;
 mod frontend;
 
+#[cfg(feature = "chromium")]
+pub mod chromium;
+
 pub mod csrf;
 pub mod disconnect;
 pub mod extractors;
