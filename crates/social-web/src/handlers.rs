@@ -302,22 +302,33 @@ fn fetch_allowed(fetch_site: Option<&str>) -> bool {
     matches!(fetch_site, None | Some("same-origin" | "none"))
 }
 
+/// The form a CSRF token guards.
+#[derive(Debug, Clone, Copy)]
+enum Guarded {
+    Login,
+    Resume,
+    Disconnect,
+}
+
 /// Checks the form's CSRF token: `None` when it is this session's, else the answer.
 async fn refuse_without_csrf(
     routes: &SocialWeb,
     session: &dyn WebSession,
     request: &WebRequest,
     backend: &str,
-    what: &str,
+    form: Guarded,
 ) -> Option<Response> {
     match csrf::verify_csrf(session, request.form_csrf.as_deref()).await {
         Ok(true) => None,
         Ok(false) => {
-            tracing::warn!(backend, "{what} without a valid CSRF token");
-            Some(routes.pages.forbidden(if what == "login POST" {
-                "This login form expired or was not sent from this site. Please try again."
-            } else {
-                "This form expired or was not sent from this site. Please try again."
+            tracing::warn!(backend, ?form, "a form without a valid CSRF token");
+            Some(routes.pages.forbidden(match form {
+                Guarded::Login => {
+                    "This login form expired or was not sent from this site. Please try again."
+                }
+                Guarded::Resume | Guarded::Disconnect => {
+                    "This form expired or was not sent from this site. Please try again."
+                }
             }))
         }
         Err(e) => Some(session_failed(&routes.pages, &e)),
@@ -349,7 +360,7 @@ impl SocialWeb {
         }
         if request.method == Method::POST {
             if let Some(refused) =
-                refuse_without_csrf(routes, session, request, backend, "login POST").await
+                refuse_without_csrf(routes, session, request, backend, Guarded::Login).await
             {
                 return refused;
             }
@@ -436,7 +447,7 @@ impl SocialWeb {
                 );
             }
             if let Some(refused) =
-                refuse_without_csrf(routes, session, request, backend, "resume").await
+                refuse_without_csrf(routes, session, request, backend, Guarded::Resume).await
             {
                 return refused;
             }
@@ -463,7 +474,10 @@ impl SocialWeb {
         let response = match outcome {
             Ok(Outcome::LoggedIn(login)) => {
                 let now = auth.clock().now();
-                match log_in(session, auth.settings(), &login, current.as_ref(), now).await {
+                let last_login_key = &auth.settings().last_login_session_key;
+                let (user, backend, ends) =
+                    (&login.user.id, &login.backend, login.session_expires_at);
+                match log_in(session, last_login_key, user, backend, ends, now).await {
                     Ok(()) => redirect(&login.redirect_url),
                     Err(e) => session_failed(&routes.pages, &e),
                 }
@@ -524,7 +538,7 @@ impl SocialWeb {
             Err(response) => return response,
         };
         if let Some(refused) =
-            refuse_without_csrf(routes, session, request, backend, "disconnect").await
+            refuse_without_csrf(routes, session, request, backend, Guarded::Disconnect).await
         {
             return refused;
         }

@@ -4,7 +4,7 @@
 use std::{error::Error as StdError, fmt};
 
 use serde::{Deserialize, Serialize};
-use social_core::{AuthError, Login, Settings, UserId, Value, async_trait};
+use social_core::{AuthError, UserId, Value, async_trait};
 
 use crate::csrf::CSRF_KEY;
 
@@ -127,18 +127,21 @@ pub async fn user_id(session: &dyn WebSession, now: i64) -> SessionResult<Option
     Ok(Some(UserId(id)))
 }
 
-/// Logs `login.user` in: the session is cleared when another user was logged in, gets a new
-/// id, the CSRF token and any error are dropped, the user id and backend stored, and the end
-/// the provider gave the login kept.
+/// Logs `user` in with `backend`: the session is cleared when it holds another user (logged
+/// in, or whose login has ended), gets a new id, the CSRF token and any error are dropped, the
+/// user id and backend (under `last_login_key`) stored, and the end the provider gave the login
+/// (`expires_at`) kept when it is after `now`.
 pub(crate) async fn log_in(
     session: &dyn WebSession,
-    settings: &Settings,
-    login: &Login,
-    previous: Option<&UserId>,
+    last_login_key: &str,
+    user: &UserId,
+    backend: &str,
+    expires_at: Option<i64>,
     now: i64,
 ) -> SessionResult<()> {
-    if previous.is_some_and(|user| *user != login.user.id) {
-        // Another user's data must not leak into this login.
+    // Another user's data must not leak into this login, nor that of a user whose login has
+    // ended (the session still holds their id, though `user_id` no longer gives it).
+    if matches!(session.get(USER_ID_KEY).await?, Some(Value::String(id)) if id != user.0) {
         session.clear().await?;
     }
     // A fixated session id, or a CSRF token read before login, is useless after this.
@@ -147,15 +150,12 @@ pub(crate) async fn log_in(
     session.remove(ERROR_KEY).await?;
     session.remove(EXPIRES_AT_KEY).await?;
     session
-        .insert(USER_ID_KEY, Value::String(login.user.id.0.clone()))
+        .insert(USER_ID_KEY, Value::String(user.0.clone()))
         .await?;
     session
-        .insert(
-            &settings.last_login_session_key,
-            Value::String(login.backend.clone()),
-        )
+        .insert(last_login_key, Value::String(backend.to_owned()))
         .await?;
-    match login.session_expires_at {
+    match expires_at {
         Some(at) if at > now => {
             session.insert(EXPIRES_AT_KEY, Value::from(at)).await?;
             session.set_expiry(at);
@@ -175,4 +175,121 @@ pub(crate) fn auth_error(stage: social_core::Stage, error: SessionError) -> Auth
         format!("session store: {error}"),
     )
     .with_source(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::{collections::HashMap, sync::Mutex};
+
+    use serde_json::json;
+
+    use super::*;
+
+    /// A session in a map, counting id cycles.
+    #[derive(Default)]
+    struct Map(Mutex<(HashMap<String, Value>, usize)>);
+
+    #[async_trait]
+    impl WebSession for Map {
+        async fn get(&self, key: &str) -> SessionResult<Option<Value>> {
+            Ok(self
+                .0
+                .lock()
+                .map_err(|e| SessionError::new(e.to_string()))?
+                .0
+                .get(key)
+                .cloned())
+        }
+        async fn insert(&self, key: &str, value: Value) -> SessionResult<()> {
+            let mut map = self
+                .0
+                .lock()
+                .map_err(|e| SessionError::new(e.to_string()))?;
+            map.0.insert(key.to_owned(), value);
+            Ok(())
+        }
+        async fn remove(&self, key: &str) -> SessionResult<Option<Value>> {
+            Ok(self
+                .0
+                .lock()
+                .map_err(|e| SessionError::new(e.to_string()))?
+                .0
+                .remove(key))
+        }
+        async fn clear(&self) -> SessionResult<()> {
+            self.0
+                .lock()
+                .map_err(|e| SessionError::new(e.to_string()))?
+                .0
+                .clear();
+            Ok(())
+        }
+        async fn cycle_id(&self) -> SessionResult<()> {
+            self.0
+                .lock()
+                .map_err(|e| SessionError::new(e.to_string()))?
+                .1 += 1;
+            Ok(())
+        }
+        async fn flush(&self) -> SessionResult<()> {
+            self.clear().await
+        }
+        async fn is_new(&self) -> SessionResult<bool> {
+            Ok(false)
+        }
+    }
+
+    async fn keys(session: &Map) -> Vec<String> {
+        let mut keys: Vec<String> = session
+            .0
+            .lock()
+            .map(|m| m.0.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+
+    #[tokio::test]
+    async fn a_login_clears_what_another_user_left_even_after_their_login_ended() {
+        let session = Map::default();
+        let (alice, bob) = (UserId("1".into()), UserId("2".into()));
+        log_in(&session, "last", &alice, "github", Some(1_100), 1_000)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        session
+            .insert("app.cart", json!(["book"]))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            user_id(&session, 1_099).await.ok().flatten(),
+            Some(alice.clone())
+        );
+        assert_eq!(
+            user_id(&session, 1_100).await.ok().flatten(),
+            None,
+            "the login ended"
+        );
+
+        // The same user again keeps the session's data.
+        log_in(&session, "last", &alice, "github", None, 1_200)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(keys(&session).await.contains(&"app.cart".to_owned()));
+        assert_eq!(user_id(&session, 5_000).await.ok().flatten(), Some(alice));
+
+        // Another user, though the first one's login has ended: nothing of it is kept.
+        log_in(&session, "last", &bob, "gitlab", None, 1_300)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(keys(&session).await, ["last", USER_ID_KEY]);
+        assert_eq!(
+            session.get("last").await.ok().flatten(),
+            Some(json!("gitlab"))
+        );
+        assert_eq!(
+            session.0.lock().map(|m| m.1).unwrap_or(0),
+            3,
+            "the id cycles at every login"
+        );
+    }
 }
