@@ -8,77 +8,8 @@
 use std::time::Duration;
 
 use actix_web::rt::time::sleep;
-use fantoccini::{Client, Locator};
 use social_demo_actix::{Config, Demo};
-use social_web_suite::chromium::{self, Driver};
-
-/// The browser, with helpers that wait for what they look for.
-struct Tab {
-    client: Client,
-    base: String,
-}
-
-impl Tab {
-    async fn goto(&self, path: &str) {
-        self.client
-            .goto(&format!("{}{path}", self.base))
-            .await
-            .unwrap_or_else(|e| panic!("goto {path}: {e}"));
-    }
-
-    /// The element `css` selects, waiting up to 10 s for it to appear.
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        let found = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await;
-        match found {
-            Ok(element) => element,
-            Err(e) => panic!("no `{css}` on {}: {e}", self.path().await),
-        }
-    }
-
-    async fn click(&self, css: &str) {
-        let element = self.find(css).await;
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
-    }
-
-    async fn text(&self, css: &str) -> String {
-        let element = self.find(css).await;
-        element.text().await.unwrap_or_default()
-    }
-
-    async fn has(&self, css: &str) -> bool {
-        self.client.find(Locator::Css(css)).await.is_ok()
-    }
-
-    /// The path (and query) the browser shows now; the whole URL on another site.
-    async fn path(&self) -> String {
-        let url = self
-            .client
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        url.strip_prefix(&self.base).unwrap_or(&url).to_owned()
-    }
-
-    /// Waits up to 10 s for the browser's path to satisfy `reached`.
-    async fn until(&self, reached: impl Fn(&str) -> bool, what: &str) {
-        for _ in 0..100 {
-            if reached(&self.path().await) {
-                return;
-            }
-            sleep(Duration::from_millis(100)).await;
-        }
-        panic!("expected to reach {what}, still at {}", self.path().await);
-    }
-}
+use social_web_suite::chromium::{self, Driver, Tab};
 
 /// What a person does: log in through the dev provider as Alice, see her profile, connect
 /// and disconnect a second account, log out.
@@ -163,10 +94,7 @@ async fn a_person_logs_in_through_the_dev_provider_and_logs_out() {
 
     let driver = Driver::start(&driver_path).await;
     let client = driver.open(&chromium).await;
-    let tab = Tab {
-        client: client.clone(),
-        base,
-    };
+    let tab = Tab::new(client.clone(), base, None);
     // Run it as a task so that a failed assertion still closes the browser.
     let outcome = actix_web::rt::spawn(scenario(tab, demo.dev_provider_url().to_owned())).await;
     if let Err(error) = client.close().await {

@@ -10,122 +10,8 @@ mod common;
 use std::{path::PathBuf, time::Duration};
 
 use common::serve;
-use fantoccini::{Client, Locator};
 use social_core::{BackendSettings, Settings};
-use social_web_suite::chromium::{self, Driver};
-
-/// The browser, with helpers that wait for what they look for.
-struct Tab {
-    client: Client,
-    base: String,
-    shots: Option<PathBuf>,
-}
-
-impl Tab {
-    async fn goto(&self, path: &str) {
-        self.client
-            .goto(&format!("{}{path}", self.base))
-            .await
-            .unwrap_or_else(|e| panic!("goto {path}: {e}"));
-    }
-
-    /// The element `css` selects, waiting up to 10 s for it to appear.
-    async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        let found = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await;
-        match found {
-            Ok(element) => element,
-            Err(e) => panic!("no `{css}` on {}: {e}", self.path().await),
-        }
-    }
-
-    async fn click(&self, css: &str) {
-        let element = self.find(css).await;
-        element
-            .click()
-            .await
-            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
-    }
-
-    async fn fill(&self, css: &str, text: &str) {
-        let element = self.find(css).await;
-        element
-            .send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
-    }
-
-    async fn text(&self, css: &str) -> String {
-        let element = self.find(css).await;
-        element.text().await.unwrap_or_default()
-    }
-
-    async fn clear(&self, css: &str) {
-        let element = self.find(css).await;
-        element
-            .clear()
-            .await
-            .unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
-    }
-
-    /// The `name` property of the element `css` selects (`value` of an input, as typed).
-    async fn prop(&self, css: &str, name: &str) -> Option<String> {
-        let element = self.find(css).await;
-        element.prop(name).await.unwrap_or_default()
-    }
-
-    async fn attr(&self, css: &str, name: &str) -> Option<String> {
-        let element = self.find(css).await;
-        element.attr(name).await.unwrap_or_default()
-    }
-
-    async fn has(&self, css: &str) -> bool {
-        self.client.find(Locator::Css(css)).await.is_ok()
-    }
-
-    /// The path (and query) the browser shows now.
-    async fn path(&self) -> String {
-        let url = self
-            .client
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_default();
-        url.strip_prefix(&self.base).unwrap_or(&url).to_owned()
-    }
-
-    /// Waits up to 10 s for the browser to reach a path starting with `prefix`.
-    async fn until_path(&self, prefix: &str) {
-        self.until(|path| path.starts_with(prefix), prefix).await;
-    }
-
-    /// Waits up to 10 s for the browser to be at exactly `path`.
-    async fn until_at(&self, path: &str) {
-        self.until(|p| p == path, path).await;
-    }
-
-    async fn until(&self, reached: impl Fn(&str) -> bool, what: &str) {
-        for _ in 0..100 {
-            if reached(&self.path().await) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("expected to reach {what}, still at {}", self.path().await);
-    }
-
-    async fn shot(&self, name: &str) {
-        let Some(dir) = &self.shots else { return };
-        if let Ok(png) = self.client.screenshot().await {
-            let _ = std::fs::create_dir_all(dir);
-            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
-        }
-    }
-}
+use social_web_suite::chromium::{self, Driver, Tab};
 
 /// What a person does: log in, connect a second account, disconnect it, connect one through
 /// OpenID Connect, give an e-mail the provider withheld, log out, cancel a login, and try a
@@ -287,11 +173,8 @@ where
     };
     let driver = Driver::start(&driver_path).await;
     let client = driver.open(&chromium).await;
-    let tab = Tab {
-        client: client.clone(),
-        base,
-        shots: std::env::var_os("DEMO_SCREENSHOTS").map(PathBuf::from),
-    };
+    let shots = std::env::var_os("DEMO_SCREENSHOTS").map(PathBuf::from);
+    let tab = Tab::new(client.clone(), base, shots);
     // Run it as a task so that a failed assertion still closes the browser.
     let outcome = tokio::spawn(scenario(tab)).await;
     if let Err(error) = client.close().await {

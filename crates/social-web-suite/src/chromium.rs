@@ -6,7 +6,7 @@ use std::{
     time::Duration,
 };
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
 /// chromedriver and Chromium, or `None` (after saying why) when a browser test cannot run
@@ -144,5 +144,143 @@ impl Driver {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         panic!("chromedriver could not start Chromium: {last:?}");
+    }
+}
+
+/// The browser, with helpers that wait for what they look for.
+#[derive(Debug)]
+pub struct Tab {
+    client: Client,
+    base: String,
+    shots: Option<PathBuf>,
+}
+
+impl Tab {
+    /// A tab of `client` on the site at `base` (`http://127.0.0.1:8000`); with `shots`, a PNG
+    /// of each step named in [`Tab::shot`] is kept in that folder.
+    pub fn new(client: Client, base: impl Into<String>, shots: Option<PathBuf>) -> Self {
+        Self {
+            client,
+            base: base.into(),
+            shots,
+        }
+    }
+
+    /// The WebDriver client, to close it at the end.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Opens `path` of the site.
+    pub async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("goto {path}: {e}"));
+    }
+
+    /// The element `css` selects, waiting up to 10 s for it to appear.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        let found = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await;
+        match found {
+            Ok(element) => element,
+            Err(e) => panic!("no `{css}` on {}: {e}", self.path().await),
+        }
+    }
+
+    /// Clicks the element `css` selects, once it appears.
+    pub async fn click(&self, css: &str) {
+        let element = self.find(css).await;
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click `{css}`: {e}"));
+    }
+
+    /// Types `text` into the element `css` selects.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let element = self.find(css).await;
+        element
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+    }
+
+    /// The text of the element `css` selects.
+    pub async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        element.text().await.unwrap_or_default()
+    }
+
+    /// Empties the input `css` selects.
+    pub async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        element
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
+    }
+
+    /// The `name` property of the element `css` selects (`value` of an input, as typed).
+    pub async fn prop(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.find(css).await;
+        element.prop(name).await.unwrap_or_default()
+    }
+
+    /// The `name` attribute of the element `css` selects.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.find(css).await;
+        element.attr(name).await.unwrap_or_default()
+    }
+
+    /// Whether the page has an element `css` selects, now.
+    pub async fn has(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// The path (and query) the browser shows now; the whole URL on another site.
+    pub async fn path(&self) -> String {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        url.strip_prefix(&self.base).unwrap_or(&url).to_owned()
+    }
+
+    /// Waits up to 10 s for the browser to reach a path starting with `prefix`.
+    pub async fn until_path(&self, prefix: &str) {
+        self.until(|path| path.starts_with(prefix), prefix).await;
+    }
+
+    /// Waits up to 10 s for the browser to be at exactly `path`.
+    pub async fn until_at(&self, path: &str) {
+        self.until(|p| p == path, path).await;
+    }
+
+    /// Waits up to 10 s for the browser's path to satisfy `reached`; `what` names it.
+    pub async fn until(&self, reached: impl Fn(&str) -> bool, what: &str) {
+        for _ in 0..100 {
+            if reached(&self.path().await) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("expected to reach {what}, still at {}", self.path().await);
+    }
+
+    /// Keeps a PNG of the page as `name.png` when the tab was given a folder.
+    pub async fn shot(&self, name: &str) {
+        let Some(dir) = &self.shots else { return };
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::create_dir_all(dir);
+            let _ = std::fs::write(dir.join(format!("{name}.png")), png);
+        }
     }
 }
