@@ -104,6 +104,50 @@ impl AccountRow {
     }
 }
 
+/// An account with its user's columns (all `NULL` when the user is missing).
+pub(crate) const ACCOUNT_AND_USER_SQL: &str = "SELECT a.id, a.user_id, a.provider, a.uid, \
+     a.extra_data, a.created_at, a.modified_at, u.username AS user_username, \
+     u.email AS user_email, u.email_verified AS user_email_verified, \
+     u.first_name AS user_first_name, u.last_name AS user_last_name, \
+     u.fullname AS user_fullname, u.is_active AS user_is_active \
+     FROM social_accounts a LEFT JOIN users u ON u.id = a.user_id \
+     WHERE a.provider = $1 AND a.uid = $2";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountAndUserRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    user_username: Option<String>,
+    user_email: Option<String>,
+    user_email_verified: Option<bool>,
+    user_first_name: Option<String>,
+    user_last_name: Option<String>,
+    user_fullname: Option<String>,
+    user_is_active: Option<bool>,
+}
+
+impl AccountAndUserRow {
+    pub(crate) fn into_pair(self) -> StorageResult<(SocialAccount, Option<User>)> {
+        let user = match self.user_username {
+            Some(username) => Some(
+                UserRow {
+                    id: self.account.user_id,
+                    username,
+                    email: self.user_email,
+                    email_verified: self.user_email_verified.unwrap_or(false),
+                    first_name: self.user_first_name,
+                    last_name: self.user_last_name,
+                    fullname: self.user_fullname,
+                    is_active: self.user_is_active.unwrap_or(false),
+                }
+                .into_user()?,
+            ),
+            None => None,
+        };
+        Ok((self.account.into_account()?, user))
+    }
+}
+
 pub(crate) const ASSOCIATION_COLUMNS: &str =
     "server_url, handle, secret, issued, lifetime, assoc_type";
 
@@ -176,9 +220,10 @@ impl PartialRow {
 ///
 /// The SQL is the same for SQLite and PostgreSQL (both take `$n` parameters, `RETURNING` and
 /// `ON CONFLICT`); a macro rather than generics because sqlx's per-type bounds would outweigh
-/// the code. `$storage` has a `pool` field for reads, a `writer` field (a pool) for every
-/// statement that writes, and a `begin_write` method that starts a transaction on the writer
-/// which holds the write lock from its first statement.
+/// the code. `$storage` has async `read` and `write` methods giving a connection (anything
+/// that derefs to the database's connection) for one statement that reads or writes, and a
+/// `begin_write` function that starts, on the connection from `write`, a transaction which
+/// holds the write lock from its first statement.
 macro_rules! impl_storage {
     ($storage:ty, $db:ty) => {
         #[::async_trait::async_trait]
@@ -194,7 +239,7 @@ macro_rules! impl_storage {
                 let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
                 ::sqlx::query_as::<$db, UserRow>(&sql)
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.read().await.map_err(backend)?)
                     .await
                     .map_err(backend)?
                     .map(UserRow::into_user)
@@ -211,7 +256,7 @@ macro_rules! impl_storage {
                 );
                 ::sqlx::query_as::<$db, UserRow>(&sql)
                     .bind(email)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.read().await.map_err(backend)?)
                     .await
                     .map_err(backend)?
                     .into_iter()
@@ -226,7 +271,7 @@ macro_rules! impl_storage {
                 use $crate::common::*;
                 let found = ::sqlx::query::<$db>("SELECT 1 FROM users WHERE username = $1")
                     .bind(username)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.read().await.map_err(backend)?)
                     .await
                     .map_err(backend)?;
                 Ok(found.is_some())
@@ -236,7 +281,7 @@ macro_rules! impl_storage {
                 &self,
                 user: ::social_core::NewUser,
             ) -> ::social_core::storage::StorageResult<::social_core::User> {
-                let mut conn = self.writer.acquire().await.map_err($crate::common::backend)?;
+                let mut conn = self.write().await.map_err($crate::common::backend)?;
                 Self::insert_user(&mut conn, &user).await
             }
 
@@ -263,7 +308,7 @@ macro_rules! impl_storage {
                 .bind(&user.last_name)
                 .bind(&user.fullname)
                 .bind(user.is_active)
-                .execute(&self.writer)
+                .execute(&mut *self.write().await.map_err(backend)?)
                 .await
                 .map_err(|e| write_error(e, username_taken(&user.username)))?;
                 if done.rows_affected() == 0 {
@@ -282,7 +327,8 @@ macro_rules! impl_storage {
                 };
                 // The foreign key cascades too, but a pool handed to `from_pool` may have
                 // SQLite's foreign keys off: delete the accounts explicitly, in one transaction.
-                let mut tx = self.begin_write().await.map_err(backend)?;
+                let mut conn = self.write().await.map_err(backend)?;
+                let mut tx = Self::begin_write(&mut conn).await.map_err(backend)?;
                 ::sqlx::query::<$db>("DELETE FROM social_accounts WHERE user_id = $1")
                     .bind(id)
                     .execute(&mut *tx)
@@ -311,10 +357,28 @@ macro_rules! impl_storage {
                 ::sqlx::query_as::<$db, AccountRow>(&sql)
                     .bind(provider)
                     .bind(uid)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.read().await.map_err(backend)?)
                     .await
                     .map_err(backend)?
                     .map(AccountRow::into_account)
+                    .transpose()
+            }
+
+            async fn social_account_and_user(
+                &self,
+                provider: &str,
+                uid: &str,
+            ) -> ::social_core::storage::StorageResult<
+                Option<(::social_core::SocialAccount, Option<::social_core::User>)>,
+            > {
+                use $crate::common::*;
+                ::sqlx::query_as::<$db, AccountAndUserRow>(ACCOUNT_AND_USER_SQL)
+                    .bind(provider)
+                    .bind(uid)
+                    .fetch_optional(&mut *self.read().await.map_err(backend)?)
+                    .await
+                    .map_err(backend)?
+                    .map(AccountAndUserRow::into_pair)
                     .transpose()
             }
 
@@ -326,7 +390,7 @@ macro_rules! impl_storage {
                 let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM social_accounts WHERE id = $1");
                 ::sqlx::query_as::<$db, AccountRow>(&sql)
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.read().await.map_err(backend)?)
                     .await
                     .map_err(backend)?
                     .map(AccountRow::into_account)
@@ -347,7 +411,7 @@ macro_rules! impl_storage {
                 );
                 ::sqlx::query_as::<$db, AccountRow>(&sql)
                     .bind(user)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.read().await.map_err(backend)?)
                     .await
                     .map_err(backend)?
                     .into_iter()
@@ -360,7 +424,7 @@ macro_rules! impl_storage {
                 user: &::social_core::UserId,
                 account: ::social_core::NewSocialAccount,
             ) -> ::social_core::storage::StorageResult<::social_core::SocialAccount> {
-                let mut conn = self.writer.acquire().await.map_err($crate::common::backend)?;
+                let mut conn = self.write().await.map_err($crate::common::backend)?;
                 Self::insert_account(&mut conn, user, &account).await
             }
 
@@ -374,7 +438,8 @@ macro_rules! impl_storage {
             )> {
                 use $crate::common::*;
                 // One transaction: when either insert fails, dropping `tx` rolls both back.
-                let mut tx = self.begin_write().await.map_err(backend)?;
+                let mut conn = self.write().await.map_err(backend)?;
+                let mut tx = Self::begin_write(&mut conn).await.map_err(backend)?;
                 let user = Self::insert_user(&mut tx, &user).await?;
                 let account = Self::insert_account(&mut tx, &user.id, &account).await?;
                 tx.commit().await.map_err(backend)?;
@@ -393,7 +458,7 @@ macro_rules! impl_storage {
                 .bind(id)
                 .bind(::sqlx::types::Json(extra_data))
                 .bind(now())
-                .execute(&self.writer)
+                .execute(&mut *self.write().await.map_err(backend)?)
                 .await
                 .map_err(backend)?;
                 if done.rows_affected() == 0 {
@@ -411,7 +476,7 @@ macro_rules! impl_storage {
                 use $crate::common::*;
                 ::sqlx::query::<$db>("DELETE FROM social_accounts WHERE id = $1")
                     .bind(id)
-                    .execute(&self.writer)
+                    .execute(&mut *self.write().await.map_err(backend)?)
                     .await
                     .map_err(backend)?;
                 Ok(())
@@ -432,7 +497,7 @@ macro_rules! impl_storage {
                 .bind(server_url)
                 .bind(timestamp)
                 .bind(salt)
-                .execute(&self.writer)
+                .execute(&mut *self.write().await.map_err(backend)?)
                 .await
                 .map_err(backend)?;
                 Ok(done.rows_affected() == 1)
@@ -442,7 +507,7 @@ macro_rules! impl_storage {
                 use $crate::common::*;
                 let done = ::sqlx::query::<$db>("DELETE FROM social_nonces WHERE timestamp < $1")
                     .bind(before)
-                    .execute(&self.writer)
+                    .execute(&mut *self.write().await.map_err(backend)?)
                     .await
                     .map_err(backend)?;
                 Ok(done.rows_affected())
@@ -467,7 +532,7 @@ macro_rules! impl_storage {
                 .bind(association.issued)
                 .bind(association.lifetime)
                 .bind(&association.assoc_type)
-                .execute(&self.writer)
+                .execute(&mut *self.write().await.map_err(backend)?)
                 .await
                 .map_err(backend)?;
                 Ok(())
@@ -489,7 +554,7 @@ macro_rules! impl_storage {
                 ::sqlx::query_as::<$db, AssociationRow>(&sql)
                     .bind(server_url)
                     .bind(handle)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *self.read().await.map_err(backend)?)
                     .await
                     .map_err(backend)?
                     .into_iter()
@@ -508,7 +573,7 @@ macro_rules! impl_storage {
                 )
                 .bind(server_url)
                 .bind(handle)
-                .execute(&self.writer)
+                .execute(&mut *self.write().await.map_err(backend)?)
                 .await
                 .map_err(backend)?;
                 Ok(())
@@ -529,7 +594,7 @@ macro_rules! impl_storage {
                 .bind(&code.email)
                 .bind(code.verified)
                 .bind(code.created_at)
-                .execute(&self.writer)
+                .execute(&mut *self.write().await.map_err(backend)?)
                 .await
                 .map_err(backend)?;
                 Ok(())
@@ -543,7 +608,7 @@ macro_rules! impl_storage {
                 let sql = format!("SELECT {CODE_COLUMNS} FROM social_codes WHERE code = $1");
                 ::sqlx::query_as::<$db, CodeRow>(&sql)
                     .bind(code)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.read().await.map_err(backend)?)
                     .await
                     .map_err(backend)?
                     .map(CodeRow::into_code)
@@ -556,7 +621,7 @@ macro_rules! impl_storage {
                     "UPDATE social_codes SET verified = TRUE WHERE code = $1",
                 )
                 .bind(code)
-                .execute(&self.writer)
+                .execute(&mut *self.write().await.map_err(backend)?)
                 .await
                 .map_err(backend)?;
                 if done.rows_affected() == 0 {
@@ -569,7 +634,7 @@ macro_rules! impl_storage {
                 use $crate::common::*;
                 let done = ::sqlx::query::<$db>("DELETE FROM social_codes WHERE created_at < $1")
                     .bind(before)
-                    .execute(&self.writer)
+                    .execute(&mut *self.write().await.map_err(backend)?)
                     .await
                     .map_err(backend)?;
                 Ok(done.rows_affected())
@@ -594,7 +659,7 @@ macro_rules! impl_storage {
                 .bind(next_step)
                 .bind(::sqlx::types::Json(&partial.data))
                 .bind(partial.expires_at)
-                .execute(&self.writer)
+                .execute(&mut *self.write().await.map_err(backend)?)
                 .await
                 .map_err(backend)?;
                 Ok(())
@@ -612,7 +677,7 @@ macro_rules! impl_storage {
                 );
                 ::sqlx::query_as::<$db, PartialRow>(&sql)
                     .bind(token)
-                    .fetch_optional(&self.writer)
+                    .fetch_optional(&mut *self.write().await.map_err(backend)?)
                     .await
                     .map_err(backend)?
                     .map(PartialRow::into_partial)
@@ -629,7 +694,7 @@ macro_rules! impl_storage {
                     format!("SELECT {PARTIAL_COLUMNS} FROM social_partials WHERE token = $1");
                 ::sqlx::query_as::<$db, PartialRow>(&sql)
                     .bind(token)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *self.read().await.map_err(backend)?)
                     .await
                     .map_err(backend)?
                     .map(PartialRow::into_partial)
@@ -644,7 +709,7 @@ macro_rules! impl_storage {
                 let done =
                     ::sqlx::query::<$db>("DELETE FROM social_partials WHERE expires_at <= $1")
                         .bind(before)
-                        .execute(&self.writer)
+                        .execute(&mut *self.write().await.map_err(backend)?)
                         .await
                         .map_err(backend)?;
                 Ok(done.rows_affected())

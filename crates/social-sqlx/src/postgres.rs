@@ -1,6 +1,6 @@
 //! [`PostgresStorage`].
 
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction, pool::PoolConnection};
 
 use crate::common::{impl_storage, migrator};
 
@@ -10,8 +10,6 @@ use crate::common::{impl_storage, migrator};
 #[derive(Debug, Clone)]
 pub struct PostgresStorage {
     pool: PgPool,
-    /// The same pool: PostgreSQL takes concurrent writers.
-    writer: PgPool,
 }
 
 impl PostgresStorage {
@@ -35,10 +33,7 @@ impl PostgresStorage {
     ///
     /// Call [`migrate`](Self::migrate) once at start-up.
     pub fn from_pool(pool: PgPool) -> Self {
-        Self {
-            writer: pool.clone(),
-            pool,
-        }
+        Self { pool }
     }
 
     /// Creates or updates the tables; safe to run at every start, also from several
@@ -58,10 +53,22 @@ impl PostgresStorage {
         &self.pool
     }
 
+    /// A connection to read with.
+    async fn read(&self) -> Result<PoolConnection<Postgres>, sqlx::Error> {
+        self.pool.acquire().await
+    }
+
+    /// A connection to write with: any, PostgreSQL takes concurrent writers.
+    async fn write(&self) -> Result<PoolConnection<Postgres>, sqlx::Error> {
+        self.pool.acquire().await
+    }
+
     /// Read committed is enough: the unique indexes decide between racing writers, and the
     /// loser waits for the winner's commit before it sees the conflict.
-    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin().await
+    async fn begin_write(
+        conn: &mut PgConnection,
+    ) -> Result<Transaction<'_, Postgres>, sqlx::Error> {
+        conn.begin().await
     }
 }
 

@@ -1,11 +1,22 @@
 //! [`SqliteStorage`]: the embedded default.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    fmt,
+    ops::{Deref, DerefMut},
+    str::FromStr,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use sqlx::{
-    Sqlite, SqlitePool, Transaction,
+    ConnectOptions, Connection, Sqlite, SqliteConnection, SqlitePool, Transaction,
+    pool::PoolConnection,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
 };
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::common::{impl_storage, migrator};
 
@@ -13,17 +24,80 @@ use crate::common::{impl_storage, migrator};
 /// locked`; writers take turns, so this bounds a burst of concurrent logins.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How many connections read a database file at once.
+const READERS: usize = 4;
+
 /// A [`Storage`](social_core::Storage) in a SQLite database.
 ///
-/// Cheap to clone: clones share the connection pools.
-#[derive(Debug, Clone)]
+/// Cheap to clone: clones share the connections.
+#[derive(Clone)]
 pub struct SqliteStorage {
-    /// Reads.
+    /// A pool on the database: it runs every statement of a storage made by
+    /// [`from_pool`](Self::from_pool); for one made by [`connect`](Self::connect) on a file it
+    /// serves only [`pool`](Self::pool) and opens its connections on first use.
     pool: SqlitePool,
-    /// Writes: one connection for a database file, so that the process's writers queue for it
-    /// in turn instead of sleeping in SQLite's busy handler, which makes the slow tail of
-    /// concurrent logins. Other processes' writers still meet the busy timeout.
-    writer: SqlitePool,
+    /// The storage's own connections, for a database file opened by `connect`.
+    own: Option<Arc<Own>>,
+}
+
+/// Connections held outside a pool: a pool pings each connection as it goes back, one more
+/// round trip to the connection's thread per statement.
+struct Own {
+    /// Every write: one connection, so that the process's writers queue for it in turn instead
+    /// of sleeping in SQLite's busy handler, which makes the slow tail of concurrent logins.
+    /// Other processes' writers still meet the busy timeout.
+    writer: Mutex<SqliteConnection>,
+    /// Reads, which WAL lets run beside the writer.
+    readers: Box<[Mutex<SqliteConnection>]>,
+    /// Where the next read starts looking for a free connection.
+    next: AtomicUsize,
+}
+
+/// A connection of the storage for the span of one statement or transaction.
+pub(crate) enum Conn<'a> {
+    Own(MutexGuard<'a, SqliteConnection>),
+    Pooled(PoolConnection<Sqlite>),
+}
+
+impl Deref for Conn<'_> {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            Conn::Own(conn) => conn,
+            Conn::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            Conn::Own(conn) => conn,
+            Conn::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl fmt::Debug for SqliteStorage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("SqliteStorage");
+        match &self.own {
+            Some(own) => out
+                .field("writers", &1)
+                .field("readers", &own.readers.len()),
+            None => out.field("pool", &self.pool),
+        }
+        .finish()
+    }
+}
+
+/// Waits for `conn` at most as long as a pool would.
+async fn lock(conn: &Mutex<SqliteConnection>) -> Result<Conn<'_>, sqlx::Error> {
+    tokio::time::timeout(crate::ACQUIRE_TIMEOUT, conn.lock())
+        .await
+        .map(Conn::Own)
+        .map_err(|_| sqlx::Error::PoolTimedOut)
 }
 
 impl SqliteStorage {
@@ -31,11 +105,11 @@ impl SqliteStorage {
     ///
     /// `url` is an sqlx SQLite URL such as `sqlite://social.db` or `sqlite::memory:`.
     /// Connections use WAL (readers do not block the writer), enforce foreign keys and wait up
-    /// to 5 seconds for a busy database. Reads go through a pool of connections, writes through
-    /// one connection of their own, so that concurrent logins take turns to write rather than
-    /// retry. Connections are not pinged before each use (a file does not drop a connection;
-    /// the ping is a round trip to the connection's thread per statement). An in-memory database lives in one connection that is never closed, since each
-    /// connection would otherwise see a database of its own.
+    /// to 5 seconds for a busy database. A database file is read through 4 connections and
+    /// written through one, so that concurrent logins take turns to write rather than retry;
+    /// the storage holds them itself rather than in a pool, which would ping each connection
+    /// after every statement. An in-memory database lives in one connection that is never
+    /// closed, since each connection would otherwise see a database of its own.
     pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -55,18 +129,22 @@ impl SqliteStorage {
         } else {
             let options = options.journal_mode(SqliteJournalMode::Wal);
             // The writer first: it creates the file and switches it to WAL.
-            let writer = SqlitePoolOptions::new()
-                .acquire_timeout(crate::ACQUIRE_TIMEOUT)
-                .test_before_acquire(false)
-                .max_connections(1)
-                .connect_with(options.clone())
-                .await?;
+            let writer = options.connect().await?;
+            let mut readers = Vec::with_capacity(READERS);
+            for _ in 0..READERS {
+                readers.push(Mutex::new(options.connect().await?));
+            }
             let pool = SqlitePoolOptions::new()
                 .acquire_timeout(crate::ACQUIRE_TIMEOUT)
-                .test_before_acquire(false)
-                .connect_with(options)
-                .await?;
-            Self { pool, writer }
+                .connect_lazy_with(options);
+            Self {
+                pool,
+                own: Some(Arc::new(Own {
+                    writer: Mutex::new(writer),
+                    readers: readers.into(),
+                    next: AtomicUsize::new(0),
+                })),
+            }
         };
         storage.migrate().await?;
         Ok(storage)
@@ -78,10 +156,7 @@ impl SqliteStorage {
     /// Call [`migrate`](Self::migrate) once at start-up. For concurrent logins the pool's
     /// connections should have a busy timeout and, for a file database, WAL.
     pub fn from_pool(pool: SqlitePool) -> Self {
-        Self {
-            writer: pool.clone(),
-            pool,
-        }
+        Self { pool, own: None }
     }
 
     /// Creates or updates the tables; safe to run at every start.
@@ -89,23 +164,139 @@ impl SqliteStorage {
     /// The migrations share sqlx's `_sqlx_migrations` table with the application's own and
     /// ignore versions they do not know.
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        let mut conn = self.write().await?;
         migrator(sqlx::migrate!("migrations/sqlite"))
-            .run(&self.writer)
+            .run(&mut *conn)
             .await?;
         Ok(())
     }
 
-    /// The connection pool of reads (of every statement, for a storage made by
-    /// [`from_pool`](Self::from_pool)).
+    /// A pool on the same database, with the same settings, for an application's own queries
+    /// or a session store. A storage made by [`connect`](Self::connect) runs its own statements
+    /// on connections of its own; one made by [`from_pool`](Self::from_pool) runs them here.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
+    /// A connection to read with.
+    pub(crate) async fn read(&self) -> Result<Conn<'_>, sqlx::Error> {
+        let Some(own) = &self.own else {
+            return Ok(Conn::Pooled(self.pool.acquire().await?));
+        };
+        let count = own.readers.len();
+        let start = own.next.fetch_add(1, Ordering::Relaxed) % count;
+        for i in 0..count {
+            if let Ok(conn) = own.readers[(start + i) % count].try_lock() {
+                return Ok(Conn::Own(conn));
+            }
+        }
+        lock(&own.readers[start]).await
+    }
+
+    /// The connection to write with.
+    pub(crate) async fn write(&self) -> Result<Conn<'_>, sqlx::Error> {
+        match &self.own {
+            Some(own) => lock(&own.writer).await,
+            None => Ok(Conn::Pooled(self.pool.acquire().await?)),
+        }
+    }
+
     /// `BEGIN IMMEDIATE` takes the write lock at once, so a second writer waits out the busy
     /// timeout; a deferred transaction that reads first may instead fail at its first write.
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await
+    async fn begin_write(
+        conn: &mut SqliteConnection,
+    ) -> Result<Transaction<'_, Sqlite>, sqlx::Error> {
+        conn.begin_with("BEGIN IMMEDIATE").await
     }
 }
 
 impl_storage!(SqliteStorage, Sqlite);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database file that is deleted with its WAL when the test ends.
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new() -> Self {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let name = format!("social-sqlx-{}-{nanos}.db", std::process::id());
+            Self(std::env::temp_dir().join(name))
+        }
+
+        fn url(&self) -> String {
+            format!("sqlite://{}", self.0.display())
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
+    /// Every connection the storage writes or reads with has WAL, foreign keys and a busy
+    /// timeout.
+    #[tokio::test]
+    async fn own_connections_have_the_settings() {
+        let db = TempDb::new();
+        let storage = SqliteStorage::connect(&db.url()).await.expect("connect");
+        let own = storage
+            .own
+            .as_ref()
+            .expect("a file has connections of its own");
+        assert_eq!(own.readers.len(), READERS);
+        let mut conns = vec![lock(&own.writer).await.expect("writer")];
+        for reader in own.readers.iter() {
+            conns.push(lock(reader).await.expect("reader"));
+        }
+        for conn in &mut conns {
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut **conn)
+                .await
+                .expect("journal_mode");
+            assert_eq!(mode, "wal");
+            let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+                .fetch_one(&mut **conn)
+                .await
+                .expect("foreign_keys");
+            assert_eq!(foreign_keys, 1);
+            let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+                .fetch_one(&mut **conn)
+                .await
+                .expect("busy_timeout");
+            assert_eq!(busy, 5000);
+        }
+        drop(conns);
+    }
+
+    /// A read finds a free connection while others are held, and waits when all are.
+    #[tokio::test]
+    async fn reads_take_a_free_connection() {
+        let db = TempDb::new();
+        let storage = SqliteStorage::connect(&db.url()).await.expect("connect");
+        let mut held = Vec::new();
+        for _ in 0..READERS {
+            held.push(storage.read().await.expect("a free reader"));
+        }
+        let waiting = tokio::time::timeout(Duration::from_millis(50), storage.read()).await;
+        assert!(waiting.is_err(), "every reader is held: a read waits");
+        held.pop();
+        let mut conn = tokio::time::timeout(Duration::from_secs(5), storage.read())
+            .await
+            .expect("a reader came free")
+            .expect("read");
+        let one: i64 = sqlx::query_scalar("SELECT 1")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("select");
+        assert_eq!(one, 1);
+        drop((conn, held));
+    }
+}

@@ -57,6 +57,7 @@ macro_rules! storage_conformance {
                 delete_user_removes_its_accounts,
                 social_account_unique_on_provider_and_uid,
                 social_account_lookup,
+                social_account_and_user,
                 social_accounts_oldest_first,
                 social_account_needs_a_user,
                 update_extra_data_round_trips_json,
@@ -477,6 +478,58 @@ pub async fn social_account_unique_on_provider_and_uid(storage: &dyn Storage) {
 }
 
 /// An account reads back, by id and by `(provider, uid)`, as it was created.
+/// `social_account_and_user` finds an account with its user's current fields, by the exact
+/// provider and uid, and nothing else.
+pub async fn social_account_and_user(storage: &dyn Storage) {
+    let ada = create_user(storage, "ada", Some("ada@example.com")).await;
+    let bob = create_user(storage, "bob", None).await;
+    let mut extra = Map::new();
+    extra.insert("access_token".into(), json!("token"));
+    let created = ok(
+        storage
+            .create_social_account(&ada.id, NewSocialAccount::new("github", "42", extra))
+            .await,
+        "create_social_account",
+    );
+    ok(
+        storage
+            .create_social_account(&bob.id, account("github", "43"))
+            .await,
+        "create_social_account",
+    );
+    let mut changed = ada.clone();
+    changed.fullname = Some("Ada Lovelace".into());
+    changed.first_name = Some("Ada".into());
+    changed.email_verified = true;
+    changed.is_active = false;
+    ok(storage.update_user(&changed).await, "update_user");
+
+    let found = ok(
+        storage.social_account_and_user("github", "42").await,
+        "social_account_and_user",
+    );
+    assert_eq!(
+        found,
+        Some((created, Some(changed))),
+        "the account of github 42 with its user as last saved"
+    );
+    for (provider, uid) in [
+        ("github", "4"),
+        ("github", "420"),
+        ("google", "42"),
+        ("GitHub", "42"),
+    ] {
+        assert_eq!(
+            ok(
+                storage.social_account_and_user(provider, uid).await,
+                "social_account_and_user"
+            ),
+            None,
+            "{provider} {uid} is no account"
+        );
+    }
+}
+
 pub async fn social_account_lookup(storage: &dyn Storage) {
     let before = now();
     let ada = create_user(storage, "ada", None).await;

@@ -120,13 +120,13 @@ impl Step for SocialUser {
             .uid
             .clone()
             .unwrap_or_else(|| cx.state.response.uid.clone());
-        let account = cx
+        let found = cx
             .storage
-            .social_account(&cx.state.response.backend, &uid)
+            .social_account_and_user(&cx.state.response.backend, &uid)
             .await
             .map_err(storage_error)?;
-        match account {
-            Some(account) => {
+        match found {
+            Some((account, user)) => {
                 if let Some(current) = &cx.state.current_user
                     && current != &account.user_id
                 {
@@ -139,11 +139,6 @@ impl Step for SocialUser {
                         ),
                     ));
                 }
-                let user = cx
-                    .storage
-                    .user(&account.user_id)
-                    .await
-                    .map_err(storage_error)?;
                 cx.state.user = Some(user.ok_or_else(|| {
                     AuthError::new(
                         ErrorKind::Unknown,

@@ -188,6 +188,21 @@ pub trait Storage: UserStore {
         provider: &str,
         uid: &str,
     ) -> StorageResult<Option<SocialAccount>>;
+    /// The account of `provider` with `uid` and its user (`None` when the user is missing),
+    /// as a returning login needs them.
+    ///
+    /// The default reads one, then the other; database stores override it with one statement.
+    async fn social_account_and_user(
+        &self,
+        provider: &str,
+        uid: &str,
+    ) -> StorageResult<Option<(SocialAccount, Option<User>)>> {
+        let Some(account) = self.social_account(provider, uid).await? else {
+            return Ok(None);
+        };
+        let user = self.user(&account.user_id).await?;
+        Ok(Some((account, user)))
+    }
     /// The account with storage id `id`.
     async fn social_account_by_id(&self, id: i64) -> StorageResult<Option<SocialAccount>>;
     /// All accounts of a user, oldest first.
