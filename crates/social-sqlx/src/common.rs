@@ -223,7 +223,8 @@ impl PartialRow {
 /// the code. `$storage` has async `read` and `write` methods giving a connection (anything
 /// that derefs to the database's connection) for one statement that reads or writes, and a
 /// `begin_write` function that starts, on the connection from `write`, a transaction which
-/// holds the write lock from its first statement.
+/// holds the write lock from its first statement, and a `claim_nonce` method (which may use
+/// the generated `insert_nonce`).
 macro_rules! impl_storage {
     ($storage:ty, $db:ty) => {
         #[::async_trait::async_trait]
@@ -488,19 +489,7 @@ macro_rules! impl_storage {
                 timestamp: i64,
                 salt: &str,
             ) -> ::social_core::storage::StorageResult<bool> {
-                use $crate::common::*;
-                // The primary key decides between racing claims: only one insert lands.
-                let done = ::sqlx::query::<$db>(
-                    "INSERT INTO social_nonces (server_url, timestamp, salt) VALUES ($1, $2, $3) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(server_url)
-                .bind(timestamp)
-                .bind(salt)
-                .execute(&mut *self.write().await.map_err(backend)?)
-                .await
-                .map_err(backend)?;
-                Ok(done.rows_affected() == 1)
+                self.claim_nonce(server_url, timestamp, salt).await
             }
 
             async fn purge_nonces(&self, before: i64) -> ::social_core::storage::StorageResult<u64> {
@@ -717,6 +706,28 @@ macro_rules! impl_storage {
         }
 
         impl $storage {
+            /// Claims a nonce with one insert on `conn`.
+            async fn insert_nonce(
+                conn: &mut <$db as ::sqlx::Database>::Connection,
+                server_url: &str,
+                timestamp: i64,
+                salt: &str,
+            ) -> ::social_core::storage::StorageResult<bool> {
+                use $crate::common::*;
+                // The primary key decides between racing claims: only one insert lands.
+                let done = ::sqlx::query::<$db>(
+                    "INSERT INTO social_nonces (server_url, timestamp, salt) VALUES ($1, $2, $3) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(server_url)
+                .bind(timestamp)
+                .bind(salt)
+                .execute(conn)
+                .await
+                .map_err(backend)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn insert_user(
                 conn: &mut <$db as ::sqlx::Database>::Connection,
                 user: &::social_core::NewUser,

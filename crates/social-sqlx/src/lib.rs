@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+#[cfg(feature = "sqlite")]
+mod claims;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod common;
 #[cfg(feature = "postgres")]

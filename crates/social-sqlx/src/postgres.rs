@@ -63,6 +63,16 @@ impl PostgresStorage {
         self.pool.acquire().await
     }
 
+    async fn claim_nonce(
+        &self,
+        server_url: &str,
+        timestamp: i64,
+        salt: &str,
+    ) -> social_core::storage::StorageResult<bool> {
+        let mut conn = self.write().await.map_err(crate::common::backend)?;
+        Self::insert_nonce(&mut conn, server_url, timestamp, salt).await
+    }
+
     /// Read committed is enough: the unique indexes decide between racing writers, and the
     /// loser waits for the winner's commit before it sees the conflict.
     async fn begin_write(

@@ -18,7 +18,10 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, MutexGuard};
 
-use crate::common::{impl_storage, migrator};
+use crate::{
+    claims::ClaimQueue,
+    common::{impl_storage, migrator},
+};
 
 /// How long a writer waits for another one to finish before giving up with `database is
 /// locked`; writers take turns, so this bounds a burst of concurrent logins.
@@ -51,6 +54,8 @@ struct Own {
     readers: Box<[Mutex<SqliteConnection>]>,
     /// Where the next read starts looking for a free connection.
     next: AtomicUsize,
+    /// Nonce claims waiting for the writer, made together.
+    claims: ClaimQueue,
 }
 
 /// A connection of the storage for the span of one statement or transaction.
@@ -93,7 +98,7 @@ impl fmt::Debug for SqliteStorage {
 }
 
 /// Waits for `conn` at most as long as a pool would.
-async fn lock(conn: &Mutex<SqliteConnection>) -> Result<Conn<'_>, sqlx::Error> {
+pub(crate) async fn lock(conn: &Mutex<SqliteConnection>) -> Result<Conn<'_>, sqlx::Error> {
     tokio::time::timeout(crate::ACQUIRE_TIMEOUT, conn.lock())
         .await
         .map(Conn::Own)
@@ -143,6 +148,7 @@ impl SqliteStorage {
                     writer: Mutex::new(writer),
                     readers: readers.into(),
                     next: AtomicUsize::new(0),
+                    claims: ClaimQueue::default(),
                 })),
             }
         };
@@ -198,6 +204,27 @@ impl SqliteStorage {
         match &self.own {
             Some(own) => lock(&own.writer).await,
             None => Ok(Conn::Pooled(self.pool.acquire().await?)),
+        }
+    }
+
+    /// Claims a nonce; on a file, together with the claims of concurrent logins (one
+    /// transaction, one `fsync` for all).
+    async fn claim_nonce(
+        &self,
+        server_url: &str,
+        timestamp: i64,
+        salt: &str,
+    ) -> social_core::storage::StorageResult<bool> {
+        match &self.own {
+            Some(own) => {
+                own.claims
+                    .claim(&own.writer, server_url, timestamp, salt)
+                    .await
+            }
+            None => {
+                let mut conn = self.write().await.map_err(crate::common::backend)?;
+                Self::insert_nonce(&mut conn, server_url, timestamp, salt).await
+            }
         }
     }
 
@@ -298,5 +325,54 @@ mod tests {
             .expect("select");
         assert_eq!(one, 1);
         drop((conn, held));
+    }
+
+    /// Claims that queue while the writer is busy go in as one statement; of two equal claims
+    /// one wins; each claim lands once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queued_claims_share_one_statement() {
+        use social_core::Storage as _;
+
+        let db = TempDb::new();
+        let storage = SqliteStorage::connect(&db.url()).await.expect("connect");
+        let own = Arc::clone(storage.own.as_ref().expect("own connections"));
+        let held = own.writer.lock().await;
+        let salts = ["a", "b", "c", "d", "e", "f", "g", "h", "dup", "dup"];
+        let tasks: Vec<_> = salts
+            .iter()
+            .map(|&salt| {
+                let storage = storage.clone();
+                tokio::spawn(async move { storage.use_nonce("https://op", 7, salt).await })
+            })
+            .collect();
+        while own.claims.pending.lock().expect("queue").len() < salts.len() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(held);
+        let mut won = Vec::new();
+        for task in tasks {
+            won.push(task.await.expect("task").expect("claim"));
+        }
+        assert_eq!(won[..8], [true; 8], "every distinct claim is first");
+        assert_eq!(
+            won[8..].iter().filter(|w| **w).count(),
+            1,
+            "of two equal claims exactly one wins: {won:?}"
+        );
+        assert_eq!(own.claims.batches.load(Ordering::Relaxed), 1);
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM social_nonces")
+            .fetch_one(&mut *storage.read().await.expect("read"))
+            .await
+            .expect("count");
+        assert_eq!(rows, 9);
+        for salt in ["a", "dup"] {
+            assert!(
+                !storage
+                    .use_nonce("https://op", 7, salt)
+                    .await
+                    .expect("claim"),
+                "{salt} was claimed already"
+            );
+        }
     }
 }

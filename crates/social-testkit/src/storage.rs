@@ -477,7 +477,6 @@ pub async fn social_account_unique_on_provider_and_uid(storage: &dyn Storage) {
     assert_eq!(found, None, "a prefix of a uid is another uid");
 }
 
-/// An account reads back, by id and by `(provider, uid)`, as it was created.
 /// `social_account_and_user` finds an account with its user's current fields, by the exact
 /// provider and uid, and nothing else.
 pub async fn social_account_and_user(storage: &dyn Storage) {
@@ -530,6 +529,7 @@ pub async fn social_account_and_user(storage: &dyn Storage) {
     }
 }
 
+/// An account reads back, by id and by `(provider, uid)`, as it was created.
 pub async fn social_account_lookup(storage: &dyn Storage) {
     let before = now();
     let ada = create_user(storage, "ada", None).await;
