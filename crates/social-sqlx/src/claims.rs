@@ -9,9 +9,9 @@ use std::{
 
 use social_core::storage::{StorageError, StorageResult};
 use sqlx::SqliteConnection;
-use tokio::sync::{Mutex, oneshot};
+use tokio::sync::{Mutex, OwnedMutexGuard, oneshot};
 
-use crate::sqlite::lock;
+use crate::sqlite::lock_owned;
 
 /// At most this many claims share a statement (three parameters each).
 const MAX_BATCH: usize = 64;
@@ -43,7 +43,7 @@ impl ClaimQueue {
     /// answers each. Of two equal claims in one batch only the first gets `true`.
     pub(crate) async fn claim(
         &self,
-        writer: &Mutex<SqliteConnection>,
+        writer: &Arc<Mutex<SqliteConnection>>,
         server_url: &str,
         timestamp: i64,
         salt: &str,
@@ -57,18 +57,22 @@ impl ClaimQueue {
         });
         loop {
             tokio::select! {
+                // An answer wins over the writer coming free: the batch that answered us has
+                // just let it go.
                 biased;
                 answer = &mut answered => return settle(answer.ok()),
-                conn = lock(writer) => {
-                    let mut conn = conn.map_err(StorageError::backend)?;
-                    // A batch that held the writer before us may have answered us already.
-                    match answered.try_recv() {
-                        Ok(answer) => return settle(Some(answer)),
-                        Err(oneshot::error::TryRecvError::Closed) => return settle(None),
-                        Err(oneshot::error::TryRecvError::Empty) => {}
-                    }
+                conn = lock_owned(writer) => {
+                    let conn = conn.map_err(StorageError::backend)?;
                     let batch = self.take_batch();
-                    self.run(&mut conn, batch).await;
+                    if batch.is_empty() {
+                        continue;
+                    }
+                    #[cfg(test)]
+                    self.batches
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    // A task of its own: a login that is dropped half-way (its browser went
+                    // away) must not leave the other claims of its batch unanswered.
+                    tokio::spawn(run(conn, batch));
                 }
             }
         }
@@ -85,58 +89,51 @@ impl ClaimQueue {
         let take = pending.len().min(MAX_BATCH);
         pending.drain(..take).collect()
     }
+}
 
-    /// Inserts the batch in one statement and answers each claim.
-    async fn run(&self, conn: &mut SqliteConnection, batch: Vec<Claim>) {
-        if batch.is_empty() {
-            return;
-        }
-        #[cfg(test)]
-        self.batches
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut sql =
-            String::from("INSERT INTO social_nonces (server_url, timestamp, salt) VALUES ");
-        for i in 0..batch.len() {
-            let first = 3 * i + 1;
-            let sep = if i == 0 { "" } else { ", " };
-            let _ = write!(sql, "{sep}(${first}, ${}, ${})", first + 1, first + 2);
-        }
-        // The primary key decides between racing claims: only one insert lands, and only the
-        // rows that landed come back.
-        sql.push_str(" ON CONFLICT DO NOTHING RETURNING server_url, timestamp, salt");
-        let mut query = sqlx::query_as::<_, (String, i64, String)>(&sql);
-        for claim in &batch {
-            query = query
-                .bind(&claim.server_url)
-                .bind(claim.timestamp)
-                .bind(&claim.salt);
-        }
-        match query.fetch_all(conn).await {
-            Ok(mut landed) => {
-                for claim in batch {
-                    let first = landed.iter().position(|(server_url, timestamp, salt)| {
-                        *server_url == claim.server_url
-                            && *timestamp == claim.timestamp
-                            && *salt == claim.salt
-                    });
-                    if let Some(at) = first {
-                        landed.swap_remove(at);
-                    }
-                    let _ = claim.answer.send(Ok(first.is_some()));
+/// Inserts the batch in one statement on the writer and answers each claim.
+async fn run(mut conn: OwnedMutexGuard<SqliteConnection>, batch: Vec<Claim>) {
+    let mut sql = String::from("INSERT INTO social_nonces (server_url, timestamp, salt) VALUES ");
+    for i in 0..batch.len() {
+        let first = 3 * i + 1;
+        let sep = if i == 0 { "" } else { ", " };
+        let _ = write!(sql, "{sep}(${first}, ${}, ${})", first + 1, first + 2);
+    }
+    // The primary key decides between racing claims: only one insert lands, and only the
+    // rows that landed come back.
+    sql.push_str(" ON CONFLICT DO NOTHING RETURNING server_url, timestamp, salt");
+    let mut query = sqlx::query_as::<_, (String, i64, String)>(&sql);
+    for claim in &batch {
+        query = query
+            .bind(&claim.server_url)
+            .bind(claim.timestamp)
+            .bind(&claim.salt);
+    }
+    match query.fetch_all(&mut *conn).await {
+        Ok(mut landed) => {
+            for claim in batch {
+                let first = landed.iter().position(|(server_url, timestamp, salt)| {
+                    *server_url == claim.server_url
+                        && *timestamp == claim.timestamp
+                        && *salt == claim.salt
+                });
+                if let Some(at) = first {
+                    landed.swap_remove(at);
                 }
+                let _ = claim.answer.send(Ok(first.is_some()));
             }
-            Err(error) => {
-                let error = Arc::new(error);
-                for claim in batch {
-                    let _ = claim.answer.send(Err(Arc::clone(&error)));
-                }
+        }
+        Err(error) => {
+            let error = Arc::new(error);
+            for claim in batch {
+                let _ = claim.answer.send(Err(Arc::clone(&error)));
             }
         }
     }
 }
 
-/// A claim's answer; `None` when the batch holding it was abandoned half-way (its caller
-/// cancelled), so whether it landed is unknown.
+/// A claim's answer; `None` when the task running its batch ended without answering (it
+/// panicked), so whether it landed is unknown.
 fn settle(answer: Option<Answer>) -> StorageResult<bool> {
     match answer {
         Some(Ok(first)) => Ok(first),

@@ -16,7 +16,7 @@ use sqlx::{
     pool::PoolConnection,
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions},
 };
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 use crate::{
     claims::ClaimQueue,
@@ -49,7 +49,7 @@ struct Own {
     /// Every write: one connection, so that the process's writers queue for it in turn instead
     /// of sleeping in SQLite's busy handler, which makes the slow tail of concurrent logins.
     /// Other processes' writers still meet the busy timeout.
-    writer: Mutex<SqliteConnection>,
+    writer: Arc<Mutex<SqliteConnection>>,
     /// Reads, which WAL lets run beside the writer.
     readers: Box<[Mutex<SqliteConnection>]>,
     /// Where the next read starts looking for a free connection.
@@ -105,6 +105,15 @@ pub(crate) async fn lock(conn: &Mutex<SqliteConnection>) -> Result<Conn<'_>, sql
         .map_err(|_| sqlx::Error::PoolTimedOut)
 }
 
+/// [`lock`], for a guard that outlives the borrow.
+pub(crate) async fn lock_owned(
+    conn: &Arc<Mutex<SqliteConnection>>,
+) -> Result<OwnedMutexGuard<SqliteConnection>, sqlx::Error> {
+    tokio::time::timeout(crate::ACQUIRE_TIMEOUT, Arc::clone(conn).lock_owned())
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)
+}
+
 impl SqliteStorage {
     /// Opens the database at `url`, creating it when missing, and runs the migrations.
     ///
@@ -145,7 +154,7 @@ impl SqliteStorage {
             Self {
                 pool,
                 own: Some(Arc::new(Own {
-                    writer: Mutex::new(writer),
+                    writer: Arc::new(Mutex::new(writer)),
                     readers: readers.into(),
                     next: AtomicUsize::new(0),
                     claims: ClaimQueue::default(),
@@ -374,5 +383,37 @@ mod tests {
                 "{salt} was claimed already"
             );
         }
+    }
+
+    /// A claim whose login went away while it waited is not made, and does not hold up the
+    /// next one.
+    #[tokio::test]
+    async fn abandoned_claims_are_not_made() {
+        use social_core::Storage as _;
+
+        let db = TempDb::new();
+        let storage = SqliteStorage::connect(&db.url()).await.expect("connect");
+        let own = Arc::clone(storage.own.as_ref().expect("own connections"));
+        let held = own.writer.lock().await;
+        let gone = tokio::time::timeout(
+            Duration::from_millis(20),
+            storage.use_nonce("https://op", 7, "gone"),
+        )
+        .await;
+        assert!(gone.is_err(), "the claim waits for the writer");
+        drop(held);
+        assert!(
+            storage
+                .use_nonce("https://op", 7, "next")
+                .await
+                .expect("claim")
+        );
+        assert!(
+            storage
+                .use_nonce("https://op", 7, "gone")
+                .await
+                .expect("claim"),
+            "the abandoned claim was made anyway"
+        );
     }
 }
