@@ -150,6 +150,7 @@ impl SqliteStorage {
             }
             let pool = SqlitePoolOptions::new()
                 .acquire_timeout(crate::ACQUIRE_TIMEOUT)
+                .test_before_acquire(false)
                 .connect_lazy_with(options);
             Self {
                 pool,
