@@ -63,6 +63,7 @@ impl PostgresStorage {
         self.pool.acquire().await
     }
 
+    /// Claims a nonce with one insert: PostgreSQL commits concurrent claims side by side.
     async fn claim_nonce(
         &self,
         server_url: &str,
