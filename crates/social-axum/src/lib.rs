@@ -1,12 +1,15 @@
 #![doc = include_str!("../README.md")]
 
 mod context;
+mod cookie_session;
 mod extract;
 mod memory;
 mod routes;
 mod session;
 
 pub use context::SocialContext;
+pub use cookie::Key;
+pub use cookie_session::{CookieSessionLayer, CookieSessions};
 pub use extract::{AuthRejection, AuthUser, MaybeUser, login_required};
 pub use memory::MemorySessionStore;
 pub use routes::{SocialRoutes, routes};

@@ -9,6 +9,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
+use social_axum::{CookieSessionLayer, Key};
 use social_core::{
     Backend, Configure, Registry, Secret, Settings, SocialAuth, Storage,
     pipeline::{Pipeline, RequireEmail},
@@ -224,6 +225,10 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
         source,
     };
     let router = match (sessions, &database) {
+        (SessionBackend::Cookie, _) => {
+            tracing::info!("sessions: in their cookie (key made at start-up, lost at restart)");
+            with_cookie_sessions(router, secure)
+        }
         (SessionBackend::Memory, _) => {
             tracing::info!("sessions: in memory (this instance only, lost at restart)");
             with_sessions(router, social_axum::MemorySessionStore::new(), secure)
@@ -508,6 +513,26 @@ async fn sessions_unavailable(response: Response) -> Response {
     )
 }
 
+/// The session cookie's name: with the `__Host-` prefix over HTTPS, which binds it to this
+/// host and path `/`.
+fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+fn with_cookie_sessions(router: Router, secure: bool) -> Router {
+    router.layer(
+        CookieSessionLayer::new(Key::generate())
+            .with_name(session_cookie(secure))
+            .with_path("/")
+            .with_secure(secure)
+            .with_expiry(Expiry::OnInactivity(Duration::hours(SESSION_IDLE_HOURS))),
+    )
+}
+
 fn with_sessions<S>(router: Router, store: S, secure: bool) -> Router
 where
     S: SessionStore + Clone,
@@ -515,11 +540,7 @@ where
     router
         .layer(
             SessionManagerLayer::new(store)
-                .with_name(if secure {
-                    SECURE_SESSION_COOKIE
-                } else {
-                    SESSION_COOKIE
-                })
+                .with_name(session_cookie(secure))
                 .with_path("/")
                 .with_secure(secure)
                 // Lax, not Strict: the provider's redirect back is a cross-site navigation that

@@ -13,8 +13,11 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://social-demo.sqlite?mode=rwc";
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum SessionBackend {
-    /// In this process's memory: lost at restart, invisible to other instances.
+    /// In the session's cookie, encrypted with a key made at start-up: nothing kept on the
+    /// server; lost at restart, not opened by other instances.
     #[default]
+    Cookie,
+    /// In this process's memory: lost at restart, invisible to other instances.
     Memory,
     /// In the application database (tower-sessions-sqlx-store), shared by every instance
     /// on it.
@@ -68,13 +71,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// The defaults: SQLite in the working directory, sessions in memory, the built-in dev
+    /// The defaults: SQLite in the working directory, sessions in their cookie, the built-in dev
     /// provider, default settings.
     pub fn new(public_url: &str) -> Self {
         Self {
             public_url: public_url.trim_end_matches('/').to_owned(),
             database_url: DEFAULT_DATABASE_URL.to_owned(),
-            sessions: SessionBackend::Memory,
+            sessions: SessionBackend::Cookie,
             settings: Settings::default(),
             dev_provider: DevProviderMode::BuiltIn,
             store_timeout: DEFAULT_STORE_TIMEOUT,
@@ -114,7 +117,7 @@ impl Config {
     /// | Variable | Meaning | Default |
     /// |---|---|---|
     /// | `DATABASE_URL` | `sqlite://...` or `postgres://...` | [`DEFAULT_DATABASE_URL`] |
-    /// | `SESSION_STORE` | `memory`, `db` or `redis` | `memory` |
+    /// | `SESSION_STORE` | `cookie`, `memory`, `db` or `redis` | `cookie` |
     /// | `REDIS_URL` | the Redis server, for `SESSION_STORE=redis` | |
     /// | `STORE_TIMEOUT` | seconds a request waits for the Redis session store | 3 |
     /// | `DEV_PROVIDER` | `on`, `off`, or the issuer URL of one running elsewhere | `on` |
@@ -135,7 +138,8 @@ impl Config {
             config.database_url = url;
         }
         config.sessions = match var("SESSION_STORE").as_deref().map(str::to_ascii_lowercase) {
-            None => SessionBackend::Memory,
+            None => SessionBackend::Cookie,
+            Some(v) if v == "cookie" => SessionBackend::Cookie,
             Some(v) if v == "memory" => SessionBackend::Memory,
             Some(v) if v == "db" || v == "database" => SessionBackend::Database,
             Some(v) if v == "redis" => SessionBackend::Redis {
@@ -149,7 +153,7 @@ impl Config {
             Some(v) => {
                 return Err(StartError::config(
                     "SESSION_STORE",
-                    format!("`{v}` is not `memory`, `db` or `redis`"),
+                    format!("`{v}` is not `cookie`, `memory`, `db` or `redis`"),
                 ));
             }
         };

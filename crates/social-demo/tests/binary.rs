@@ -94,7 +94,7 @@ async fn a_key_without_a_secret_is_reported_and_skipped_and_the_demo_serves() {
     command.env("SOCIAL_AUTH_GITHUB_KEY", "only-a-key");
     let (running, url, all) = start(command);
     assert!(all.contains("enabled: dev, dev2, dev-oidc"), "{all}");
-    assert!(all.contains("sessions: in memory"), "{all}");
+    assert!(all.contains("sessions: in their cookie"), "{all}");
     assert!(
         all.contains("skipped github: SOCIAL_AUTH_GITHUB_SECRET: is not set"),
         "{all}"
@@ -137,7 +137,7 @@ fn refused(vars: &[(&str, &str)]) -> String {
 fn a_bad_setting_stops_it_with_the_setting_named() {
     let stderr = refused(&[("SESSION_STORE", "mongo")]);
     assert!(
-        stderr.contains("SESSION_STORE: `mongo` is not `memory`, `db` or `redis`"),
+        stderr.contains("SESSION_STORE: `mongo` is not `cookie`, `memory`, `db` or `redis`"),
         "{stderr}"
     );
 

@@ -206,6 +206,11 @@ impl<F: Frontend> App<F> {
         self.frontend.session_data(id).await
     }
 
+    /// Whether the frontend keeps sessions in their cookie ([`Frontend::sessions_in_cookie`]).
+    pub fn sessions_in_cookie(&self) -> bool {
+        self.frontend.sessions_in_cookie()
+    }
+
     /// How many requests the fake GitHub received.
     pub async fn github_hits(&self) -> usize {
         self.github

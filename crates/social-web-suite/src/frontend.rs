@@ -30,8 +30,9 @@ pub struct Setup {
 /// - the routes of the integration for `setup.auth` (login, complete, disconnect) at their
 ///   default paths, or nested under `setup.mount_at`, with the page templates of
 ///   `setup.templates`;
-/// - a session layer over an in-memory store that [`Frontend::session_data`] reads back, its
-///   cookie `SameSite=Lax`, not `Secure`, named [`Frontend::cookie_name`];
+/// - a session layer over an in-memory store that [`Frontend::session_data`] reads back, or
+///   one that keeps the session in its cookie ([`Frontend::sessions_in_cookie`]), its cookie
+///   `SameSite=Lax`, not `Secure`, named [`Frontend::cookie_name`];
 /// - the contract routes, at the root:
 ///
 /// | Route | Method | Answers |
@@ -63,4 +64,12 @@ pub trait Frontend: Sized {
 
     /// The session cookie's name.
     fn cookie_name(&self) -> &str;
+
+    /// Whether the session is kept in its cookie (the server holds none), so that
+    /// [`Frontend::session_data`] opens the cookie rather than looks the id up in a store. A
+    /// replaced or ended session then leaves the browser's cookie jar rather than a store, and
+    /// the scenarios check that instead.
+    fn sessions_in_cookie(&self) -> bool {
+        false
+    }
 }

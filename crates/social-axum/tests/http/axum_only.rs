@@ -5,11 +5,11 @@ use social_axum::AuthUser;
 use social_web_suite::App;
 use tower::ServiceExt as _;
 
-use crate::AxumFrontend;
+use crate::{AxumFrontend, InStore};
 
 #[tokio::test]
 async fn without_the_session_layer_the_extractor_says_so() {
-    let app = App::<AxumFrontend>::new().await;
+    let app = App::<AxumFrontend<InStore>>::new().await;
     let router: Router = Router::new()
         .route(
             "/",
@@ -36,7 +36,7 @@ async fn without_the_session_layer_the_extractor_says_so() {
 
 #[tokio::test]
 async fn an_invalid_template_is_refused_when_the_routes_are_built() {
-    let app = App::<AxumFrontend>::new().await;
+    let app = App::<AxumFrontend<InStore>>::new().await;
     let routes = || social_axum::SocialRoutes::new(app.auth.clone());
     let error = routes()
         .template("forbidden.html", "<h1>{{ message }</h1>")
@@ -68,7 +68,7 @@ async fn an_invalid_template_is_refused_when_the_routes_are_built() {
 /// with the token.
 #[tokio::test]
 async fn the_session_cookie_expires_with_the_token() {
-    let app = App::<AxumFrontend>::with(social_web_suite::Config {
+    let app = App::<AxumFrontend<InStore>>::with(social_web_suite::Config {
         tweak: |s| s.session_expiration = true,
         ..social_web_suite::Config::default()
     })

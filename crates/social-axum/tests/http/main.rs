@@ -1,10 +1,10 @@
 //! HTTP-level tests of social-axum over a real app: social-web-suite's scenarios against the
-//! axum frontend below (the routes, MemoryStore sessions and the contract routes, driven with
-//! `oneshot`), and the tests of what only axum has.
+//! axum frontend below (the routes, sessions in a `MemoryStore` or in their cookie, and the
+//! contract routes, driven with `oneshot`), and the tests of what only axum has.
 
 mod axum_only;
 
-use std::{collections::HashMap, str::FromStr as _};
+use std::{collections::HashMap, marker::PhantomData, str::FromStr as _};
 
 use axum::{
     Json, Router,
@@ -15,24 +15,59 @@ use axum::{
     routing::{get, post},
 };
 use serde_json::{Value, json};
-use social_axum::{AuthUser, MaybeUser, SocialContext};
+use social_axum::{AuthUser, CookieSessionLayer, Key, MaybeUser, SocialContext};
 use social_web_suite::{Frontend, Setup};
 use tower::ServiceExt as _;
 use tower_sessions::{
-    MemoryStore, Session, SessionManagerLayer, SessionStore as _, cookie::SameSite, session::Id,
+    MemoryStore, Session, SessionManagerLayer, SessionStore as _,
+    cookie::{Cookie, CookieJar, SameSite},
+    session::Id,
 };
 
-/// social-axum's routes and extractors in an axum app, with the suite's contract routes.
+/// social-axum's routes and extractors in an axum app, with the suite's contract routes, its
+/// sessions kept as `K` says.
 #[derive(Debug)]
-struct AxumFrontend {
+struct AxumFrontend<K> {
     router: Router,
-    sessions: MemoryStore,
+    sessions: Sessions,
+    kind: PhantomData<K>,
 }
 
-impl Frontend for AxumFrontend {
+/// Where an [`AxumFrontend`] keeps its sessions.
+trait Kind {
+    /// Whether in their cookie ([`CookieSessionLayer`]) rather than in a `MemoryStore`.
+    const IN_COOKIE: bool;
+}
+
+/// Sessions in tower-sessions' `MemoryStore`, behind its `SessionManagerLayer`.
+#[derive(Debug)]
+struct InStore;
+
+impl Kind for InStore {
+    const IN_COOKIE: bool = false;
+}
+
+/// Sessions in their cookie, behind [`CookieSessionLayer`].
+#[derive(Debug)]
+struct InCookie;
+
+impl Kind for InCookie {
+    const IN_COOKIE: bool = true;
+}
+
+/// What opens a session back.
+#[derive(Debug)]
+enum Sessions {
+    Store(MemoryStore),
+    Cookie(Key),
+}
+
+/// The session cookie's name: tower-sessions' default, given to the cookie layer too.
+const COOKIE: &str = "id";
+
+impl<K: Kind> Frontend for AxumFrontend<K> {
     async fn start(setup: Setup) -> Self {
         let auth = setup.auth;
-        let sessions = MemoryStore::default();
         let routes = social_axum::SocialRoutes::new(auth.clone())
             .templates(setup.templates)
             .unwrap_or_else(|e| panic!("templates are valid: {e}"))
@@ -55,14 +90,25 @@ impl Frontend for AxumFrontend {
             Some(prefix) => router.nest(prefix, routes),
             None => router.merge(routes),
         };
-        let router = router
-            .layer(
-                SessionManagerLayer::new(sessions.clone())
-                    .with_same_site(SameSite::Lax)
-                    .with_secure(false),
-            )
-            .with_state(auth);
-        Self { router, sessions }
+        let router = router.with_state(auth);
+        let (router, sessions) = if K::IN_COOKIE {
+            let key = Key::generate();
+            let layer = CookieSessionLayer::new(key.clone())
+                .with_name(COOKIE)
+                .with_secure(false);
+            (router.layer(layer), Sessions::Cookie(key))
+        } else {
+            let store = MemoryStore::default();
+            let layer = SessionManagerLayer::new(store.clone())
+                .with_same_site(SameSite::Lax)
+                .with_secure(false);
+            (router.layer(layer), Sessions::Store(store))
+        };
+        Self {
+            router,
+            sessions,
+            kind: PhantomData,
+        }
     }
 
     async fn send(&self, request: Request<String>) -> Response<String> {
@@ -80,18 +126,31 @@ impl Frontend for AxumFrontend {
     }
 
     async fn session_data(&self, id: &str) -> Option<HashMap<String, Value>> {
-        let id = Id::from_str(id).ok()?;
-        self.sessions
-            .load(&id)
-            .await
-            .ok()
-            .flatten()
-            .map(|record| record.data)
+        match &self.sessions {
+            Sessions::Store(store) => store
+                .load(&Id::from_str(id).ok()?)
+                .await
+                .ok()
+                .flatten()
+                .map(|record| record.data),
+            Sessions::Cookie(key) => {
+                // The cookie is `{"e": expires, "d": data}`, encrypted with the app's key.
+                let mut jar = CookieJar::new();
+                let opened = jar
+                    .private_mut(key)
+                    .decrypt(Cookie::new(COOKIE, id.to_owned()))?;
+                let mut sealed: Value = serde_json::from_str(opened.value()).ok()?;
+                serde_json::from_value(sealed.get_mut("d")?.take()).ok()
+            }
+        }
     }
 
     fn cookie_name(&self) -> &str {
-        // tower-sessions' default name.
-        "id"
+        COOKIE
+    }
+
+    fn sessions_in_cookie(&self) -> bool {
+        K::IN_COOKIE
     }
 }
 
@@ -136,4 +195,16 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap_or_else(|e| panic!("tokio runtime: {e}"))
 }
 
-social_web_suite::suite!(AxumFrontend, |fut| runtime().block_on(fut));
+/// The suite over sessions in a store.
+mod in_store {
+    use super::*;
+
+    social_web_suite::suite!(AxumFrontend<InStore>, |fut| runtime().block_on(fut));
+}
+
+/// The suite over sessions in their cookie.
+mod in_cookie {
+    use super::*;
+
+    social_web_suite::suite!(AxumFrontend<InCookie>, |fut| runtime().block_on(fut));
+}

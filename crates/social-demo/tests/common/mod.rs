@@ -164,8 +164,9 @@ impl Browser {
             let Ok(set) = set.to_str() else { continue };
             let pair = set.split(';').next().unwrap_or_default().trim();
             let removed = set.to_ascii_lowercase().contains("max-age=0");
-            self.cookie = (!removed && !pair.ends_with('=')).then(|| pair.to_owned());
+            // Not `ends_with('=')`: a cookie session's value is base64 and may end in padding.
             let value = pair.split_once('=').map_or("", |(_, value)| value);
+            self.cookie = (!removed && !value.is_empty()).then(|| pair.to_owned());
             if !removed && !value.is_empty() && !self.cookies_set.iter().any(|v| v == value) {
                 self.cookies_set.push(value.to_owned());
             }
