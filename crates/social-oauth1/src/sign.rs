@@ -5,7 +5,7 @@
 //! 3.4.1.3.1), and names and values are encoded *before* they are sorted (section 3.4.1.3.2).
 //! [`Signer::base_string`] shows it, for debugging an "invalid signature" answer.
 
-use std::{fmt, sync::Arc};
+use std::{borrow::Cow, fmt, sync::Arc};
 
 use base64::{Engine as _, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac as _};
@@ -261,10 +261,7 @@ impl<'a> Signer<'a> {
         let url = parse_url(url)?;
         let target = Target::new(&url, &[])?;
         let (protocol, signature) = self.sign_target(&method, &target)?;
-        let mut query: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| (encode(&k), encode(&v)))
-            .collect();
+        let mut query = target.params.clone();
         let mut builder = http::Request::builder()
             .method(method)
             .header(header::CONTENT_TYPE, content_type);
@@ -290,27 +287,26 @@ impl<'a> Signer<'a> {
         let in_query = matches!(method, Method::GET | Method::DELETE | Method::HEAD);
         let target = Target::new(url, params)?;
         let (protocol, signature) = self.sign_target(&method, &target)?;
-        let mut query: Vec<(String, String)> = url
-            .query_pairs()
-            .map(|(k, v)| (encode(&k), encode(&v)))
-            .collect();
-        let encoded = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-            pairs.iter().map(|(k, v)| (encode(k), encode(v))).collect()
-        };
-        let body = if in_query {
-            query.extend(encoded(params));
-            None
+        // The encoded parameters of the target: the URL's query, then `params`.
+        let (query, body) = if in_query {
+            (&target.params[..], None)
         } else {
-            (!params.is_empty()).then(|| join(&encoded(params)))
+            let (query, form) = target.params.split_at(target.query_len);
+            (query, (!form.is_empty()).then(|| join(form)))
         };
         let mut builder = http::Request::builder().method(method);
-        match placement {
+        let uri = match placement {
             Placement::Header => {
                 builder = builder.header(header::AUTHORIZATION, self.header(&protocol, &signature));
+                with_query(&target.base_uri, query)
             }
-            Placement::Query => query.extend(query_protocol(&protocol, &signature)),
-        }
-        builder = builder.uri(with_query(&target.base_uri, &query));
+            Placement::Query => {
+                let mut query = query.to_vec();
+                query.extend(query_protocol(&protocol, &signature));
+                with_query(&target.base_uri, &query)
+            }
+        };
+        builder = builder.uri(uri);
         if body.is_some() {
             builder = builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         }
@@ -361,15 +357,29 @@ impl<'a> Signer<'a> {
         target: &Target,
         protocol: &[(&'static str, String)],
     ) -> String {
-        let mut all: Vec<(String, String)> = target.params.clone();
-        all.extend(protocol.iter().map(|(k, v)| ((*k).to_owned(), encode(v))));
+        let protocol: Vec<(&str, String)> = protocol.iter().map(|(k, v)| (*k, encode(v))).collect();
+        let mut all: Vec<(&str, &str)> = target
+            .params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(protocol.iter().map(|(k, v)| (*k, v.as_str())))
+            .collect();
         all.sort_unstable();
-        format!(
-            "{}&{}&{}",
-            method.as_str().to_ascii_uppercase(),
-            encode(&target.base_uri),
-            encode(&join(&all))
-        )
+        let mut out = String::with_capacity(256);
+        out.push_str(&method.as_str().to_ascii_uppercase());
+        out.push('&');
+        encode_into(&mut out, &target.base_uri);
+        out.push('&');
+        // The normalized parameters (`k=v&...`), encoded once more: `&` as `%26`, `=` as `%3D`.
+        for (i, (name, value)) in all.iter().enumerate() {
+            if i > 0 {
+                out.push_str("%26");
+            }
+            encode_into(&mut out, name);
+            out.push_str("%3D");
+            encode_into(&mut out, value);
+        }
+        out
     }
 
     fn sign_target(
@@ -409,15 +419,25 @@ impl<'a> Signer<'a> {
     /// The `Authorization` header value: `realm` first, then the protocol parameters and the
     /// signature, each value encoded (section 3.5.1).
     fn header(&self, protocol: &[(&'static str, String)], signature: &str) -> String {
-        let mut parts = Vec::with_capacity(protocol.len() + 2);
-        if let Some(realm) = self.realm {
-            parts.push(format!("realm=\"{}\"", encode(realm)));
+        const START: &str = "OAuth ";
+        let mut out = String::with_capacity(400);
+        out.push_str(START);
+        let realm = self.realm.map(|realm| ("realm", realm));
+        let protocol = protocol.iter().map(|(name, value)| (*name, value.as_str()));
+        for (name, value) in realm
+            .into_iter()
+            .chain(protocol)
+            .chain([("oauth_signature", signature)])
+        {
+            if out.len() > START.len() {
+                out.push_str(", ");
+            }
+            out.push_str(name);
+            out.push_str("=\"");
+            encode_into(&mut out, value);
+            out.push('"');
         }
-        for (name, value) in protocol {
-            parts.push(format!("{name}=\"{}\"", encode(value)));
-        }
-        parts.push(format!("oauth_signature=\"{}\"", encode(signature)));
-        format!("OAuth {}", parts.join(", "))
+        out
     }
 }
 
@@ -477,7 +497,10 @@ pub async fn get_json(cx: &ProviderCx<'_>, url: &str, token: &AccessToken) -> Re
 /// What is signed: the base string URI and the request's parameters, encoded.
 struct Target {
     base_uri: String,
+    /// The URL's query parameters, then the given ones.
     params: Vec<(String, String)>,
+    /// How many of `params` come from the URL's query.
+    query_len: usize,
 }
 
 impl Target {
@@ -491,12 +514,12 @@ impl Target {
             None => format!("{}://{host}{}", url.scheme(), url.path()),
         };
         let query = url.query_pairs();
-        let given = params.iter().map(|(k, v)| (*k, *v));
-        let mut pairs = Vec::with_capacity(params.len());
-        for (name, value) in query
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .chain(given.map(|(k, v)| (k.to_owned(), v.to_owned())))
-        {
+        let query_len = query.count();
+        let given = params
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), Cow::Borrowed(*v)));
+        let mut pairs = Vec::with_capacity(query_len + params.len());
+        for (name, value) in query.chain(given) {
             if name.starts_with("oauth_") {
                 return Err(AuthError::new(
                     ErrorKind::Config,
@@ -513,24 +536,41 @@ impl Target {
         Ok(Self {
             base_uri,
             params: pairs,
+            query_len,
         })
     }
 }
 
 /// RFC 5849 section 3.6: every byte but `A-Z a-z 0-9 - . _ ~` as `%XX` with upper-case hex.
 pub(crate) fn encode(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let unreserved =
-        |byte: u8| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
-    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len() + text.len() / 2);
+    encode_into(&mut out, text);
+    out
+}
+
+/// Appends `text` encoded as [`encode`] does.
+fn encode_into(out: &mut String, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    /// Which bytes go as they are: one lookup per byte.
+    const UNRESERVED: [bool; 256] = {
+        let mut unreserved = [false; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let b = byte as u8;
+            unreserved[byte] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
+            byte += 1;
+        }
+        unreserved
+    };
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len());
     let mut i = 0;
     // Runs of unreserved characters are copied whole; only the other bytes are escaped. A run
     // is ASCII, so both of its ends are character boundaries.
     while i < bytes.len() {
         let end = bytes[i..]
             .iter()
-            .position(|b| !unreserved(*b))
+            .position(|b| !UNRESERVED[usize::from(*b)])
             .map_or(bytes.len(), |n| i + n);
         if end > i {
             out.push_str(&text[i..end]);
@@ -543,7 +583,6 @@ pub(crate) fn encode(text: &str) -> String {
         out.push(char::from(HEX[usize::from(byte & 0x0f)]));
         i = end + 1;
     }
-    out
 }
 
 fn join(pairs: &[(String, String)]) -> String {

@@ -130,7 +130,7 @@ pub fn client_assertion(
     audience: &str,
     now: i64,
 ) -> Result<String> {
-    let jti = oauth2::CsrfToken::new_random().secret().clone();
+    let jti = crate::random_state();
     let claims = Claims {
         iss: client_id,
         sub: client_id,

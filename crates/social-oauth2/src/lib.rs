@@ -1,14 +1,21 @@
 #![doc = include_str!("../README.md")]
 
-use std::fmt;
+use std::{
+    fmt,
+    sync::{Mutex, PoisonError},
+};
 
 use async_trait::async_trait;
-use base64::{Engine as _, engine::general_purpose::STANDARD};
+use base64::{
+    Engine as _,
+    engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD},
+};
 /// The HTTP method of the token request ([`OAuth2Spec::token_method`]).
 pub use http::Method;
 use http::header;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sha2::Digest as _;
 /// Reads a required id field of the provider's user data as text.
 pub use social_core::model::required_id;
 use subtle::ConstantTimeEq;
@@ -588,6 +595,9 @@ pub struct OAuth2Backend<P> {
     /// Set by [`OAuth2Backend::with_display_name`]; else the spec's, else the name.
     display_name: Option<String>,
     provider: P,
+    /// The last authorization URL as configured and as the url crate writes it, so that a
+    /// login does not parse the same URL again.
+    authorization_base: Mutex<Option<(String, String)>>,
 }
 
 impl<P: OAuth2Provider> fmt::Debug for OAuth2Backend<P> {
@@ -611,7 +621,25 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
             name: name.to_owned(),
             display_name: None,
             provider,
+            authorization_base: Mutex::new(None),
         }
+    }
+
+    /// The authorization URL `base` as the url crate writes it (host lower-cased, IDNA,
+    /// default port dropped, ...), parsed at its first login only.
+    fn authorization_base(&self, base: &str) -> std::result::Result<String, url::ParseError> {
+        let mut cached = self
+            .authorization_base
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((raw, written)) = &*cached
+            && raw == base
+        {
+            return Ok(written.clone());
+        }
+        let written = String::from(url::Url::parse(base)?);
+        *cached = Some((base.to_owned(), written.clone()));
+        Ok(written)
     }
 
     /// Shows the backend as `display_name` on buttons and pages, whatever its spec says (a
@@ -966,14 +994,17 @@ async fn token_call<P: OAuth2Provider + ?Sized>(
 /// `url` with `params` appended to its query, form-encoded exactly as the `url` crate's
 /// `query_pairs_mut` does (the same bytes), but copying runs of unescaped characters whole:
 /// the authorize URL is built at every login.
-fn with_query_pairs(url: url::Url, params: &[(String, String)]) -> String {
-    if url.fragment().is_some() {
+///
+/// `url` is a URL as the url crate writes it, where a `#` can only start the fragment.
+fn with_query_pairs(url: String, params: &[(String, String)]) -> String {
+    if url.contains('#') {
         // The query goes before a fragment; leave that case to the url crate.
-        let mut url = url;
-        url.query_pairs_mut().extend_pairs(params);
-        return url.into();
+        if let Ok(mut parsed) = url::Url::parse(&url) {
+            parsed.query_pairs_mut().extend_pairs(params);
+            return parsed.into();
+        }
     }
-    let mut out = String::from(url);
+    let mut out = url;
     let mut separator = match out.find('?') {
         None => Some('?'),
         Some(at) if at + 1 == out.len() => None,
@@ -995,13 +1026,24 @@ fn with_query_pairs(url: url::Url, params: &[(String, String)]) -> String {
 /// digits and `*-._` as they are, a space as `+`, every other byte as `%XX`.
 fn form_encode_into(out: &mut String, text: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let kept = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_');
+    /// Which bytes go as they are: one lookup per byte.
+    const KEPT: [bool; 256] = {
+        let mut kept = [false; 256];
+        let mut byte = 0;
+        while byte < 256 {
+            let b = byte as u8;
+            kept[byte] = b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_');
+            byte += 1;
+        }
+        kept
+    };
     let bytes = text.as_bytes();
+    out.reserve(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         let end = bytes[i..]
             .iter()
-            .position(|b| !kept(*b))
+            .position(|b| !KEPT[usize::from(*b)])
             .map_or(bytes.len(), |n| i + n);
         // A run of kept bytes is ASCII: both its ends are character boundaries.
         if end > i {
@@ -1021,8 +1063,25 @@ fn form_encode_into(out: &mut String, text: &str) {
     }
 }
 
-fn random_state() -> String {
-    oauth2::CsrfToken::new_random().secret().clone()
+/// `N` bytes of the thread's CSPRNG, base64url without padding: one draw, where oauth2's
+/// `CsrfToken::new_random` draws byte by byte.
+fn random_token<const N: usize>() -> String {
+    let mut bytes = [0; N];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A login's `state`: 128 random bits.
+pub(crate) fn random_state() -> String {
+    random_token::<16>()
+}
+
+/// PKCE with S256 (RFC 7636, sections 4.1 and 4.2): `(challenge, verifier)`, the verifier 43
+/// characters from 32 random bytes, the challenge the base64url SHA-256 of the verifier.
+fn pkce_s256() -> (String, String) {
+    let verifier = random_token::<32>();
+    let challenge = URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    (challenge, verifier)
 }
 
 #[async_trait]
@@ -1106,13 +1165,10 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
         params.push(("state".into(), state.clone()));
         let verifier = match spec.pkce {
             Pkce::S256 => {
-                let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
-                params.push(("code_challenge".into(), challenge.as_str().to_owned()));
-                params.push((
-                    "code_challenge_method".into(),
-                    challenge.method().as_str().to_owned(),
-                ));
-                Some(verifier.secret().clone())
+                let (challenge, verifier) = pkce_s256();
+                params.push(("code_challenge".into(), challenge));
+                params.push(("code_challenge_method".into(), "S256".into()));
+                Some(verifier)
             }
             Pkce::None => None,
         };
@@ -1136,7 +1192,8 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
         let base =
             self.provider
                 .endpoint(pcx.backend, Endpoint::AUTHORIZATION, spec.authorization_url);
-        let url = url::Url::parse(&base)
+        let url = self
+            .authorization_base(&base)
             .map_err(|e| pcx.config_error(Endpoint::AUTHORIZATION.setting(), e))?;
         let url = with_query_pairs(url, &params);
         let form_post = params
@@ -1272,7 +1329,67 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
 
 #[cfg(test)]
 mod query_tests {
-    use super::with_query_pairs;
+    use super::*;
+
+    /// RFC 7636's unreserved characters, of which a verifier is made (base64url has no `.`
+    /// or `~`, but it is a subset).
+    fn unreserved(text: &str) -> bool {
+        text.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+    }
+
+    #[test]
+    fn state_and_pkce_are_fresh_and_well_formed() {
+        let (state, other) = (random_state(), random_state());
+        assert_eq!(state.len(), 22, "128 bits: {state}");
+        assert!(unreserved(&state), "{state}");
+        assert_ne!(state, other);
+
+        let (challenge, verifier) = pkce_s256();
+        assert_eq!(verifier.len(), 43, "RFC 7636 section 4.1: {verifier}");
+        assert!(unreserved(&verifier), "{verifier}");
+        assert_eq!(
+            challenge,
+            URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes())),
+            "section 4.2: BASE64URL(SHA256(verifier))"
+        );
+        assert_ne!(pkce_s256().1, verifier);
+    }
+
+    #[test]
+    fn the_authorization_url_is_written_as_the_url_crate_writes_it_and_follows_changes() {
+        struct Plain;
+        #[async_trait]
+        impl OAuth2Provider for Plain {
+            fn spec(&self) -> OAuth2Spec {
+                OAuth2Spec {
+                    name: "plain",
+                    ..OAuth2Spec::DEFAULT
+                }
+            }
+            async fn user_data(&self, _: &ProviderCx<'_>, _: &TokenResponse) -> Result<Value> {
+                Ok(Value::Null)
+            }
+        }
+        let backend = OAuth2Backend::new(Plain);
+        let first = "https://ID.Example.COM:443/authorize";
+        assert_eq!(
+            backend.authorization_base(first).as_deref(),
+            Ok("https://id.example.com/authorize")
+        );
+        assert_eq!(
+            backend.authorization_base(first).as_deref(),
+            Ok("https://id.example.com/authorize")
+        );
+        assert_eq!(
+            backend
+                .authorization_base("https://other.example/a b")
+                .as_deref(),
+            Ok("https://other.example/a%20b"),
+            "another URL is parsed anew"
+        );
+        assert!(backend.authorization_base("not a url").is_err());
+    }
 
     /// The fast encoder writes exactly what the url crate's `query_pairs_mut` writes.
     #[test]
@@ -1303,7 +1420,7 @@ mod query_tests {
             let mut expected = parsed.clone();
             expected.query_pairs_mut().extend_pairs(&params);
             assert_eq!(
-                with_query_pairs(parsed, &params),
+                with_query_pairs(parsed.into(), &params),
                 expected.as_str(),
                 "{base}"
             );
