@@ -1,5 +1,6 @@
 //! ID-token validation with a cached JWKS, RS256 and ES256, next to the cost of merely decoding
-//! the same claims from JSON: compare the figures of one run as ratios.
+//! the same claims from JSON and of ring's bare P-256 verification: compare the figures of one
+//! run as ratios.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
@@ -51,6 +52,34 @@ fn bench(c: &mut Criterion) {
             });
         });
     }
+
+    // The floor of ES256: ring's P-256 verification of the same signature, nothing else.
+    let ec_jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kty"] == "EC")
+        .unwrap();
+    let mut point = vec![0x04];
+    for coordinate in ["x", "y"] {
+        point.extend(
+            URL_SAFE_NO_PAD
+                .decode(ec_jwk[coordinate].as_str().unwrap())
+                .unwrap(),
+        );
+    }
+    let (message, signature) = es256.rsplit_once('.').unwrap();
+    let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+    group.bench_function("ring_p256_verify_only", |b| {
+        b.iter(|| {
+            ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_FIXED,
+                &point,
+            )
+            .verify(message.as_bytes(), &signature)
+            .unwrap()
+        });
+    });
 
     // The same through the shared cache, as a login does it: the JWKS is fetched once (from an
     // in-process client), then every validation is a cache hit.
