@@ -206,9 +206,72 @@ pub fn body_excerpt(body: &[u8]) -> String {
     text.chars().filter(|c| !c.is_control()).collect()
 }
 
+/// The bytes [`percent_encode_into`] writes as they are: ASCII letters and digits, and `extra`.
+///
+/// `const`, so that each encoding builds its table at compile time:
+/// `const UNRESERVED: [bool; 256] = kept_bytes(b"-._~");` (RFC 3986 and RFC 5849).
+pub const fn kept_bytes(extra: &[u8]) -> [bool; 256] {
+    let mut kept = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        kept[byte] = (byte as u8).is_ascii_alphanumeric();
+        byte += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        kept[extra[i] as usize] = true;
+        i += 1;
+    }
+    kept
+}
+
+/// Appends `text` percent-encoded: the bytes `kept` marks as they are, a space as `+` when
+/// `space_as_plus` (forms), every other byte as `%XX` with upper-case hex.
+pub fn percent_encode_into(out: &mut String, text: &str, kept: &[bool; 256], space_as_plus: bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let bytes = text.as_bytes();
+    out.reserve(bytes.len());
+    let mut i = 0;
+    // Runs of kept bytes are copied whole. Only ASCII is kept, so both ends of a run are
+    // character boundaries.
+    while i < bytes.len() {
+        let end = bytes[i..]
+            .iter()
+            .position(|b| !kept[usize::from(*b)])
+            .map_or(bytes.len(), |n| i + n);
+        if end > i {
+            out.push_str(&text[i..end]);
+        }
+        let Some(&byte) = bytes.get(end) else {
+            break;
+        };
+        if byte == b' ' && space_as_plus {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        i = end + 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_encoding_keeps_the_given_bytes_and_escapes_the_rest() {
+        const FORM: [bool; 256] = kept_bytes(b"*-._");
+        const RFC3986: [bool; 256] = kept_bytes(b"-._~");
+        let encode = |kept, plus| {
+            let mut out = String::from(">");
+            percent_encode_into(&mut out, "aZ09 *-._~/é", kept, plus);
+            out
+        };
+        assert_eq!(encode(&FORM, true), ">aZ09+*-._%7E%2F%C3%A9");
+        assert_eq!(encode(&RFC3986, false), ">aZ09%20%2A-._~%2F%C3%A9");
+    }
 
     fn answer(status: u16) -> HttpResponse {
         let mut response = http::Response::new(b"{\"error\":\"slow down\"}".to_vec());

@@ -550,39 +550,8 @@ pub(crate) fn encode(text: &str) -> String {
 
 /// Appends `text` encoded as [`encode`] does.
 fn encode_into(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    /// Which bytes go as they are: one lookup per byte.
-    const UNRESERVED: [bool; 256] = {
-        let mut unreserved = [false; 256];
-        let mut byte = 0;
-        while byte < 256 {
-            let b = byte as u8;
-            unreserved[byte] = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~');
-            byte += 1;
-        }
-        unreserved
-    };
-    let bytes = text.as_bytes();
-    out.reserve(bytes.len());
-    let mut i = 0;
-    // Runs of unreserved characters are copied whole; only the other bytes are escaped. A run
-    // is ASCII, so both of its ends are character boundaries.
-    while i < bytes.len() {
-        let end = bytes[i..]
-            .iter()
-            .position(|b| !UNRESERVED[usize::from(*b)])
-            .map_or(bytes.len(), |n| i + n);
-        if end > i {
-            out.push_str(&text[i..end]);
-        }
-        let Some(&byte) = bytes.get(end) else {
-            break;
-        };
-        out.push('%');
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        i = end + 1;
-    }
+    const UNRESERVED: [bool; 256] = social_core::http::kept_bytes(b"-._~");
+    social_core::http::percent_encode_into(out, text, &UNRESERVED, false);
 }
 
 fn join(pairs: &[(String, String)]) -> String {

@@ -1025,42 +1025,8 @@ fn with_query_pairs(url: String, params: &[(String, String)]) -> String {
 /// Appends `text` form-urlencoded (WHATWG `application/x-www-form-urlencoded`): ASCII letters,
 /// digits and `*-._` as they are, a space as `+`, every other byte as `%XX`.
 fn form_encode_into(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    /// Which bytes go as they are: one lookup per byte.
-    const KEPT: [bool; 256] = {
-        let mut kept = [false; 256];
-        let mut byte = 0;
-        while byte < 256 {
-            let b = byte as u8;
-            kept[byte] = b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_');
-            byte += 1;
-        }
-        kept
-    };
-    let bytes = text.as_bytes();
-    out.reserve(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let end = bytes[i..]
-            .iter()
-            .position(|b| !KEPT[usize::from(*b)])
-            .map_or(bytes.len(), |n| i + n);
-        // A run of kept bytes is ASCII: both its ends are character boundaries.
-        if end > i {
-            out.push_str(&text[i..end]);
-        }
-        let Some(&byte) = bytes.get(end) else {
-            break;
-        };
-        if byte == b' ' {
-            out.push('+');
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
-        }
-        i = end + 1;
-    }
+    const KEPT: [bool; 256] = social_core::http::kept_bytes(b"*-._");
+    social_core::http::percent_encode_into(out, text, &KEPT, true);
 }
 
 /// `N` bytes of the thread's CSPRNG, base64url without padding: one draw, where oauth2's
