@@ -27,8 +27,9 @@ pub use frontend::{Frontend, Setup};
 /// It expands to one module per scenario module (`login`, `csrf`, ...), each with one test per
 /// scenario, named as the scenario: a failure reads `login::hostile_next_is_ignored`.
 ///
-/// Invoke it once, at the root of a test crate; names the caller's root module sees (the
-/// frontend, the runner) are seen by the tests.
+/// Invoke it once at the root of a test crate, or once per module to run the suite over
+/// several frontends (social-axum runs it over a session store and over cookie sessions);
+/// names the invoking module sees (the frontend, the runner) are seen by the tests.
 #[macro_export]
 macro_rules! suite {
     ($frontend:ty, $run:expr $(,)?) => {
