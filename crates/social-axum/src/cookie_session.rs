@@ -66,6 +66,7 @@ struct Config {
     secure: bool,
     http_only: bool,
     expiry: Option<Expiry>,
+    always_save: bool,
 }
 
 impl fmt::Debug for CookieSessionLayer {
@@ -79,6 +80,7 @@ impl fmt::Debug for CookieSessionLayer {
             .field("secure", &config.secure)
             .field("http_only", &config.http_only)
             .field("expiry", &config.expiry)
+            .field("always_save", &config.always_save)
             .finish_non_exhaustive()
     }
 }
@@ -97,6 +99,7 @@ impl CookieSessionLayer {
                 secure: true,
                 http_only: true,
                 expiry: None,
+                always_save: false,
             }),
         }
     }
@@ -147,6 +150,15 @@ impl CookieSessionLayer {
     /// When sessions expire: the cookie's lifetime, and when its data is refused.
     pub fn with_expiry(mut self, expiry: Expiry) -> Self {
         self.config().expiry = Some(expiry);
+        self
+    }
+
+    /// Whether every response re-seals a session that has data, changed or not, so that an
+    /// [`Expiry::OnInactivity`] counts from the last request rather than from the last change
+    /// (as `SessionManagerLayer::with_always_save`). Off by default: an unchanged session's
+    /// cookie is left as it is, which saves encrypting it and a `Set-Cookie` per response.
+    pub fn with_always_save(mut self, always_save: bool) -> Self {
+        self.config().always_save = always_save;
         self
     }
 }
@@ -215,7 +227,10 @@ where
             let empty = session.is_empty().await;
             if had_cookie && empty {
                 append_cookie(&mut response, removal(&config));
-            } else if modified && !empty && !response.status().is_server_error() {
+            } else if (modified || config.always_save)
+                && !empty
+                && !response.status().is_server_error()
+            {
                 match written_cookie(&session, &envelope).await {
                     Ok(cookie) => append_cookie(&mut response, cookie),
                     Err(problem) => {
@@ -522,6 +537,29 @@ mod tests {
         // Of two cookies of that name, the one that opens is used.
         let both = format!("session=garbage; session={value}");
         assert_eq!(send(&app, "/read", Some(&both)).await.2, "xxx");
+    }
+
+    #[tokio::test]
+    async fn always_save_reseals_an_unchanged_session_with_a_later_expiry() {
+        let layer = CookieSessionLayer::new(Key::generate())
+            .with_expiry(Expiry::OnInactivity(Duration::hours(1)))
+            .with_always_save(true);
+        let app = app(layer);
+        let (_, set, _) = send(&app, "/write/3", None).await;
+        let first = pair(&set[0]).to_owned();
+        let (_, again, body) = send(&app, "/read", Some(&first)).await;
+        assert_eq!(body, "xxx");
+        assert_eq!(
+            again.len(),
+            1,
+            "an unchanged session is re-sealed: {again:?}"
+        );
+        assert!(again[0].contains("Max-Age=3600"), "{again:?}");
+        let second = pair(&again[0]);
+        assert_ne!(second, first, "sealed anew");
+        assert_eq!(send(&app, "/read", Some(second)).await.2, "xxx");
+        // A request without a session still gets no cookie.
+        assert!(send(&app, "/read", None).await.1.is_empty());
     }
 
     #[tokio::test]

@@ -9,7 +9,7 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use social_axum::{CookieSessionLayer, Key};
+use social_axum::CookieSessionLayer;
 use social_core::{
     Backend, Configure, Registry, Secret, Settings, SocialAuth, Storage,
     pipeline::{Pipeline, RequireEmail},
@@ -34,7 +34,7 @@ use social_mock::{Mock, MockClient, MockKey, MockProvider};
 
 use crate::{
     around_social_routes,
-    config::{Config, DevProviderMode, SessionBackend, StartError, redacted},
+    config::{Config, DevProviderMode, SessionBackend, SessionKey, StartError, redacted},
     html,
     pages::{self, PROFILE_PATH},
 };
@@ -140,6 +140,7 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
         public_url,
         database_url,
         sessions,
+        session_key,
         settings,
         dev_provider,
         store_timeout,
@@ -226,8 +227,20 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
     };
     let router = match (sessions, &database) {
         (SessionBackend::Cookie, _) => {
-            tracing::info!("sessions: in their cookie (key made at start-up, lost at restart)");
-            with_cookie_sessions(router, secure)
+            let key = match session_key {
+                Some(key) => {
+                    tracing::info!("sessions: in their cookie, sealed with SESSION_KEY");
+                    key
+                }
+                None => {
+                    tracing::info!(
+                        "sessions: in their cookie (key made at start-up, lost at restart; \
+                         set SESSION_KEY to keep them)"
+                    );
+                    SessionKey::generate()
+                }
+            };
+            with_cookie_sessions(router, &key, secure)
         }
         (SessionBackend::Memory, _) => {
             tracing::info!("sessions: in memory (this instance only, lost at restart)");
@@ -523,9 +536,9 @@ fn session_cookie(secure: bool) -> &'static str {
     }
 }
 
-fn with_cookie_sessions(router: Router, secure: bool) -> Router {
+fn with_cookie_sessions(router: Router, key: &SessionKey, secure: bool) -> Router {
     router.layer(
-        CookieSessionLayer::new(Key::generate())
+        CookieSessionLayer::new(key.key())
             .with_name(session_cookie(secure))
             .with_path("/")
             .with_secure(secure)

@@ -31,6 +31,48 @@ pub enum SessionBackend {
     },
 }
 
+/// The key that seals sessions kept in their cookie ([`SessionBackend::Cookie`]): 64 secret
+/// bytes, the same on every instance that must open the others' sessions.
+#[derive(Clone)]
+pub struct SessionKey(social_axum::Key);
+
+impl SessionKey {
+    /// The key encoded in `text`: 64 bytes in base64, standard or URL-safe, padded or not, such
+    /// as `openssl rand -base64 64` prints.
+    pub fn from_base64(text: &str) -> Result<Self, String> {
+        use base64::Engine as _;
+        let text: String = text.split_whitespace().collect();
+        let trimmed = text.trim_end_matches('=');
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(trimmed)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(trimmed))
+            .map_err(|_| "is not base64; make a key with `openssl rand -base64 64`".to_owned())?;
+        social_axum::Key::try_from(bytes.as_slice())
+            .map(Self)
+            .map_err(|_| {
+                format!(
+                    "holds {} bytes, and a key is 64; make one with `openssl rand -base64 64`",
+                    bytes.len()
+                )
+            })
+    }
+
+    /// A new random key: sessions sealed with it end when the process does.
+    pub fn generate() -> Self {
+        Self(social_axum::Key::generate())
+    }
+
+    pub(crate) fn key(&self) -> social_axum::Key {
+        self.0.clone()
+    }
+}
+
+impl fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionKey(..)")
+    }
+}
+
 /// Which dev provider the `dev` backends use.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -61,6 +103,9 @@ pub struct Config {
     pub database_url: String,
     /// Where sessions are kept.
     pub sessions: SessionBackend,
+    /// The key of sessions kept in their cookie (`SESSION_KEY`); without one a key is made at
+    /// start-up, so that sessions end at restart and other instances cannot open them.
+    pub session_key: Option<SessionKey>,
     /// Social login settings as loaded, before the demo's own defaults are applied.
     pub settings: Settings,
     /// Which dev provider the `dev` backends use.
@@ -78,6 +123,7 @@ impl Config {
             public_url: public_url.trim_end_matches('/').to_owned(),
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             sessions: SessionBackend::Cookie,
+            session_key: None,
             settings: Settings::default(),
             dev_provider: DevProviderMode::BuiltIn,
             store_timeout: DEFAULT_STORE_TIMEOUT,
@@ -95,6 +141,13 @@ impl Config {
     #[must_use]
     pub fn sessions(mut self, backend: SessionBackend) -> Self {
         self.sessions = backend;
+        self
+    }
+
+    /// Seals cookie sessions with `key`.
+    #[must_use]
+    pub fn session_key(mut self, key: SessionKey) -> Self {
+        self.session_key = Some(key);
         self
     }
 
@@ -118,6 +171,7 @@ impl Config {
     /// |---|---|---|
     /// | `DATABASE_URL` | `sqlite://...` or `postgres://...` | [`DEFAULT_DATABASE_URL`] |
     /// | `SESSION_STORE` | `cookie`, `memory`, `db` or `redis` | `cookie` |
+    /// | `SESSION_KEY` | 64 bytes in base64 that seal `cookie` sessions | made at start-up |
     /// | `REDIS_URL` | the Redis server, for `SESSION_STORE=redis` | |
     /// | `STORE_TIMEOUT` | seconds a request waits for the Redis session store | 3 |
     /// | `DEV_PROVIDER` | `on`, `off`, or the issuer URL of one running elsewhere | `on` |
@@ -157,6 +211,17 @@ impl Config {
                 ));
             }
         };
+        if let Some(key) = var("SESSION_KEY") {
+            if config.sessions != SessionBackend::Cookie {
+                return Err(StartError::config(
+                    "SESSION_KEY",
+                    "is only used with SESSION_STORE=cookie; unset one of them",
+                ));
+            }
+            config.session_key = Some(
+                SessionKey::from_base64(&key).map_err(|e| StartError::config("SESSION_KEY", e))?,
+            );
+        }
         if let Some(seconds) = var("STORE_TIMEOUT") {
             config.store_timeout = match seconds.trim().parse::<u64>() {
                 Ok(seconds @ 1..=60) => std::time::Duration::from_secs(seconds),

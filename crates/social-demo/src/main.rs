@@ -8,7 +8,8 @@ use tracing_subscriber::EnvFilter;
 const USAGE: &str = "usage: social-demo [--port PORT]
 
 Serves the social-auth demo on http://127.0.0.1:PORT (default 8000, or $PORT).
-Environment: DATABASE_URL, SESSION_STORE (cookie|memory|db|redis), REDIS_URL,
+Environment: DATABASE_URL, SESSION_STORE (cookie|memory|db|redis), SESSION_KEY,
+REDIS_URL,
 DEV_PROVIDER (on|off|issuer URL), PUBLIC_URL, SOCIAL_AUTH_CONFIG (TOML file),
 SOCIAL_AUTH_* settings, RUST_LOG.
 See crates/social-demo/README.md.";

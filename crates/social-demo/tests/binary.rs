@@ -156,6 +156,39 @@ fn a_bad_setting_stops_it_with_the_setting_named() {
 }
 
 #[test]
+fn a_session_key_must_be_64_bytes_of_base64_for_cookie_sessions() {
+    let stderr = refused(&[("SESSION_KEY", "not base64!")]);
+    assert!(
+        stderr.contains("SESSION_KEY: is not base64; make a key with `openssl rand -base64 64`"),
+        "{stderr}"
+    );
+    let stderr = refused(&[("SESSION_KEY", "c2hvcnQ=")]);
+    assert!(
+        stderr.contains("SESSION_KEY: holds 5 bytes, and a key is 64"),
+        "{stderr}"
+    );
+    let stderr = refused(&[("SESSION_STORE", "memory"), ("SESSION_KEY", "c2hvcnQ=")]);
+    assert!(
+        stderr.contains("SESSION_KEY: is only used with SESSION_STORE=cookie"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn with_a_session_key_start_up_says_so() {
+    // 64 bytes, URL-safe and unpadded, as some generators print them.
+    let key = format!("{}-w", "-_".repeat(42));
+    let mut command = demo();
+    command.env("SESSION_KEY", key);
+    let (running, _url, all) = start(command);
+    assert!(
+        all.contains("sessions: in their cookie, sealed with SESSION_KEY"),
+        "{all}"
+    );
+    drop(running);
+}
+
+#[test]
 fn redis_sessions_need_a_usable_redis_url() {
     let stderr = refused(&[("SESSION_STORE", "redis")]);
     assert!(stderr.contains("REDIS_URL: is not set"), "{stderr}");

@@ -15,7 +15,7 @@ use common::{Browser, Server, listen, serve_on, service_url};
 use reqwest::StatusCode;
 use social_axum::USER_ID_KEY;
 use social_core::{BackendSettings, Secret, Settings};
-use social_demo::{Config, DEV_PROVIDER_PATH, DevProviderMode, SessionBackend};
+use social_demo::{Config, DEV_PROVIDER_PATH, DevProviderMode, SessionBackend, SessionKey};
 use social_mock::{MockClient, MockKey, MockProvider};
 use social_sqlx::sqlx::{Connection, Executor, PgConnection};
 use tower_sessions_redis_store::fred::prelude::{
@@ -102,6 +102,7 @@ fn settings() -> Settings {
 async fn a_login_crosses_instances(
     database_url: &str,
     sessions: SessionBackend,
+    session_key: Option<SessionKey>,
 ) -> (Server, Browser) {
     // Instance A's address is the public one; B sits behind the same name.
     let (listener_a, front) = listen().await;
@@ -124,13 +125,17 @@ async fn a_login_crosses_instances(
     tokio::spawn(async move { axum::serve(provider_listener, provider).await });
 
     let config = || {
-        Config::new(&front)
+        let config = Config::new(&front)
             .database_url(database_url)
             .sessions(sessions.clone())
             .dev_provider(DevProviderMode::External {
                 issuer: issuer.clone(),
             })
-            .settings(settings())
+            .settings(settings());
+        match &session_key {
+            Some(key) => config.session_key(key.clone()),
+            None => config,
+        }
     };
     // One after the other: the second finds the tables made by the first.
     let a = serve_on(listener_a, front.clone(), config()).await;
@@ -232,9 +237,35 @@ async fn a_login_started_on_one_instance_completes_on_the_other() {
         return;
     };
     let database = FreshDatabase::create(&admin_url).await;
-    let (a, _) = a_login_crosses_instances(&database.url, SessionBackend::Database).await;
+    let (a, _) = a_login_crosses_instances(&database.url, SessionBackend::Database, None).await;
     drop(a);
     database.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_sessions_in_their_cookie_and_one_key_a_login_crosses_instances() {
+    let database = SqliteFile::new();
+    use base64::Engine as _;
+    let secret = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+    let key = SessionKey::from_base64(&secret).expect("64 bytes");
+    let (a, mut browser) =
+        a_login_crosses_instances(&database.url(), SessionBackend::Cookie, Some(key)).await;
+    let on_a = browser.get("/profile/").await;
+    assert_eq!(on_a.status, StatusCode::OK, "{}", on_a.body);
+
+    // An instance with another key cannot open the cookie: the same browser is logged out
+    // there.
+    let (listener_c, url_c) = listen().await;
+    let other = Config::new(&a.url)
+        .database_url(&database.url())
+        .dev_provider(DevProviderMode::Off)
+        .session_key(SessionKey::generate());
+    let _c = serve_on(listener_c, url_c.clone(), other).await;
+    let host = a.url.trim_start_matches("http://").to_owned();
+    browser.switch_to(&url_c, &host);
+    let on_c = browser.get("/profile/").await;
+    assert_ne!(on_c.status, StatusCode::OK, "{}", on_c.body);
+    assert!(!on_c.body.contains("bob@builder.test"), "{}", on_c.body);
 }
 
 /// A connection of the test's own to the Redis server the instances use.
@@ -261,7 +292,7 @@ async fn with_sessions_in_redis_a_login_started_on_one_instance_completes_on_the
     let sessions = SessionBackend::Redis {
         url: redis_url.clone(),
     };
-    let (a, mut browser) = a_login_crosses_instances(&database.url(), sessions).await;
+    let (a, mut browser) = a_login_crosses_instances(&database.url(), sessions, None).await;
 
     // The session is a key in Redis named by the cookie, as the store writes it.
     let current = browser.cookies_set().last().cloned().expect("a session");

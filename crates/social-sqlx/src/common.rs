@@ -1,7 +1,11 @@
 //! What both databases share: rows, their conversion to core's records, errors, and the one
 //! `Storage` implementation both stores expand from [`impl_storage!`].
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::{
+    future::Future,
+    pin::Pin,
+    time::{SystemTime, UNIX_EPOCH},
+};
 
 use serde_json::{Map, Value};
 use social_core::{
@@ -9,6 +13,21 @@ use social_core::{
     storage::{Code, OpenIdAssociation, Partial, StorageError, StorageResult},
 };
 use sqlx::types::Json;
+
+/// A future that may hold a borrow for `'a`.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A write to run on a connection `C` when the storage's turn to write comes.
+pub(crate) type Work<C, T> =
+    Box<dyn for<'c> FnOnce(&'c mut C) -> BoxFuture<'c, StorageResult<T>> + Send>;
+
+/// `work` as a [`Work`]: the bound tells the compiler the closure takes any borrow.
+pub(crate) fn work<C, T, F>(work: F) -> Work<C, T>
+where
+    F: for<'c> FnOnce(&'c mut C) -> BoxFuture<'c, StorageResult<T>> + Send + 'static,
+{
+    Box::new(work)
+}
 
 /// Our migrations share sqlx's `_sqlx_migrations` table with the application's own; a version
 /// shaped like a timestamp from before sqlx-cli users started theirs keeps them apart.
@@ -282,8 +301,13 @@ macro_rules! impl_storage {
                 &self,
                 user: ::social_core::NewUser,
             ) -> ::social_core::storage::StorageResult<::social_core::User> {
-                let mut conn = self.write().await.map_err($crate::common::backend)?;
-                Self::insert_user(&mut conn, &user).await
+                self.write_job(
+                    false,
+                    $crate::common::work(move |conn| {
+                        Box::pin(async move { Self::insert_user(conn, &user).await })
+                    }),
+                )
+                .await
             }
 
             async fn update_user(
@@ -296,22 +320,32 @@ macro_rules! impl_storage {
                 let Some(id) = row_id(&user.id) else {
                     return Err(not_found());
                 };
-                let done = ::sqlx::query::<$db>(
-                    "UPDATE users SET username = $2, email = $3, email_verified = $4, \
-                     first_name = $5, last_name = $6, fullname = $7, is_active = $8 \
-                     WHERE id = $1",
-                )
-                .bind(id)
-                .bind(&user.username)
-                .bind(&user.email)
-                .bind(user.email_verified)
-                .bind(&user.first_name)
-                .bind(&user.last_name)
-                .bind(&user.fullname)
-                .bind(user.is_active)
-                .execute(&mut *self.write().await.map_err(backend)?)
-                .await
-                .map_err(|e| write_error(e, username_taken(&user.username)))?;
+                let user = user.clone();
+                let done = self
+                    .write_job(
+                        false,
+                        work(move |conn| {
+                            Box::pin(async move {
+                                ::sqlx::query::<$db>(
+                                    "UPDATE users SET username = $2, email = $3, \
+                                     email_verified = $4, first_name = $5, last_name = $6, \
+                                     fullname = $7, is_active = $8 WHERE id = $1",
+                                )
+                                .bind(id)
+                                .bind(&user.username)
+                                .bind(&user.email)
+                                .bind(user.email_verified)
+                                .bind(&user.first_name)
+                                .bind(&user.last_name)
+                                .bind(&user.fullname)
+                                .bind(user.is_active)
+                                .execute(conn)
+                                .await
+                                .map_err(|e| write_error(e, username_taken(&user.username)))
+                            })
+                        }),
+                    )
+                    .await?;
                 if done.rows_affected() == 0 {
                     return Err(not_found());
                 }
@@ -425,8 +459,14 @@ macro_rules! impl_storage {
                 user: &::social_core::UserId,
                 account: ::social_core::NewSocialAccount,
             ) -> ::social_core::storage::StorageResult<::social_core::SocialAccount> {
-                let mut conn = self.write().await.map_err($crate::common::backend)?;
-                Self::insert_account(&mut conn, user, &account).await
+                let user = user.clone();
+                self.write_job(
+                    false,
+                    $crate::common::work(move |conn| {
+                        Box::pin(async move { Self::insert_account(conn, &user, &account).await })
+                    }),
+                )
+                .await
             }
 
             async fn create_user_with_account(
@@ -437,14 +477,18 @@ macro_rules! impl_storage {
                 ::social_core::User,
                 ::social_core::SocialAccount,
             )> {
-                use $crate::common::*;
-                // One transaction: when either insert fails, dropping `tx` rolls both back.
-                let mut conn = self.write().await.map_err(backend)?;
-                let mut tx = Self::begin_write(&mut conn).await.map_err(backend)?;
-                let user = Self::insert_user(&mut tx, &user).await?;
-                let account = Self::insert_account(&mut tx, &user.id, &account).await?;
-                tx.commit().await.map_err(backend)?;
-                Ok((user, account))
+                // Atomic: when either insert fails, both are undone.
+                self.write_job(
+                    true,
+                    $crate::common::work(move |conn| {
+                        Box::pin(async move {
+                            let user = Self::insert_user(conn, &user).await?;
+                            let account = Self::insert_account(conn, &user.id, &account).await?;
+                            Ok((user, account))
+                        })
+                    }),
+                )
+                .await
             }
 
             async fn update_extra_data(
@@ -453,15 +497,26 @@ macro_rules! impl_storage {
                 extra_data: &::serde_json::Map<String, ::serde_json::Value>,
             ) -> ::social_core::storage::StorageResult<()> {
                 use $crate::common::*;
-                let done = ::sqlx::query::<$db>(
-                    "UPDATE social_accounts SET extra_data = $2, modified_at = $3 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(::sqlx::types::Json(extra_data))
-                .bind(now())
-                .execute(&mut *self.write().await.map_err(backend)?)
-                .await
-                .map_err(backend)?;
+                let extra_data = extra_data.clone();
+                let done = self
+                    .write_job(
+                        false,
+                        work(move |conn| {
+                            Box::pin(async move {
+                                ::sqlx::query::<$db>(
+                                    "UPDATE social_accounts SET extra_data = $2, modified_at = $3 \
+                                     WHERE id = $1",
+                                )
+                                .bind(id)
+                                .bind(::sqlx::types::Json(&extra_data))
+                                .bind(now())
+                                .execute(conn)
+                                .await
+                                .map_err(backend)
+                            })
+                        }),
+                    )
+                    .await?;
                 if done.rows_affected() == 0 {
                     return Err(::social_core::storage::StorageError::NotFound(format!(
                         "social account {id}"

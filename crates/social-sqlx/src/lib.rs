@@ -1,13 +1,13 @@
 #![doc = include_str!("../README.md")]
 
-#[cfg(feature = "sqlite")]
-mod claims;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod common;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "sqlite")]
+mod writes;
 
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStorage;

@@ -2,7 +2,7 @@
 
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction, pool::PoolConnection};
 
-use crate::common::{impl_storage, migrator};
+use crate::common::{Work, backend, impl_storage, migrator};
 
 /// A [`Storage`](social_core::Storage) in a PostgreSQL database.
 ///
@@ -72,6 +72,23 @@ impl PostgresStorage {
     ) -> social_core::storage::StorageResult<bool> {
         let mut conn = self.write().await.map_err(crate::common::backend)?;
         Self::insert_nonce(&mut conn, server_url, timestamp, salt).await
+    }
+
+    /// Runs `work` on a connection; in a transaction when it is `atomic`.
+    async fn write_job<T>(
+        &self,
+        atomic: bool,
+        work: Work<PgConnection, T>,
+    ) -> social_core::storage::StorageResult<T> {
+        let mut conn = self.write().await.map_err(backend)?;
+        if !atomic {
+            return work(&mut conn).await;
+        }
+        let mut tx = Self::begin_write(&mut conn).await.map_err(backend)?;
+        // When `work` fails, dropping `tx` rolls it back.
+        let done = work(&mut tx).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(done)
     }
 
     /// Read committed is enough: the unique indexes decide between racing writers, and the

@@ -19,8 +19,8 @@ use sqlx::{
 use tokio::sync::{Mutex, MutexGuard, OwnedMutexGuard};
 
 use crate::{
-    claims::ClaimQueue,
-    common::{impl_storage, migrator},
+    common::{Work, backend, impl_storage, migrator},
+    writes::WriteQueue,
 };
 
 /// How long a writer waits for another one to finish before giving up with `database is
@@ -54,8 +54,8 @@ struct Own {
     readers: Box<[Mutex<SqliteConnection>]>,
     /// Where the next read starts looking for a free connection.
     next: AtomicUsize,
-    /// Nonce claims waiting for the writer, made together.
-    claims: ClaimQueue,
+    /// Writes waiting for the writer, made together.
+    queue: WriteQueue,
 }
 
 /// A connection of the storage for the span of one statement or transaction.
@@ -158,7 +158,7 @@ impl SqliteStorage {
                     writer: Arc::new(Mutex::new(writer)),
                     readers: readers.into(),
                     next: AtomicUsize::new(0),
-                    claims: ClaimQueue::default(),
+                    queue: WriteQueue::default(),
                 })),
             }
         };
@@ -227,7 +227,7 @@ impl SqliteStorage {
     ) -> social_core::storage::StorageResult<bool> {
         match &self.own {
             Some(own) => {
-                own.claims
+                own.queue
                     .claim(&own.writer, server_url, timestamp, salt)
                     .await
             }
@@ -236,6 +236,27 @@ impl SqliteStorage {
                 Self::insert_nonce(&mut conn, server_url, timestamp, salt).await
             }
         }
+    }
+
+    /// Runs `work` on the writer; atomic when it is `atomic`. On a file, together with the
+    /// writes of concurrent logins (one transaction, one `fsync` for all).
+    async fn write_job<T: Send + 'static>(
+        &self,
+        atomic: bool,
+        work: Work<SqliteConnection, T>,
+    ) -> social_core::storage::StorageResult<T> {
+        if let Some(own) = &self.own {
+            return own.queue.write(&own.writer, atomic, work).await;
+        }
+        let mut conn = self.write().await.map_err(backend)?;
+        if !atomic {
+            return work(&mut conn).await;
+        }
+        let mut tx = Self::begin_write(&mut conn).await.map_err(backend)?;
+        // When `work` fails, dropping `tx` rolls it back.
+        let done = work(&mut tx).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(done)
     }
 
     /// `BEGIN IMMEDIATE` takes the write lock at once, so a second writer waits out the busy
@@ -355,7 +376,7 @@ mod tests {
                 tokio::spawn(async move { storage.use_nonce("https://op", 7, salt).await })
             })
             .collect();
-        while own.claims.pending.lock().expect("queue").len() < salts.len() {
+        while own.queue.queued() < salts.len() {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         drop(held);
@@ -369,7 +390,7 @@ mod tests {
             1,
             "of two equal claims exactly one wins: {won:?}"
         );
-        assert_eq!(own.claims.batches.load(Ordering::Relaxed), 1);
+        assert_eq!(own.queue.batches.load(Ordering::Relaxed), 1);
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM social_nonces")
             .fetch_one(&mut *storage.read().await.expect("read"))
             .await
@@ -384,6 +405,96 @@ mod tests {
                 "{salt} was claimed already"
             );
         }
+    }
+
+    /// Writes of several logins that queue for the writer share one transaction; one that
+    /// fails is undone alone, half-made user included, and the others commit.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queued_writes_share_one_transaction_and_fail_alone() {
+        use social_core::{
+            NewSocialAccount, NewUser, Storage as _, UserDetails,
+            storage::{StorageError, UserStore as _},
+        };
+
+        let db = TempDb::new();
+        let storage = SqliteStorage::connect(&db.url()).await.expect("connect");
+        let own = Arc::clone(storage.own.as_ref().expect("own connections"));
+        let existing = storage
+            .create_user_with_account(
+                NewUser::from_details("taken".into(), &UserDetails::new()),
+                NewSocialAccount::new("github", "1", serde_json::Map::new()),
+            )
+            .await
+            .expect("first user");
+        let before = own.queue.batches.load(Ordering::Relaxed);
+
+        let held = own.writer.lock().await;
+        let create = |username: &str, uid: &str| {
+            let storage = storage.clone();
+            let user = NewUser::from_details(username.into(), &UserDetails::new());
+            let account = NewSocialAccount::new("github", uid, serde_json::Map::new());
+            tokio::spawn(async move { storage.create_user_with_account(user, account).await })
+        };
+        let alice = create("alice", "2");
+        let username_taken = create("taken", "3");
+        // The user insert lands, the account insert fails: the user must go too.
+        let account_taken = create("carol", "1");
+        let claim = {
+            let storage = storage.clone();
+            tokio::spawn(async move { storage.use_nonce("https://op", 7, "s").await })
+        };
+        let extra = {
+            let storage = storage.clone();
+            let id = existing.1.id;
+            let mut data = serde_json::Map::new();
+            data.insert("login".into(), "new".into());
+            tokio::spawn(async move { storage.update_extra_data(id, &data).await })
+        };
+        while own.queue.queued() < 5 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        drop(held);
+
+        let alice = alice.await.expect("task").expect("alice is made");
+        assert_eq!(alice.0.username, "alice");
+        assert!(matches!(
+            username_taken.await.expect("task"),
+            Err(StorageError::Conflict(_))
+        ));
+        assert!(matches!(
+            account_taken.await.expect("task"),
+            Err(StorageError::Conflict(_))
+        ));
+        assert!(claim.await.expect("task").expect("claim"));
+        extra.await.expect("task").expect("extra data");
+        assert_eq!(
+            own.queue.batches.load(Ordering::Relaxed) - before,
+            1,
+            "one batch"
+        );
+
+        assert!(storage.username_exists("alice").await.expect("read"));
+        assert!(
+            !storage.username_exists("carol").await.expect("read"),
+            "the half-made user was undone"
+        );
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *storage.read().await.expect("read"))
+            .await
+            .expect("count");
+        assert_eq!(users, 2, "taken and alice");
+        let account = storage
+            .social_account("github", "1")
+            .await
+            .expect("read")
+            .expect("account");
+        assert_eq!(account.extra_data.get("login"), Some(&"new".into()));
+        assert!(
+            !storage
+                .use_nonce("https://op", 7, "s")
+                .await
+                .expect("claim")
+        );
     }
 
     /// A claim whose login went away while it waited is not made, and does not hold up the
