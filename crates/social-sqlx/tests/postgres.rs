@@ -50,6 +50,13 @@ fn unix_now() -> u64 {
 /// A store in a new, empty schema; `None` (after saying why) when no PostgreSQL is set up
 /// outside CI.
 async fn postgres_storage() -> Option<PostgresStorage> {
+    let storage = PostgresStorage::from_pool(postgres_pool().await?);
+    storage.migrate().await.expect("migrate");
+    Some(storage)
+}
+
+/// A pool whose connections use a fresh schema of their own, with nothing in it.
+async fn postgres_pool() -> Option<PgPool> {
     let url = match std::env::var("TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => url,
         _ => {
@@ -84,9 +91,7 @@ async fn postgres_storage() -> Option<PostgresStorage> {
         .connect_with(options)
         .await
         .expect("connect with the test schema");
-    let storage = PostgresStorage::from_pool(pool);
-    storage.migrate().await.expect("migrate");
-    Some(storage)
+    Some(pool)
 }
 
 /// Drops, once per test binary, the schemas of runs more than an hour old; younger ones
@@ -123,6 +128,57 @@ async fn concurrent_logins_create_one_user() {
     if let Some(storage) = postgres_storage().await {
         common::concurrent_logins_create_one_user(Arc::new(storage)).await;
     }
+}
+
+/// A database made by the first release, with nonces in it, upgrades to the nonce key led by
+/// time: what was claimed stays claimed, and purging by age still works.
+#[tokio::test]
+async fn an_old_nonce_table_upgrades_with_its_claims() {
+    let Some(pool) = postgres_pool().await else {
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+    let mut first = sqlx::migrate::Migrator::new(dir).await.expect("migrations");
+    first.migrations = first.migrations[..1].to_vec().into();
+    first.run(&pool).await.expect("the first migration");
+    sqlx::query(
+        "INSERT INTO social_nonces (server_url, timestamp, salt) \
+         VALUES ('https://op', 7, 'old'), ('https://op', 1000, 'kept')",
+    )
+    .execute(&pool)
+    .await
+    .expect("nonces of the old table");
+
+    let storage = PostgresStorage::from_pool(pool);
+    storage.migrate().await.expect("upgrade");
+    use social_core::Storage as _;
+    assert!(
+        !storage
+            .use_nonce("https://op", 7, "old")
+            .await
+            .expect("claim")
+    );
+    assert!(
+        storage
+            .use_nonce("https://op", 7, "new")
+            .await
+            .expect("claim")
+    );
+    assert_eq!(storage.purge_nonces(8).await.expect("purge"), 2);
+    assert!(
+        !storage
+            .use_nonce("https://op", 1000, "kept")
+            .await
+            .expect("claim")
+    );
+    let indexes: Vec<String> = sqlx::query_scalar(
+        "SELECT indexname::text FROM pg_indexes WHERE tablename = 'social_nonces' \
+         AND schemaname = current_schema() ORDER BY 1",
+    )
+    .fetch_all(storage.pool())
+    .await
+    .expect("indexes");
+    assert_eq!(indexes, ["social_nonces_pkey"]);
 }
 
 #[tokio::test]

@@ -96,6 +96,60 @@ async fn migrations_ignore_the_applications_own() {
         .expect("an unknown applied version does not stop our migrations");
 }
 
+/// A database made by the first release, with nonces in it, upgrades to the nonce table keyed
+/// by time: what was claimed stays claimed, and purging by age still works.
+#[tokio::test]
+async fn an_old_nonce_table_upgrades_with_its_claims() {
+    use sqlx::Connection as _;
+
+    let path = fresh_path();
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("open");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut first = sqlx::migrate::Migrator::new(dir).await.expect("migrations");
+    first.migrations = first.migrations[..1].to_vec().into();
+    first.run(&mut conn).await.expect("the first migration");
+    sqlx::query(
+        "INSERT INTO social_nonces (server_url, timestamp, salt) \
+         VALUES ('https://op', 7, 'old'), ('https://op', 1000, 'kept')",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("nonces of the old table");
+    conn.close().await.expect("close");
+
+    let storage = SqliteStorage::connect(&url(&path)).await.expect("upgrade");
+    assert!(
+        !storage
+            .use_nonce("https://op", 7, "old")
+            .await
+            .expect("claim")
+    );
+    assert!(
+        storage
+            .use_nonce("https://op", 7, "new")
+            .await
+            .expect("claim")
+    );
+    assert_eq!(storage.purge_nonces(8).await.expect("purge"), 2);
+    assert!(
+        !storage
+            .use_nonce("https://op", 1000, "kept")
+            .await
+            .expect("claim")
+    );
+    let without_rowid: String =
+        sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'social_nonces'")
+            .fetch_one(storage.pool())
+            .await
+            .expect("schema");
+    assert!(without_rowid.contains("WITHOUT ROWID"), "{without_rowid}");
+}
+
 #[tokio::test]
 async fn from_pool_then_migrate() {
     let pool = sqlx::sqlite::SqlitePoolOptions::new()
