@@ -1,6 +1,7 @@
 //! Two demo instances sharing one database and one session store: a login that starts on one
 //! instance completes on the other, as behind a load balancer. Once with PostgreSQL holding
-//! both users and sessions, once with sessions in Redis and users in one SQLite file.
+//! both users and sessions, once with sessions in Redis and users in one SQLite file, once
+//! with sessions in their cookie sealed with one key.
 //!
 //! Needs `TEST_POSTGRES_URL` (a role that may create databases) and `TEST_REDIS_URL` (such as
 //! `redis://127.0.0.1:6379/0`). Under `CI=true` a missing one is a failure; elsewhere the test
