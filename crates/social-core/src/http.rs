@@ -118,10 +118,11 @@ impl HttpClient for ReqwestClient {
             .status(response.status())
             .version(response.version());
         if let Some(headers) = builder.headers_mut() {
-            headers.extend(response.headers().clone());
+            *headers = std::mem::take(response.headers_mut());
         }
         // Read chunk by chunk: a length header can be absent, or lie.
-        let mut body = Vec::new();
+        let expected = response.content_length().unwrap_or(0);
+        let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if u64::try_from(body.len() + chunk.len()).unwrap_or(u64::MAX) > self.max_bytes {
                 return Err(too_large());
