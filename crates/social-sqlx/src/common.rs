@@ -761,6 +761,23 @@ macro_rules! impl_storage {
         }
 
         impl $storage {
+            /// Runs `job` on `conn`; in a write transaction when it is `atomic` (when `job`
+            /// fails, dropping the transaction rolls it back).
+            async fn run_job<T>(
+                conn: &mut <$db as ::sqlx::Database>::Connection,
+                atomic: bool,
+                job: $crate::common::Work<<$db as ::sqlx::Database>::Connection, T>,
+            ) -> ::social_core::storage::StorageResult<T> {
+                use $crate::common::backend;
+                if !atomic {
+                    return job(conn).await;
+                }
+                let mut tx = Self::begin_write(conn).await.map_err(backend)?;
+                let done = job(&mut tx).await?;
+                tx.commit().await.map_err(backend)?;
+                Ok(done)
+            }
+
             /// Claims a nonce with one insert on `conn`.
             async fn insert_nonce(
                 conn: &mut <$db as ::sqlx::Database>::Connection,

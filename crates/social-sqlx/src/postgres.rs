@@ -81,14 +81,7 @@ impl PostgresStorage {
         work: Work<PgConnection, T>,
     ) -> social_core::storage::StorageResult<T> {
         let mut conn = self.write().await.map_err(backend)?;
-        if !atomic {
-            return work(&mut conn).await;
-        }
-        let mut tx = Self::begin_write(&mut conn).await.map_err(backend)?;
-        // When `work` fails, dropping `tx` rolls it back.
-        let done = work(&mut tx).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(done)
+        Self::run_job(&mut conn, atomic, work).await
     }
 
     /// Read committed is enough: the unique indexes decide between racing writers, and the

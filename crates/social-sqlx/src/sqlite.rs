@@ -249,14 +249,7 @@ impl SqliteStorage {
             return own.queue.write(&own.writer, atomic, work).await;
         }
         let mut conn = self.write().await.map_err(backend)?;
-        if !atomic {
-            return work(&mut conn).await;
-        }
-        let mut tx = Self::begin_write(&mut conn).await.map_err(backend)?;
-        // When `work` fails, dropping `tx` rolls it back.
-        let done = work(&mut tx).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(done)
+        Self::run_job(&mut conn, atomic, work).await
     }
 
     /// `BEGIN IMMEDIATE` takes the write lock at once, so a second writer waits out the busy

@@ -151,26 +151,7 @@ async fn an_old_nonce_table_upgrades_with_its_claims() {
 
     let storage = PostgresStorage::from_pool(pool);
     storage.migrate().await.expect("upgrade");
-    use social_core::Storage as _;
-    assert!(
-        !storage
-            .use_nonce("https://op", 7, "old")
-            .await
-            .expect("claim")
-    );
-    assert!(
-        storage
-            .use_nonce("https://op", 7, "new")
-            .await
-            .expect("claim")
-    );
-    assert_eq!(storage.purge_nonces(8).await.expect("purge"), 2);
-    assert!(
-        !storage
-            .use_nonce("https://op", 1000, "kept")
-            .await
-            .expect("claim")
-    );
+    common::old_claims_survive_the_upgrade(&storage).await;
     let indexes: Vec<String> = sqlx::query_scalar(
         "SELECT indexname::text FROM pg_indexes WHERE tablename = 'social_nonces' \
          AND schemaname = current_schema() ORDER BY 1",

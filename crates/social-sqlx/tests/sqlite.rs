@@ -123,25 +123,7 @@ async fn an_old_nonce_table_upgrades_with_its_claims() {
     conn.close().await.expect("close");
 
     let storage = SqliteStorage::connect(&url(&path)).await.expect("upgrade");
-    assert!(
-        !storage
-            .use_nonce("https://op", 7, "old")
-            .await
-            .expect("claim")
-    );
-    assert!(
-        storage
-            .use_nonce("https://op", 7, "new")
-            .await
-            .expect("claim")
-    );
-    assert_eq!(storage.purge_nonces(8).await.expect("purge"), 2);
-    assert!(
-        !storage
-            .use_nonce("https://op", 1000, "kept")
-            .await
-            .expect("claim")
-    );
+    common::old_claims_survive_the_upgrade(&storage).await;
     let without_rowid: String =
         sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE name = 'social_nonces'")
             .fetch_one(storage.pool())

@@ -1,4 +1,5 @@
-//! What the SQLite and PostgreSQL tests share: the real pipeline raced against a store.
+//! What the SQLite and PostgreSQL tests share: the real pipeline raced against a store, and
+//! what an upgraded nonce table must still do.
 
 use std::sync::Arc;
 
@@ -153,4 +154,28 @@ pub(crate) async fn user_ids_are_never_reused(storage: &dyn Storage) {
         let found = storage.user(&UserId(alias.clone())).await.expect("user");
         assert_eq!(found, None, "`{alias}` found user {n}");
     }
+}
+
+/// The old rows `('https://op', 7, 'old')` and `('https://op', 1000, 'kept')`, put in before the
+/// nonce migration, are still claimed after it, and purging by age still cuts at the time.
+pub(crate) async fn old_claims_survive_the_upgrade(storage: &dyn Storage) {
+    assert!(
+        !storage
+            .use_nonce("https://op", 7, "old")
+            .await
+            .expect("claim")
+    );
+    assert!(
+        storage
+            .use_nonce("https://op", 7, "new")
+            .await
+            .expect("claim")
+    );
+    assert_eq!(storage.purge_nonces(8).await.expect("purge"), 2);
+    assert!(
+        !storage
+            .use_nonce("https://op", 1000, "kept")
+            .await
+            .expect("claim")
+    );
 }
