@@ -145,6 +145,13 @@ pub async fn build(config: Config) -> Result<Demo, StartError> {
         dev_provider,
         store_timeout,
     } = config;
+    // A key other stores would never read is a mistake to point out, not to ignore.
+    if session_key.is_some() && sessions != SessionBackend::Cookie {
+        return Err(StartError::config(
+            "SESSION_KEY",
+            "is only used with SESSION_STORE=cookie; unset one of them",
+        ));
+    }
     let mut settings = with_demo_defaults(settings);
     // Callback URLs come from the request's Host: accept only the demo's own names for it
     // (`127.0.0.1` and `localhost` alike), unless the settings say otherwise.

@@ -104,7 +104,8 @@ pub struct Config {
     /// Where sessions are kept.
     pub sessions: SessionBackend,
     /// The key of sessions kept in their cookie (`SESSION_KEY`); without one a key is made at
-    /// start-up, so that sessions end at restart and other instances cannot open them.
+    /// start-up, so that sessions end at restart and other instances cannot open them. Start-up
+    /// refuses a key with any other [`SessionBackend`].
     pub session_key: Option<SessionKey>,
     /// Social login settings as loaded, before the demo's own defaults are applied.
     pub settings: Settings,
@@ -212,12 +213,6 @@ impl Config {
             }
         };
         if let Some(key) = var("SESSION_KEY") {
-            if config.sessions != SessionBackend::Cookie {
-                return Err(StartError::config(
-                    "SESSION_KEY",
-                    "is only used with SESSION_STORE=cookie; unset one of them",
-                ));
-            }
             config.session_key = Some(
                 SessionKey::from_base64(&key).map_err(|e| StartError::config("SESSION_KEY", e))?,
             );

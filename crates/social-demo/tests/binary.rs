@@ -167,7 +167,8 @@ fn a_session_key_must_be_64_bytes_of_base64_for_cookie_sessions() {
         stderr.contains("SESSION_KEY: holds 5 bytes, and a key is 64"),
         "{stderr}"
     );
-    let stderr = refused(&[("SESSION_STORE", "memory"), ("SESSION_KEY", "c2hvcnQ=")]);
+    let key = format!("{}-w", "-_".repeat(42));
+    let stderr = refused(&[("SESSION_STORE", "memory"), ("SESSION_KEY", &key)]);
     assert!(
         stderr.contains("SESSION_KEY: is only used with SESSION_STORE=cookie"),
         "{stderr}"

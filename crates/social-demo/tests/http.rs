@@ -868,3 +868,22 @@ async fn viewing_a_page_does_not_rewrite_the_session() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_session_key_with_a_store_that_would_not_read_it_is_refused() {
+    use social_demo::{Config, DevProviderMode, SessionBackend, SessionKey};
+
+    let config = Config::new("http://127.0.0.1:8000")
+        .database_url("sqlite::memory:")
+        .dev_provider(DevProviderMode::Off)
+        .sessions(SessionBackend::Memory)
+        .session_key(SessionKey::generate());
+    let error = match social_demo::build(config).await {
+        Ok(_) => panic!("a key no store reads was accepted"),
+        Err(error) => error.to_string(),
+    };
+    assert!(
+        error.contains("SESSION_KEY: is only used with SESSION_STORE=cookie"),
+        "{error}"
+    );
+}
