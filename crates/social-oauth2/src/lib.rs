@@ -591,10 +591,17 @@ pub fn pending_key(backend: &str) -> String {
 
 /// [`Backend`] for any [`OAuth2Provider`].
 pub struct OAuth2Backend<P> {
+    core: Core,
+    provider: P,
+}
+
+/// What an OAuth 2.0 backend keeps besides its provider. The login's steps are its methods and
+/// see the provider as `&dyn OAuth2Provider`: they are compiled once, not once per provider (a
+/// build with fifty providers would otherwise carry fifty copies of them).
+struct Core {
     name: String,
     /// Set by [`OAuth2Backend::with_display_name`]; else the spec's, else the name.
     display_name: Option<String>,
-    provider: P,
     /// The last authorization URL as configured and as the url crate writes it, so that a
     /// login does not parse the same URL again.
     authorization_base: Mutex<Option<(String, String)>>,
@@ -603,7 +610,7 @@ pub struct OAuth2Backend<P> {
 impl<P: OAuth2Provider> fmt::Debug for OAuth2Backend<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OAuth2Backend")
-            .field("name", &self.name)
+            .field("name", &self.core.name)
             .finish_non_exhaustive()
     }
 }
@@ -618,13 +625,30 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
     /// The provider under another name (several configurations of one provider).
     pub fn named(name: &str, provider: P) -> Self {
         Self {
-            name: name.to_owned(),
-            display_name: None,
+            core: Core {
+                name: name.to_owned(),
+                display_name: None,
+                authorization_base: Mutex::new(None),
+            },
             provider,
-            authorization_base: Mutex::new(None),
         }
     }
 
+    /// Shows the backend as `display_name` on buttons and pages, whatever its spec says (a
+    /// generic or renamed backend: `Acme SSO`).
+    #[must_use]
+    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.core.display_name = Some(display_name.into());
+        self
+    }
+
+    /// The provider.
+    pub fn provider(&self) -> &P {
+        &self.provider
+    }
+}
+
+impl Core {
     /// The authorization URL `base` as the url crate writes it (host lower-cased, IDNA,
     /// default port dropped, ...), parsed at its first login only.
     fn authorization_base(&self, base: &str) -> std::result::Result<String, url::ParseError> {
@@ -642,41 +666,15 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
         Ok(written)
     }
 
-    /// Shows the backend as `display_name` on buttons and pages, whatever its spec says (a
-    /// generic or renamed backend: `Acme SSO`).
-    #[must_use]
-    pub fn with_display_name(mut self, display_name: impl Into<String>) -> Self {
-        self.display_name = Some(display_name.into());
-        self
-    }
-
-    /// The provider.
-    pub fn provider(&self) -> &P {
-        &self.provider
-    }
-
-    fn scope(&self, settings: &BackendSettings) -> String {
-        let spec = self.provider.spec();
-        let mut scope: Vec<String> = match &settings.scope {
-            Some(scope) => scope.clone(),
-            None => spec.default_scope.iter().map(|s| (*s).to_owned()).collect(),
-        };
-        for extra in &settings.extra_scope {
-            if !scope.contains(extra) {
-                scope.push(extra.clone());
-            }
-        }
-        scope.join(spec.scope_separator)
-    }
-
     async fn exchange(
         &self,
+        provider: &dyn OAuth2Provider,
         cx: &BackendCx<'_>,
         code: &str,
         verifier: Option<String>,
     ) -> Result<TokenResponse> {
         let pcx = &cx.provider;
-        let spec = self.provider.spec();
+        let spec = provider.spec();
         let mut form = vec![
             ("grant_type", "authorization_code".to_owned()),
             ("code", code.to_owned()),
@@ -685,9 +683,7 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
         if let Some(verifier) = verifier {
             form.push(("code_verifier", verifier));
         }
-        let url = self
-            .provider
-            .endpoint(pcx.backend, Endpoint::ACCESS_TOKEN, spec.token_url);
+        let url = provider.endpoint(pcx.backend, Endpoint::ACCESS_TOKEN, spec.token_url);
         let request = client_request(
             pcx,
             spec.client_auth,
@@ -696,8 +692,22 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
             &url,
             &mut form,
         )?;
-        token_call(pcx, &self.provider, request).await
+        token_call(pcx, provider, request).await
     }
+}
+
+/// The scope a login asks for: the `SCOPE` setting or the spec's default, plus `EXTRA_SCOPE`.
+fn scope(spec: &OAuth2Spec, settings: &BackendSettings) -> String {
+    let mut scope: Vec<String> = match &settings.scope {
+        Some(scope) => scope.clone(),
+        None => spec.default_scope.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    for extra in &settings.extra_scope {
+        if !scope.contains(extra) {
+            scope.push(extra.clone());
+        }
+    }
+    scope.join(spec.scope_separator)
 }
 
 /// Builds a token-endpoint request with client authentication (`client_id` and
@@ -874,9 +884,9 @@ pub async fn claim_state(
 }
 
 /// Sends a token request and parses the answer (JSON, or form-encoded from old APIs).
-async fn token_call<P: OAuth2Provider + ?Sized>(
+async fn token_call(
     cx: &ProviderCx<'_>,
-    provider: &P,
+    provider: &dyn OAuth2Provider,
     request: HttpRequest,
 ) -> Result<TokenResponse> {
     let what = "token endpoint";
@@ -1053,14 +1063,14 @@ fn pkce_s256() -> (String, String) {
 #[async_trait]
 impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
     fn name(&self) -> &str {
-        &self.name
+        &self.core.name
     }
 
     fn display_name(&self) -> &str {
         social_core::backend::display_name_of(
-            self.display_name.as_deref(),
+            self.core.display_name.as_deref(),
             self.provider.spec().display_name,
-            &self.name,
+            &self.core.name,
         )
     }
 
@@ -1069,51 +1079,82 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
     }
 
     fn capabilities(&self) -> Capabilities {
-        let spec = self.provider.spec();
-        Capabilities::new()
-            .pkce(spec.pkce == Pkce::S256)
-            .refresh(spec.refresh)
-            .revoke(spec.revoke_url.is_some())
-            .token_in(spec.token_in())
-            .association_only(spec.association_only)
+        capabilities(&self.provider.spec())
     }
 
     fn configure(&self, cx: &mut Configure<'_>) -> Result<()> {
-        cx.require_key_and_secret()?;
-        let spec = self.provider.spec();
-        cx.endpoints(&[
-            Endpoint::AUTHORIZATION,
-            Endpoint::ACCESS_TOKEN,
-            Endpoint::REFRESH_TOKEN,
-            Endpoint::REVOKE_TOKEN,
-        ]);
-        if spec.base_url.is_some() {
-            cx.endpoints(&[spec.base_setting]);
-        }
-        if spec.api_url.is_some() || spec.profile.is_some() {
-            cx.endpoints(&[Endpoint::API]);
-        }
-        let options = spec.template_options();
-        cx.declare(&options);
-        for option in options {
-            if cx
-                .settings()
-                .option(option)
-                .is_none_or(|v| v.trim().is_empty())
-            {
-                return Err(cx.error(option, "is not set: the provider's URLs are built from it"));
-            }
-        }
-        for template in spec.templates() {
-            check_host_values(template, |name| cx.settings().option(name))
-                .map_err(|(name, problem)| cx.error(&name, problem))?;
-        }
-        self.provider.configure(cx)
+        configure(&self.provider, cx)
     }
 
     async fn start(&self, cx: &BackendCx<'_>) -> Result<Flow> {
+        self.core.start(&self.provider, cx).await
+    }
+
+    async fn complete(&self, cx: &BackendCx<'_>) -> Result<AuthResponse> {
+        let result = self.core.complete(&self.provider, cx).await;
+        result.map_err(|e| e.or_provider(&self.core.name))
+    }
+
+    async fn refresh_token(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<Tokens> {
+        self.core.refresh_token(&self.provider, cx, tokens).await
+    }
+
+    async fn revoke_token(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<()> {
+        self.provider
+            .revoke(cx, tokens)
+            .await
+            .map_err(|e| e.or_provider(&self.core.name))
+    }
+}
+
+/// What a backend of `spec` can do.
+fn capabilities(spec: &OAuth2Spec) -> Capabilities {
+    Capabilities::new()
+        .pkce(spec.pkce == Pkce::S256)
+        .refresh(spec.refresh)
+        .revoke(spec.revoke_url.is_some())
+        .token_in(spec.token_in())
+        .association_only(spec.association_only)
+}
+
+/// Declares and checks the settings of `provider` at start-up.
+fn configure(provider: &dyn OAuth2Provider, cx: &mut Configure<'_>) -> Result<()> {
+    cx.require_key_and_secret()?;
+    let spec = provider.spec();
+    cx.endpoints(&[
+        Endpoint::AUTHORIZATION,
+        Endpoint::ACCESS_TOKEN,
+        Endpoint::REFRESH_TOKEN,
+        Endpoint::REVOKE_TOKEN,
+    ]);
+    if spec.base_url.is_some() {
+        cx.endpoints(&[spec.base_setting]);
+    }
+    if spec.api_url.is_some() || spec.profile.is_some() {
+        cx.endpoints(&[Endpoint::API]);
+    }
+    let options = spec.template_options();
+    cx.declare(&options);
+    for option in options {
+        if cx
+            .settings()
+            .option(option)
+            .is_none_or(|v| v.trim().is_empty())
+        {
+            return Err(cx.error(option, "is not set: the provider's URLs are built from it"));
+        }
+    }
+    for template in spec.templates() {
+        check_host_values(template, |name| cx.settings().option(name))
+            .map_err(|(name, problem)| cx.error(&name, problem))?;
+    }
+    provider.configure(cx)
+}
+
+impl Core {
+    async fn start(&self, provider: &dyn OAuth2Provider, cx: &BackendCx<'_>) -> Result<Flow> {
         let pcx = &cx.provider;
-        let spec = self.provider.spec();
+        let spec = provider.spec();
         let state = random_state();
         let mut params: Vec<(String, String)> = vec![
             (
@@ -1124,7 +1165,7 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
             ("response_type".into(), "code".into()),
         ];
         // WeChat documents this order, state last; nobody minds it.
-        let scope = self.scope(pcx.backend);
+        let scope = scope(&spec, pcx.backend);
         if !scope.is_empty() {
             params.push(("scope".into(), scope));
         }
@@ -1143,21 +1184,19 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
         );
-        params.extend(self.provider.auth_params(pcx)?);
+        params.extend(provider.auth_params(pcx)?);
         for (k, v) in &pcx.backend.auth_extra_arguments {
             params.retain(|(name, _)| name != k);
             params.push((k.clone(), v.clone()));
         }
         // Login params are checked at the callback against what was kept: a configured extra
         // argument of the same name must not replace what the provider is sent.
-        let sent = self.provider.login_params(pcx)?;
+        let sent = provider.login_params(pcx)?;
         for (k, v) in &sent {
             params.retain(|(name, _)| name != k);
             params.push((k.clone(), v.clone()));
         }
-        let base =
-            self.provider
-                .endpoint(pcx.backend, Endpoint::AUTHORIZATION, spec.authorization_url);
+        let base = provider.endpoint(pcx.backend, Endpoint::AUTHORIZATION, spec.authorization_url);
         let url = self
             .authorization_base(&base)
             .map_err(|e| pcx.config_error(Endpoint::AUTHORIZATION.setting(), e))?;
@@ -1180,64 +1219,11 @@ impl<P: OAuth2Provider> Backend for OAuth2Backend<P> {
         Ok(Flow::Redirect(url))
     }
 
-    async fn complete(&self, cx: &BackendCx<'_>) -> Result<AuthResponse> {
-        let result = self.complete_inner(cx).await;
-        result.map_err(|e| e.or_provider(&self.name))
-    }
-
-    async fn refresh_token(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<Tokens> {
-        let spec = self.provider.spec();
-        let Some(refresh) = tokens.refresh_token.as_ref().filter(|_| spec.refresh) else {
-            return Err(AuthError::new(
-                ErrorKind::Unsupported,
-                Stage::Token,
-                "no refresh token to use",
-            )
-            .with_provider(&self.name));
-        };
-        let mut form = vec![
-            ("grant_type", "refresh_token".to_owned()),
-            ("refresh_token", refresh.secret().to_owned()),
-        ];
-        let url = match (
-            cx.backend.endpoint_override(Endpoint::REFRESH_TOKEN),
-            spec.refresh_url,
-        ) {
-            (Some(url), _) => url.to_owned(),
-            (None, Some(refresh)) => {
-                self.provider
-                    .endpoint(cx.backend, Endpoint::REFRESH_TOKEN, refresh)
-            }
-            (None, None) => {
-                self.provider
-                    .endpoint(cx.backend, Endpoint::ACCESS_TOKEN, spec.token_url)
-            }
-        };
-        let request = client_request(
-            cx,
-            spec.client_auth,
-            spec.token_body,
-            Method::POST,
-            &url,
-            &mut form,
-        )?;
-        let mut fresh = token_call(cx, &self.provider, request).await?.tokens;
-        if fresh.refresh_token.is_none() {
-            fresh.refresh_token = Some(refresh.clone());
-        }
-        Ok(fresh)
-    }
-
-    async fn revoke_token(&self, cx: &ProviderCx<'_>, tokens: &Tokens) -> Result<()> {
-        self.provider
-            .revoke(cx, tokens)
-            .await
-            .map_err(|e| e.or_provider(&self.name))
-    }
-}
-
-impl<P: OAuth2Provider> OAuth2Backend<P> {
-    async fn complete_inner(&self, cx: &BackendCx<'_>) -> Result<AuthResponse> {
+    async fn complete(
+        &self,
+        provider: &dyn OAuth2Provider,
+        cx: &BackendCx<'_>,
+    ) -> Result<AuthResponse> {
         let pcx = &cx.provider;
         // Single use: whatever happens next, this pending login is spent.
         let pending = cx.strategy.session_remove(&pending_key(&self.name)).await?;
@@ -1264,23 +1250,19 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
         }
         // RFC 9207: a response whose `iss` names another provider (mix-up: the code was
         // issued elsewhere) is refused before the code is sent anywhere.
-        self.provider
-            .check_response_issuer(cx.strategy.param("iss").as_deref())?;
+        provider.check_response_issuer(cx.strategy.param("iss").as_deref())?;
         let code = required_param(cx.strategy, "code", Stage::Callback)?;
-        let mut token = self.exchange(cx, &code, pending.verifier).await?;
-        let spec = self.provider.spec();
+        let mut token = self.exchange(provider, cx, &code, pending.verifier).await?;
+        let spec = provider.spec();
         token.callback = spec
             .callback_params
             .iter()
             .filter_map(|name| Some(((*name).to_owned(), cx.strategy.param(name)?)))
             .collect();
-        let user = self
-            .provider
-            .login_user_data(pcx, &token, &pending.sent)
-            .await?;
-        let uid = self.provider.user_id(&user)?;
-        let details = self.provider.user_details(&user);
-        let mut fields = self.provider.extra_data();
+        let user = provider.login_user_data(pcx, &token, &pending.sent).await?;
+        let uid = provider.user_id(&user)?;
+        let details = provider.user_details(&user);
+        let mut fields = provider.extra_data();
         fields.extend(pcx.backend.extra_data.iter().cloned());
         let mut response = AuthResponse::new(&self.name, uid, details, user, Some(token.tokens));
         extra_data::select(
@@ -1290,6 +1272,50 @@ impl<P: OAuth2Provider> OAuth2Backend<P> {
             &mut response.extra_data,
         );
         Ok(response)
+    }
+
+    async fn refresh_token(
+        &self,
+        provider: &dyn OAuth2Provider,
+        cx: &ProviderCx<'_>,
+        tokens: &Tokens,
+    ) -> Result<Tokens> {
+        let spec = provider.spec();
+        let Some(refresh) = tokens.refresh_token.as_ref().filter(|_| spec.refresh) else {
+            return Err(AuthError::new(
+                ErrorKind::Unsupported,
+                Stage::Token,
+                "no refresh token to use",
+            )
+            .with_provider(&self.name));
+        };
+        let mut form = vec![
+            ("grant_type", "refresh_token".to_owned()),
+            ("refresh_token", refresh.secret().to_owned()),
+        ];
+        let url = match (
+            cx.backend.endpoint_override(Endpoint::REFRESH_TOKEN),
+            spec.refresh_url,
+        ) {
+            (Some(url), _) => url.to_owned(),
+            (None, Some(refresh)) => {
+                provider.endpoint(cx.backend, Endpoint::REFRESH_TOKEN, refresh)
+            }
+            (None, None) => provider.endpoint(cx.backend, Endpoint::ACCESS_TOKEN, spec.token_url),
+        };
+        let request = client_request(
+            cx,
+            spec.client_auth,
+            spec.token_body,
+            Method::POST,
+            &url,
+            &mut form,
+        )?;
+        let mut fresh = token_call(cx, provider, request).await?.tokens;
+        if fresh.refresh_token.is_none() {
+            fresh.refresh_token = Some(refresh.clone());
+        }
+        Ok(fresh)
     }
 }
 
@@ -1340,21 +1366,22 @@ mod query_tests {
         let backend = OAuth2Backend::new(Plain);
         let first = "https://ID.Example.COM:443/authorize";
         assert_eq!(
-            backend.authorization_base(first).as_deref(),
+            backend.core.authorization_base(first).as_deref(),
             Ok("https://id.example.com/authorize")
         );
         assert_eq!(
-            backend.authorization_base(first).as_deref(),
+            backend.core.authorization_base(first).as_deref(),
             Ok("https://id.example.com/authorize")
         );
         assert_eq!(
             backend
+                .core
                 .authorization_base("https://other.example/a b")
                 .as_deref(),
             Ok("https://other.example/a%20b"),
             "another URL is parsed anew"
         );
-        assert!(backend.authorization_base("not a url").is_err());
+        assert!(backend.core.authorization_base("not a url").is_err());
     }
 
     /// The fast encoder writes exactly what the url crate's `query_pairs_mut` writes.

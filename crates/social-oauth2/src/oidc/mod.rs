@@ -339,7 +339,7 @@ impl<P: OidcProvider> OidcBackend<P> {
     }
 
     /// The OAuth 2.0 base for one request, with the discovered endpoints.
-    async fn base(&self, cx: &ProviderCx<'_>, stage: Stage) -> Result<OAuth2Backend<Login<P>>> {
+    async fn base(&self, cx: &ProviderCx<'_>, stage: Stage) -> Result<OAuth2Backend<Login>> {
         let config = self.config(cx.backend)?;
         let cache = self.cache(cx);
         let metadata = cache
@@ -567,9 +567,12 @@ impl<P: OidcProvider> Backend for OidcBackend<P> {
 
 /// The OAuth 2.0 provider one OpenID Connect request runs on: the provider, its discovered
 /// metadata and its settings.
-struct Login<P> {
+///
+/// It sees the provider as `dyn OidcProvider`: one copy of the login's code serves every
+/// provider.
+struct Login {
     spec: OidcSpec,
-    provider: Arc<P>,
+    provider: Arc<dyn OidcProvider>,
     cache: Arc<OidcCache>,
     metadata: Arc<ProviderMetadata>,
     config: OidcConfig,
@@ -594,7 +597,7 @@ const TOKEN_CLAIMS: &[&str] = &[
     "tid",
 ];
 
-impl<P: OidcProvider> Login<P> {
+impl Login {
     async fn validate(
         &self,
         cx: &ProviderCx<'_>,
@@ -661,7 +664,7 @@ impl<P: OidcProvider> Login<P> {
 }
 
 #[async_trait]
-impl<P: OidcProvider> OAuth2Provider for Login<P> {
+impl OAuth2Provider for Login {
     fn spec(&self) -> OAuth2Spec {
         OAuth2Spec {
             name: self.spec.name,
