@@ -318,7 +318,7 @@ async fn refuse_without_csrf(
     backend: &str,
     form: Guarded,
 ) -> Option<Response> {
-    match csrf::verify_csrf(session, request.form_csrf.as_deref()).await {
+    match csrf::verify_csrf(session, request.form_csrf()).await {
         Ok(true) => None,
         Ok(false) => {
             tracing::warn!(backend, ?form, "a form without a valid CSRF token");
@@ -370,7 +370,7 @@ impl SocialWeb {
                 Err(e) => return session_failed(&routes.pages, &e),
             };
             let mut fields: Vec<(String, String)> = request
-                .query
+                .query()
                 .iter()
                 .filter(|(name, _)| name != CSRF_FIELD)
                 .cloned()
@@ -434,10 +434,7 @@ impl SocialWeb {
             // that the browser's real GET will bring.
             return empty_ok();
         }
-        if request
-            .params
-            .contains_key(social_core::PARTIAL_TOKEN_PARAM)
-        {
+        if request.param(social_core::PARTIAL_TOKEN_PARAM).is_some() {
             // Resuming a paused login logs someone in: only this site's own form may do it,
             // by POST with the session's CSRF token — never a link.
             if request.method != Method::POST {
@@ -555,8 +552,7 @@ impl SocialWeb {
             Stage::Disconnect,
         );
         let target = request
-            .params
-            .get("next")
+            .param("next")
             .and_then(|next| auth.safe_redirect(&strategy, next))
             .or_else(|| settings.disconnect_redirect_url.clone())
             .unwrap_or_else(|| settings.login_redirect_url.clone());
@@ -594,22 +590,22 @@ async fn resubmit_cross_site_post(
 ) -> Result<Option<Response>, SessionError> {
     // A paused login's resume is this site's own form, which brings the session or never will.
     let ours = request
-        .form
+        .form()
         .iter()
         .any(|(name, _)| name == RESUBMITTED_FIELD || name == "partial_token");
     if request.method != Method::POST || ours || !session.is_new().await? {
         return Ok(None);
     }
     let mut action = request.route_path(&routes.complete_path, backend);
-    if !request.query.is_empty() {
+    if !request.query().is_empty() {
         action.push('?');
         action.push_str(
             &url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&request.query)
+                .extend_pairs(request.query())
                 .finish(),
         );
     }
-    let mut fields = request.form.clone();
+    let mut fields = request.form().to_vec();
     fields.push((RESUBMITTED_FIELD.to_owned(), "1".to_owned()));
     tracing::debug!(
         backend,

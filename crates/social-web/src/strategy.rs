@@ -1,7 +1,5 @@
 //! The request as the login rules read it, and the [`Strategy`] over it and its session.
 
-use std::collections::HashMap;
-
 use http::{HeaderMap, Method, header, request::Parts};
 use social_core::{Result, Stage, Strategy, Value, async_trait};
 
@@ -21,19 +19,10 @@ pub struct BodyTooLarge;
 /// order, repeated names kept), the headers that matter, and the URL it reached.
 #[derive(Debug, Clone)]
 pub struct WebRequest {
-    /// Query parameters, then form fields over them.
-    pub(crate) params: HashMap<String, String>,
-    /// Every parameter in order, query first.
-    pub(crate) all: Vec<(String, String)>,
-    /// Query parameters alone, in order.
-    pub(crate) query: Vec<(String, String)>,
-    /// Form fields alone (urlencoded POST bodies), in order.
-    pub(crate) form: Vec<(String, String)>,
-    /// Names given more than once, query and form together.
-    pub(crate) repeated: Vec<String>,
-    /// The CSRF field of the form body; never taken from the query, where it would leak
-    /// through logs and `Referer`.
-    pub(crate) form_csrf: Option<String>,
+    /// Every parameter in order, repeated names kept: the query's, then the form body's.
+    pub(crate) params: Vec<(String, String)>,
+    /// How many of `params` come from the query.
+    pub(crate) query_len: usize,
     /// The validated `Host` (or HTTP/2 authority) the request reached.
     pub(crate) host: Option<String>,
     /// The `Sec-Fetch-Site` header, lower-cased.
@@ -54,7 +43,7 @@ impl WebRequest {
     /// prefix included; `body` is what the integration read of the body, at most
     /// [`MAX_FORM_BYTES`].
     pub fn from_parts(parts: &Parts, body: std::result::Result<&[u8], BodyTooLarge>) -> Self {
-        let query: Vec<(String, String)> = parts
+        let mut params: Vec<(String, String)> = parts
             .uri
             .query()
             .map(|q| {
@@ -63,20 +52,12 @@ impl WebRequest {
                     .collect()
             })
             .unwrap_or_default();
-        let mut params: HashMap<String, String> = query.iter().cloned().collect();
-        let mut form_csrf = None;
-        let mut form = Vec::new();
+        let query_len = params.len();
         let mut too_large = false;
         if parts.method == Method::POST && is_form(&parts.headers) {
             match body {
                 Ok(bytes) if bytes.len() <= MAX_FORM_BYTES => {
-                    for (name, value) in url::form_urlencoded::parse(bytes).into_owned() {
-                        if name == crate::csrf::CSRF_FIELD {
-                            form_csrf = Some(value.clone());
-                        }
-                        params.insert(name.clone(), value.clone());
-                        form.push((name, value));
-                    }
+                    params.extend(url::form_urlencoded::parse(bytes).into_owned());
                 }
                 _ => too_large = true,
             }
@@ -85,29 +66,16 @@ impl WebRequest {
             .headers
             .get(header::HOST)
             .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| parts.uri.authority().map(|a| a.as_str().to_owned()))
-            .and_then(|h| valid_host(&h));
+            .or_else(|| parts.uri.authority().map(|a| a.as_str()))
+            .and_then(valid_host);
         let fetch_site = parts
             .headers
             .get("sec-fetch-site")
             .and_then(|h| h.to_str().ok())
             .map(str::to_ascii_lowercase);
-        let mut seen = std::collections::HashSet::new();
-        let mut repeated = Vec::new();
-        for (name, _) in query.iter().chain(&form) {
-            if !seen.insert(name.as_str()) && !repeated.contains(name) {
-                repeated.push(name.clone());
-            }
-        }
-        let all = query.iter().chain(&form).cloned().collect();
         Self {
             params,
-            all,
-            query,
-            form,
-            repeated,
-            form_csrf,
+            query_len,
             host,
             fetch_site,
             method: parts.method.clone(),
@@ -131,7 +99,44 @@ impl WebRequest {
 
     /// A request parameter (the form body's over the query's).
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.params.get(name).map(String::as_str)
+        // The last of a name wins, and the form's come after the query's.
+        self.params
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The query's parameters, in order.
+    pub(crate) fn query(&self) -> &[(String, String)] {
+        &self.params[..self.query_len]
+    }
+
+    /// The form body's fields (urlencoded POST bodies), in order.
+    pub(crate) fn form(&self) -> &[(String, String)] {
+        &self.params[self.query_len..]
+    }
+
+    /// The CSRF field of the form body; never taken from the query, where it would leak
+    /// through logs and `Referer`.
+    pub(crate) fn form_csrf(&self) -> Option<&str> {
+        self.form()
+            .iter()
+            .rev()
+            .find(|(name, _)| name == crate::csrf::CSRF_FIELD)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The names given more than once, query and form together, in the order they repeat.
+    fn repeated(&self) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let mut repeated = Vec::new();
+        for (name, _) in &self.params {
+            if !seen.insert(name.as_str()) && !repeated.contains(name) {
+                repeated.push(name.clone());
+            }
+        }
+        repeated
     }
 
     /// The path of `template` (holding `{backend}`) for `backend`, under the mount prefix.
@@ -211,15 +216,15 @@ impl<'a> WebStrategy<'a> {
 #[async_trait]
 impl Strategy for WebStrategy<'_> {
     fn param(&self, name: &str) -> Option<String> {
-        self.request.params.get(name).cloned()
+        self.request.param(name).map(str::to_owned)
     }
 
     fn repeated_params(&self) -> Vec<String> {
-        self.request.repeated.clone()
+        self.request.repeated()
     }
 
     fn params(&self) -> Vec<(String, String)> {
-        self.request.all.clone()
+        self.request.params.clone()
     }
 
     fn request_url(&self) -> Option<String> {
@@ -296,14 +301,14 @@ mod tests {
             WebRequest::from_parts(&parts, Ok(b"state=b&csrf_token=t&x=%20y")).mounted_at("/auth/");
         assert_eq!(request.param("state"), Some("b"), "the form wins");
         assert_eq!(request.param("x"), Some(" y"));
-        assert_eq!(request.repeated, ["code", "state"]);
-        assert_eq!(request.form_csrf.as_deref(), Some("t"));
+        assert_eq!(request.repeated(), ["code", "state"]);
+        assert_eq!(request.form_csrf(), Some("t"));
         assert_eq!(request.host.as_deref(), Some("example.com:8000"));
         assert_eq!(
             request.route_path("/complete/{backend}/", "x"),
             "/auth/complete/x/"
         );
-        let names: Vec<&str> = request.all.iter().map(|(n, _)| n.as_str()).collect();
+        let names: Vec<&str> = request.params.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["state", "code", "code", "state", "csrf_token", "x"]);
     }
 
@@ -311,12 +316,13 @@ mod tests {
     fn the_csrf_token_is_read_from_the_form_only_and_bodies_only_from_form_posts() {
         let query = WebRequest::from_parts(&head("GET", "/l/?csrf_token=t", false), Ok(b""));
         assert_eq!(
-            query.form_csrf, None,
+            query.form_csrf(),
+            None,
             "a token in the URL leaks through logs"
         );
         let json = WebRequest::from_parts(&head("POST", "/l/", false), Ok(b"csrf_token=t"));
-        assert_eq!(json.form_csrf, None, "not a form: the body is not read");
-        assert!(json.all.is_empty());
+        assert_eq!(json.form_csrf(), None, "not a form: the body is not read");
+        assert!(json.params.is_empty());
     }
 
     #[test]
